@@ -1,0 +1,276 @@
+r"""The weighted, L2-penalized least-squares objective and its gradient.
+
+The solver works on *standardized* coefficients: each feature is centered and
+divided by its scale, and so is the target, which makes one learning rate fit
+every dataset. The data are never copied to do this; the standardization is
+folded into the coefficients used for the products with ``X``, so dense and
+sparse inputs take the same path and sparse inputs stay sparse.
+
+With :math:`s_i` the sample weights, :math:`S = \sum_i s_i`, :math:`\mu` and
+:math:`\sigma` the feature centers and scales, and :math:`\mu_y, \sigma_y` the
+target's, the standardized residual of sample :math:`i` is
+
+.. math::
+
+    \tilde r_i = \frac{x_i w + b - y_i}{\sigma_y}, \qquad
+    w = \tilde w \, \sigma_y / \sigma, \quad
+    b = \mu_y + \sigma_y \tilde b - \mu \cdot w
+
+and the objective, per output, is
+
+.. math::
+
+    \tilde L(\tilde w, \tilde b) = \frac{1}{2S} \Big( \sum_i s_i \tilde r_i^2
+        + \alpha \sum_j \tilde w_j^2 / \sigma_j^2 \Big)
+
+which is :math:`1 / (2 S \sigma_y^2)` times Ridge's objective
+:math:`\sum_i s_i (y_i - x_i w - b)^2 + \alpha \lVert w \rVert^2`: the same
+minimizer, hence the same meaning of ``alpha``. Without standardization
+:math:`\mu = \mu_y = 0` and :math:`\sigma = \sigma_y = 1`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# Rows per block when a batch is processed in pieces; keeps the temporaries of
+# a full-batch step small whatever the number of samples.
+_BLOCK_BYTES = 4 * 2**20
+
+
+@dataclass
+class Standardization:
+    """Centers and scales of the features and targets.
+
+    Parameters
+    ----------
+    x_center : ndarray of shape (n_features,)
+    x_scale : ndarray of shape (n_features,)
+    y_center : ndarray of shape (n_targets,)
+    y_scale : ndarray of shape (n_targets,)
+    """
+
+    x_center: np.ndarray
+    x_scale: np.ndarray
+    y_center: np.ndarray
+    y_scale: np.ndarray
+
+    @classmethod
+    def fit(cls, X, y, sample_weight, *, center, scale):
+        """Weighted centers and scales of ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples, n_targets)
+        sample_weight : ndarray of shape (n_samples,)
+        center : bool
+            Whether to center (on the weighted mean); if False, the centers
+            are zero and the scales are root mean squares.
+        scale : bool
+            Whether to scale at all; if False, the scales are one.
+
+        Returns
+        -------
+        standardization : Standardization
+        """
+        dtype = X.dtype
+        n_features, n_targets = X.shape[1], y.shape[1]
+        weight_sum = sample_weight.sum()
+        if center:
+            x_center = np.asarray(X.T @ sample_weight).ravel() / weight_sum
+            y_center = (sample_weight @ y) / weight_sum
+        else:
+            x_center = np.zeros(n_features, dtype=dtype)
+            y_center = np.zeros(n_targets, dtype=dtype)
+        if scale:
+            x_squares = X.multiply(X) if sp.issparse(X) else np.square(X)
+            x_mean_square = np.asarray(x_squares.T @ sample_weight).ravel() / weight_sum
+            x_scale = _safe_scale(x_mean_square - np.square(x_center))
+            y_mean_square = (sample_weight @ np.square(y)) / weight_sum
+            y_scale = _safe_scale(y_mean_square - np.square(y_center))
+        else:
+            x_scale = np.ones(n_features, dtype=dtype)
+            y_scale = np.ones(n_targets, dtype=dtype)
+        return cls(
+            x_center.astype(dtype, copy=False),
+            x_scale.astype(dtype, copy=False),
+            y_center.astype(dtype, copy=False),
+            y_scale.astype(dtype, copy=False),
+        )
+
+    def to_original(self, coef, intercept):
+        """Map standardized coefficients to those of the original data.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_targets, n_features)
+        intercept : ndarray of shape (n_targets,) or None
+            None when no intercept is fitted.
+
+        Returns
+        -------
+        coef : ndarray of shape (n_targets, n_features)
+        intercept : ndarray of shape (n_targets,)
+        """
+        original_coef = coef * (self.y_scale[:, None] / self.x_scale)
+        original_intercept = self.y_center - original_coef @ self.x_center
+        if intercept is not None:
+            original_intercept += self.y_scale * intercept
+        return original_coef, original_intercept
+
+
+def _safe_scale(variance):
+    # Constant features (and targets) keep a scale of one, as StandardScaler
+    # does; tiny negative variances are rounding errors of the subtraction.
+    scale = np.sqrt(np.maximum(variance, 0))
+    scale[scale < 10 * np.finfo(scale.dtype).eps * (1 + np.abs(scale).max())] = 1
+    return scale
+
+
+class LeastSquares:
+    """Objective and mini-batch gradients of weighted ridge least squares.
+
+    Parameters are ``[coef]`` or ``[coef, intercept]`` in standardized
+    coordinates, with shapes (n_targets, n_features) and (n_targets,).
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Never modified or copied.
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,)
+    alpha : float
+        L2 penalty, with Ridge's meaning.
+    standardization : Standardization
+    rows : ndarray of int or None
+        The training rows of ``X``; None means all of them.
+    """
+
+    def __init__(self, X, y, sample_weight, *, alpha, standardization, rows):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.standardization = standardization
+        self.rows = rows
+        train_weight = sample_weight if rows is None else sample_weight[rows]
+        self.n_samples = train_weight.shape[0]
+        self.weight_sum = float(train_weight.sum())
+        self._penalty = alpha / np.square(standardization.x_scale) / self.weight_sum
+        self._block_rows = max(1, _BLOCK_BYTES // (X.dtype.itemsize * max(1, X.shape[1])))
+
+    def batch_gradient(self, params, batch, batch_size, grads):
+        """Gradient estimate on one batch, written into ``grads``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Standardized coefficients (and intercept).
+        batch : slice or ndarray of int
+            Positions in the training rows.
+        batch_size : int
+            The nominal number of rows per batch. Every batch's gradient is
+            scaled as if it had this many rows, so that the gradients of one
+            epoch add up to ``n_samples / batch_size`` times the full gradient
+            even when the last batch is short.
+        grads : list of ndarray
+            Output arrays shaped like ``params``; overwritten.
+
+        Returns
+        -------
+        weighted_squares : float
+            Half the weighted sum of squared standardized residuals over the
+            batch, before the step; summed over an epoch and divided by the
+            weight sum it gives the data part of the objective.
+        """
+        coef, intercept = _split(params)
+        raw_coef, raw_intercept = self.standardization.to_original(coef, intercept)
+        coef_grad = grads[0]
+        coef_grad[...] = 0
+        residual_sum = np.zeros_like(self.standardization.y_scale)
+        weighted_squares = 0.0
+        for X_block, y_block, w_block in self._blocks(batch):
+            residual = self._residual(X_block, y_block, raw_coef, raw_intercept)
+            weighted_squares += 0.5 * float(w_block @ np.square(residual).sum(axis=1))
+            residual *= w_block[:, None]
+            coef_grad += np.asarray(X_block.T @ residual).T
+            residual_sum += residual.sum(axis=0)
+        scaling = self.n_samples / (batch_size * self.weight_sum)
+        center, scale = self.standardization.x_center, self.standardization.x_scale
+        coef_grad -= residual_sum[:, None] * center
+        coef_grad *= scaling / scale
+        n_batch = _batch_length(batch, self.n_samples)
+        coef_grad += (n_batch / batch_size) * self._penalty * coef
+        if intercept is not None:
+            np.multiply(residual_sum, scaling, out=grads[1])
+        return weighted_squares
+
+    def residual_squares(self, params):
+        """Weighted sums of squared standardized residuals over all rows.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        sums : ndarray of shape (n_targets,)
+        """
+        coef, intercept = _split(params)
+        raw_coef, raw_intercept = self.standardization.to_original(coef, intercept)
+        sums = np.zeros_like(self.standardization.y_scale)
+        for X_block, y_block, w_block in self._blocks(slice(None)):
+            residual = self._residual(X_block, y_block, raw_coef, raw_intercept)
+            sums += w_block @ np.square(residual)
+        return sums
+
+    def penalty_value(self, params):
+        """The penalty part of the objective, ``sum(alpha_j w_j**2) / (2 S)``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        penalty : float
+            Averaged over targets.
+        """
+        coef = params[0]
+        return 0.5 * float((self._penalty * np.square(coef)).sum()) / coef.shape[0]
+
+    def _residual(self, X_block, y_block, raw_coef, raw_intercept):
+        # Standardized residuals (prediction - target) / y_scale of one block.
+        residual = np.asarray(X_block @ raw_coef.T)
+        residual += raw_intercept
+        residual -= y_block
+        residual /= self.standardization.y_scale
+        return residual
+
+    def _blocks(self, batch):
+        if isinstance(batch, slice):
+            start, stop, _ = batch.indices(self.n_samples)
+            for first in range(start, stop, self._block_rows):
+                last = min(first + self._block_rows, stop)
+                if self.rows is None:
+                    yield self._take(slice(first, last))
+                else:
+                    yield self._take(self.rows[first:last])
+        else:
+            for first in range(0, len(batch), self._block_rows):
+                part = batch[first : first + self._block_rows]
+                yield self._take(part if self.rows is None else self.rows[part])
+
+    def _take(self, rows):
+        return self.X[rows], self.y[rows], self.sample_weight[rows]
+
+
+def _split(params):
+    return params[0], (params[1] if len(params) > 1 else None)
+
+
+def _batch_length(batch, n_samples):
+    if isinstance(batch, slice):
+        return len(range(n_samples)[batch])
+    return len(batch)
