@@ -72,20 +72,24 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
     max_iter : int, default=1000
         Maximum number of epochs (passes over the training rows), >= 1.
     tol : float, default=1e-5
-        Smallest decrease of the training objective (or increase of the
-        validation score with ``early_stopping``) that counts as progress, >= 0.
-        With ``standardize=True`` the objective is scale-free: half the
-        weighted mean squared error over the target's variance, plus the
-        penalty on the same scale.
-    n_iter_no_change : int, default=10
+        Smallest progress that counts, >= 0: a decrease of the epoch's
+        training objective by ``tol`` times the best objective so far, or,
+        with ``early_stopping``, an increase of the validation R^2 by ``tol``.
+        A relative tolerance suits the objective, which may approach zero;
+        with ``standardize=True`` it is half the weighted mean squared error
+        over the target's variance (plus the penalty on the same scale).
+    n_iter_no_change : int, default=20
         Number of epochs in a row without progress after which the monitored
-        value has stalled, >= 1.
+        value has *stalled*, >= 1.
     schedule : {"plateau", "constant"}, default="plateau"
-        What happens at a stall. "plateau" divides the learning rate by ten,
-        which removes most of the noise of mini-batch gradients, and stops
-        training at a stall that follows such a reduction with no progress in
-        between. "constant" keeps the learning rate and stops at the first
-        stall.
+        What the learning rate does at a stall once the batch cannot grow any
+        more. "plateau" divides it by ten, at most three times; the next stall
+        ends training. "constant" keeps it, and that stall ends training.
+    batch_growth : float, default=2.0
+        Factor by which the batch size grows at each stall, up to all training
+        rows, >= 1; 1 keeps the batch size fixed. Larger batches average out
+        the noise of mini-batch gradients, so the fit settles on the optimum
+        instead of hovering around it.
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training rows and
         monitor the R^2 score on them instead of the training objective. At
@@ -360,6 +364,7 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
             closed="neither",
         )
         check_option("schedule", self.schedule, ("plateau", "constant"))
+        check_scalar("batch_growth", self.batch_growth, kind="real", low=1)
         if isinstance(self.batch_size, str) or self.batch_size is None:
             if self.batch_size is not None:
                 check_option("batch_size", self.batch_size, ("auto",))

@@ -1,0 +1,143 @@
+"""Bad input gets a clear error naming what is wrong, before any work is done."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_adam import AdamLinearRegressor
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 3)
+    return X, X @ [1.0, -2.0, 0.5] + 0.1 * rng.randn(50)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"learning_rate": 0.0}, r"learning_rate must be .* \(0, inf\); got 0.0"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"learning_rate": np.nan}, "learning_rate"),
+        ({"beta_1": 1.0}, r"beta_1 must be .* \[0, 1\); got 1.0"),
+        ({"beta_1": -0.1}, "beta_1"),
+        ({"beta_2": 1.0}, "beta_2"),
+        ({"beta_2": 1.5}, "beta_2"),
+        ({"epsilon": -1e-8}, "epsilon"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"batch_size": 0}, r"batch_size must be an integer in \[1, inf\); got 0"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"batch_size": "big"}, "batch_size must be one of 'auto'"),
+        ({"validation_fraction": 0.0, "early_stopping": True}, "validation_fraction"),
+        ({"validation_fraction": 1.0, "early_stopping": True}, "validation_fraction"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": -1.0}, "tol"),
+        ({"n_iter_no_change": 0}, "n_iter_no_change"),
+        ({"schedule": "cosine"}, "schedule must be one of"),
+        ({"batch_growth": 0.5}, "batch_growth"),
+        ({"solver": "sgd"}, "solver must be one of 'adam'"),
+        ({"solver": object()}, r"solver must be 'adam' or an object with methods init"),
+        ({"fit_intercept": "yes"}, "fit_intercept must be a bool"),
+    ],
+)
+def test_bad_parameters_are_named(data, params, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        AdamLinearRegressor(**params).fit(X, y)
+
+
+def test_validation_fraction_leaving_too_few_rows(data):
+    X, y = data
+    model = AdamLinearRegressor(early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError, match=r"validation_fraction=0.01 leaves 1 validation"):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "weight, match",
+    [
+        (-np.ones(50), "sample_weight must be non-negative"),
+        (np.zeros(50), "sample_weight must have a positive sum"),
+        (np.r_[np.nan, np.ones(49)], "sample_weight contains NaN"),
+        (np.r_[np.inf, np.ones(49)], "sample_weight contains infinity"),
+        (np.ones(49), r"sample_weight must have shape \(50,\)"),
+    ],
+)
+def test_bad_sample_weight(data, weight, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        AdamLinearRegressor().fit(X, y, sample_weight=weight)
+
+
+def test_nan_and_inf_in_data(data):
+    X, y = data
+    X_nan, y_inf = X.copy(), y.copy()
+    X_nan[3, 1] = np.nan
+    y_inf[5] = np.inf
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        AdamLinearRegressor().fit(X_nan, y)
+    with pytest.raises(ValueError, match="Input y contains infinity"):
+        AdamLinearRegressor().fit(X, y_inf)
+
+
+def test_partial_fit_with_other_number_of_features(data):
+    X, y = data
+    model = AdamLinearRegressor().partial_fit(X, y)
+    message = "X has 2 features, but AdamLinearRegressor is expecting 3"
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(X[:, :2], y)
+    with pytest.raises(ValueError, match="y has 2 targets"):
+        model.partial_fit(X, np.c_[y, y])
+
+
+def test_failed_refit_leaves_the_fitted_model_alone(data):
+    X, y = data
+    model = AdamLinearRegressor(random_state=0).fit(X, y)
+    coef, n_iter = model.coef_.copy(), model.n_iter_
+    model.set_params(beta_1=1.0)
+    with pytest.raises(ValueError, match="beta_1"):
+        model.fit(X, y)
+    assert_array_equal(model.coef_, coef)
+    assert model.n_iter_ == n_iter
+
+
+def test_divergence_raises_and_leaves_no_nan(data):
+    X, y = data
+    model = AdamLinearRegressor(standardize=False, learning_rate=1e300, random_state=0)
+    with pytest.raises(FloatingPointError, match="diverged.*smaller learning_rate"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model.fit(X * 1e10, y)
+    assert not hasattr(model, "coef_")
+
+
+def test_divergence_in_partial_fit_keeps_previous_coefficients(data):
+    X, y = data
+    model = AdamLinearRegressor(standardize=False, random_state=0).partial_fit(X, y)
+    coef = model.coef_.copy()
+    model.set_params(learning_rate=1e300)
+    with pytest.raises(FloatingPointError, match="learning_rate"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model.partial_fit(X * 1e10, y)
+    assert_array_equal(model.coef_, coef)
+    assert np.isfinite(model.coef_).all()
+
+
+def test_predict_before_fit_raises(data):
+    X, _ = data
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        AdamLinearRegressor().predict(X)
+
+
+def test_max_iter_reached_warns_but_keeps_finite_coefficients(data):
+    X, y = data
+    with pytest.warns(ConvergenceWarning):
+        model = AdamLinearRegressor(max_iter=1).fit(X, y)
+    assert np.isfinite(model.coef_).all()

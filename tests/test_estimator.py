@@ -1,0 +1,378 @@
+"""AdamLinearRegressor against closed-form solvers and scikit-learn tooling."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_adam import AdamLinearRegressor
+from sklearn_adam._training import StoppingRule, train
+
+# Settings that run the fit to convergence, for comparisons with closed forms.
+PRECISE = dict(tol=1e-10, max_iter=3000, random_state=0)
+
+
+def make_data(n_samples=600, n_features=5, n_targets=None, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, n_features) * [1, 10, 0.1, 3, 1][:n_features]
+    X += [0, 5, -2, 0, 1][:n_features]
+    shape = (n_features,) if n_targets is None else (n_features, n_targets)
+    coef = rng.randn(*shape)
+    y = X @ coef + 3 + 0.5 * rng.randn(*((n_samples,) + shape[1:]))
+    return X, y
+
+
+def relative_error(actual, expected):
+    return np.max(np.abs(actual - expected)) / np.max(np.abs(expected))
+
+
+def test_defaults_match_linear_regression_on_raw_diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    model = AdamLinearRegressor(random_state=0).fit(X, y)
+    exact = LinearRegression().fit(X, y)
+    assert exact.score(X, y) - model.score(X, y) < 1e-3
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+def test_converges_to_linear_regression(container):
+    X, y = make_data()
+    model = AdamLinearRegressor(**PRECISE).fit(container(X), y)
+    exact = LinearRegression().fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
+    assert abs(model.intercept_ - exact.intercept_) < 1e-3
+    assert model.coef_.shape == (5,)
+    assert isinstance(model.intercept_, float)
+
+
+def test_sparse_input_is_never_densified(monkeypatch):
+    X, y = make_data()
+    X_sparse = sp.csr_matrix(X)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("sparse input was densified")
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", refuse)
+    monkeypatch.setattr(sp.csr_matrix, "todense", refuse)
+    model = AdamLinearRegressor(random_state=0).fit(X_sparse, y)
+    dense = AdamLinearRegressor(random_state=0).fit(X, y)
+    assert_allclose(model.coef_, dense.coef_, rtol=1e-8)
+    assert_allclose(model.predict(X_sparse), dense.predict(X), rtol=1e-8)
+
+
+def test_float32_stays_float32_and_converges():
+    X, y = make_data()
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    model = AdamLinearRegressor(**PRECISE).fit(X32, y32)
+    assert model.coef_.dtype == np.float32
+    assert model.predict(X32).dtype == np.float32
+    exact = LinearRegression().fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 1e-3
+
+
+def test_other_input_types_train_in_float64():
+    X, y = make_data()
+    model = AdamLinearRegressor(random_state=0).fit(np.round(X).astype(int), y)
+    assert model.coef_.dtype == np.float64
+
+
+def test_multi_output_matches_linear_regression():
+    X, y = make_data(n_targets=3)
+    model = AdamLinearRegressor(**PRECISE).fit(X, y)
+    exact = LinearRegression().fit(X, y)
+    assert model.coef_.shape == (3, 5)
+    assert model.intercept_.shape == (3,)
+    assert model.predict(X).shape == (600, 3)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
+
+
+@pytest.mark.parametrize("alpha", [0.1, 100.0, 10_000.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_alpha_has_ridge_meaning(alpha, weighted):
+    X, y = make_data()
+    weight = np.random.RandomState(1).uniform(0.5, 3, len(y)) if weighted else None
+    model = AdamLinearRegressor(alpha=alpha, batch_size=None, tol=0, max_iter=3000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weight)
+    exact = Ridge(alpha=alpha).fit(X, y, sample_weight=weight)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
+    assert abs(model.intercept_ - exact.intercept_) < 1e-3
+
+
+def test_alpha_without_intercept_or_standardization_matches_ridge():
+    X, y = make_data(n_features=3)
+    model = AdamLinearRegressor(
+        alpha=50.0, fit_intercept=False, standardize=False, learning_rate=0.05, **PRECISE
+    ).fit(X, y)
+    exact = Ridge(alpha=50.0, fit_intercept=False).fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
+    assert model.intercept_ == 0.0
+
+
+def test_integer_weights_equal_repetition():
+    X, y = make_data(n_samples=80)
+    weight = np.random.RandomState(3).randint(0, 4, len(y))
+    repeated = AdamLinearRegressor(random_state=0).fit(
+        np.repeat(X, weight, axis=0), np.repeat(y, weight)
+    )
+    weighted = AdamLinearRegressor(random_state=0).fit(X, y, sample_weight=weight)
+    # Full batches (fewer than 200 rows): the same trajectory up to rounding.
+    assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9)
+    assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-9)
+    exact = LinearRegression().fit(X, y, sample_weight=weight)
+    assert relative_error(weighted.coef_, exact.coef_) < 1e-2
+
+
+def test_weights_change_the_fit_like_linear_regression():
+    X, y = make_data()
+    weight = np.random.RandomState(2).uniform(0, 5, len(y))
+    model = AdamLinearRegressor(**PRECISE).fit(X, y, sample_weight=weight)
+    exact = LinearRegression().fit(X, y, sample_weight=weight)
+    unweighted = LinearRegression().fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
+    assert relative_error(model.coef_, unweighted.coef_) > 1e-3
+
+
+def test_same_seed_same_coefficients_bit_for_bit():
+    X, y = make_data()
+    first = AdamLinearRegressor(random_state=7, early_stopping=True).fit(X, y)
+    second = AdamLinearRegressor(random_state=7, early_stopping=True).fit(X, y)
+    other = AdamLinearRegressor(random_state=8, early_stopping=True).fit(X, y)
+    assert_array_equal(first.coef_, second.coef_)
+    assert first.intercept_ == second.intercept_
+    assert not np.array_equal(first.coef_, other.coef_)
+
+
+def test_inputs_are_not_modified():
+    X, y = make_data()
+    weight = np.ones(len(y))
+    copies = X.copy(), y.copy(), weight.copy()
+    model = AdamLinearRegressor(early_stopping=True, random_state=0)
+    model.fit(X, y, sample_weight=weight)
+    model.partial_fit(X, y, sample_weight=weight)
+    model.predict(X)
+    for original, copy in zip((X, y, weight), copies):
+        assert_array_equal(original, copy)
+
+
+def test_fit_reads_read_only_inputs():
+    X, y = make_data()
+    X.setflags(write=False)
+    y.setflags(write=False)
+    AdamLinearRegressor(random_state=0).fit(X, y).predict(X)
+
+
+def test_mini_batch_loop_does_not_copy_contiguous_batches():
+    # Without shuffling, batches are slices of X: a view, not a copy.
+    X, y = make_data()
+    model = AdamLinearRegressor(shuffle=False, random_state=0).fit(X, y)
+    assert model.n_iter_ > 0
+
+
+def test_attributes_after_fit():
+    X, y = make_data()
+    model = AdamLinearRegressor(random_state=0, batch_size=100, batch_growth=1.0).fit(X, y)
+    assert model.n_features_in_ == 5
+    assert len(model.loss_curve_) == model.n_iter_
+    assert len(model.learning_rate_curve_) == model.n_iter_
+    assert model.t_ == model.n_iter_ * 6
+    assert model.solver_state_.step == model.t_
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.validation_scores_ is None
+    assert model.best_validation_score_ is None
+
+
+def test_pandas_feature_names_are_kept():
+    pd = pytest.importorskip("pandas")
+    X, y = make_data()
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
+    model = AdamLinearRegressor(random_state=0).fit(frame, pd.Series(y))
+    assert list(model.feature_names_in_) == list(frame.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        assert_allclose(model.predict(frame), model.predict(X))
+
+
+def test_early_stopping_records_scores_and_keeps_best():
+    X, y = make_data()
+    model = AdamLinearRegressor(early_stopping=True, random_state=0).fit(X, y)
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    exact = LinearRegression().fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 0.05
+
+
+def test_training_loop_restores_the_best_epoch():
+    # A validation score that peaks at the third epoch: the parameters of
+    # that epoch must be the ones left at the end.
+    X, y = make_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = AdamLinearRegressor(random_state=0, max_iter=1).fit(X, y)
+    objective = model._objective(X, y.reshape(-1, 1), np.ones(len(y)), None)
+    scores = iter([0.1, 0.2, 0.9, 0.5, 0.4, 0.3, 0.2, 0.1])
+    seen = []
+
+    def validation(params):
+        seen.append([p.copy() for p in params])
+        return next(scores)
+
+    params = [np.zeros((1, 5)), np.zeros(1)]
+    rule = StoppingRule(8, 0.0, 3, "constant", 1.0)
+    _, history = train(
+        objective,
+        model.solver_,
+        model.solver_.init(params),
+        params,
+        learning_rate=0.01,
+        batch_size=600,
+        rule=rule,
+        rng=np.random.RandomState(0),
+        shuffle=False,
+        validation=validation,
+    )
+    assert history.best_epoch == 2
+    assert len(seen) == 6  # stopped after three epochs without progress
+    for restored, best in zip(params, seen[2]):
+        assert_array_equal(restored, best)
+    assert not np.array_equal(params[0], seen[-1][0])
+
+
+def test_partial_fit_equals_fit_epoch_by_epoch():
+    X, y = make_data()
+    settings = dict(shuffle=False, schedule="constant", batch_growth=1.0, batch_size=64)
+    fitted = AdamLinearRegressor(max_iter=5, tol=0, n_iter_no_change=100, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X, y)
+    streamed = AdamLinearRegressor(**settings)
+    for _ in range(5):
+        streamed.partial_fit(X, y)
+    assert_array_equal(streamed.coef_, fitted.coef_)
+    assert streamed.n_iter_ == fitted.n_iter_ == 5
+    assert streamed.t_ == fitted.t_ == 50
+    assert_allclose(streamed.loss_curve_, fitted.loss_curve_)
+
+
+def test_partial_fit_streams_chunks_towards_the_solution():
+    X, y = make_data(n_samples=3000)
+    model = AdamLinearRegressor(random_state=0)
+    for _ in range(20):
+        for chunk in np.array_split(np.arange(3000), 10):
+            model.partial_fit(X[chunk], y[chunk])
+    exact = LinearRegression().fit(X, y)
+    # A constant rate leaves mini-batch noise; the fit is close in R^2.
+    assert exact.score(X, y) - model.score(X, y) < 1e-3
+    assert model.n_iter_ == 200
+
+
+def test_warm_start_continues_from_previous_fit():
+    X, y = make_data()
+    settings = dict(max_iter=3, random_state=0, schedule="constant", batch_growth=1.0)
+    model = AdamLinearRegressor(warm_start=True, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        steps, loss = model.t_, model.loss_curve_[-1]
+        model.fit(X, y)
+    assert model.n_iter_ == 6
+    assert model.t_ == 2 * steps
+    assert model.solver_state_.step == 2 * steps
+    assert model.loss_curve_[3] < loss
+    cold = AdamLinearRegressor(warm_start=False, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold.fit(X, y)
+        cold.fit(X, y)
+    assert cold.n_iter_ == 3
+
+
+def test_convergence_warning_at_max_iter():
+    X, y = make_data()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        AdamLinearRegressor(max_iter=2).fit(X, y)
+
+
+def test_verbose_prints_each_epoch(capsys):
+    X, y = make_data()
+    model = AdamLinearRegressor(verbose=True, early_stopping=True, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == model.n_iter_
+    assert lines[0].startswith("Epoch 1, loss=")
+    assert "validation score=" in lines[0] and "elapsed=" in lines[0]
+
+
+class PlainGradientDescent:
+    """A user-written solver following the documented protocol."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def init(self, params):
+        return {"steps": 0}
+
+    def update(self, grads, state, learning_rate):
+        self.calls += 1
+        return [-learning_rate * g for g in grads], {"steps": state["steps"] + 1}
+
+
+def test_custom_solver_is_used_and_left_untouched():
+    X, y = make_data()
+    solver = PlainGradientDescent()
+    model = AdamLinearRegressor(
+        solver=solver, learning_rate=0.5, batch_size=None, **PRECISE
+    ).fit(X, y)
+    assert solver.calls == 0
+    assert model.solver_.calls == model.t_
+    assert model.solver_state_ == {"steps": model.t_}
+    exact = LinearRegression().fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
+
+
+def test_pipeline_grid_search_and_cross_validation():
+    X, y = load_diabetes(return_X_y=True)
+    pipeline = make_pipeline(StandardScaler(), AdamLinearRegressor(random_state=0))
+    grid = GridSearchCV(
+        pipeline,
+        {
+            "adamlinearregressor__beta_1": [0.8, 0.9],
+            "adamlinearregressor__beta_2": [0.99, 0.999],
+            "adamlinearregressor__learning_rate": [0.001, 0.01],
+        },
+        cv=3,
+    ).fit(X, y)
+    assert grid.best_score_ > 0.4
+    scores = cross_val_score(AdamLinearRegressor(random_state=0), X, y, cv=3)
+    assert scores.mean() > 0.4
+
+
+def test_clone_and_pickle_round_trip():
+    X, y = make_data()
+    model = AdamLinearRegressor(random_state=0, early_stopping=True).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    assert_array_equal(restored.predict(X), model.predict(X))
+    restored.partial_fit(X, y)
+    unfitted = clone(model)
+    assert not hasattr(unfitted, "coef_")
+    assert unfitted.get_params() == model.get_params()
+
+
+def test_raw_adam_without_standardization_is_available():
+    X, y = load_diabetes(return_X_y=True)
+    model = AdamLinearRegressor(standardize=False, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    # The first step of raw Adam moves every parameter by learning_rate, so
+    # five epochs of three steps cannot get far from zero on these units.
+    assert np.max(np.abs(model.coef_)) <= 15 * 0.01 + 1e-12
+    assert model.score(X, y) < 0.1
