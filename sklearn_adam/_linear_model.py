@@ -92,8 +92,11 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         instead of hovering around it.
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training rows and
-        monitor the R^2 score on them instead of the training objective. At
-        the end, the coefficients of the epoch with the best score are kept.
+        monitor the R^2 score on them instead of the training objective.
+        Training then stops as soon as the score has not improved by ``tol``
+        for ``n_iter_no_change`` epochs (the batch size and the rate stay as
+        they are), and the coefficients of the epoch with the best score are
+        kept.
     validation_fraction : float, default=0.1
         Fraction of rows held out with ``early_stopping``, in (0, 1); it must
         leave at least two validation rows and one training row.

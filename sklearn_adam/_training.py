@@ -48,9 +48,10 @@ class History:
 class StoppingRule:
     """What to do when the monitored value stalls, and when to stop.
 
-    At a stall, training first grows the batch (less gradient noise), then,
-    with the "plateau" schedule, lowers the learning rate. It stops at a
-    stall when neither is left to do.
+    When the training loss stalls, training first grows the batch (less
+    gradient noise), then, with the "plateau" schedule, lowers the learning
+    rate; it stops at a stall when neither is left to do. When a validation
+    score is monitored (early stopping), the first stall ends training.
 
     Parameters
     ----------
@@ -123,7 +124,9 @@ def train(objective, solver, state, params, *, learning_rate, batch_size, rule, 
     n_decays = 0
     start = time.perf_counter()
     for epoch in range(rule.max_iter):
-        order = rng.permutation(objective.n_samples) if shuffle else None
+        # One full batch gives the same step in any order: no shuffle needed.
+        mini_batches = batch_size < objective.n_samples
+        order = rng.permutation(objective.n_samples) if shuffle and mini_batches else None
         loss, state = run_epoch(objective, solver, state, params, learning_rate, batch_size, order)
         check_finite(loss, params, learning_rate)
         history.losses.append(loss)
@@ -143,9 +146,9 @@ def train(objective, solver, state, params, *, learning_rate, batch_size, rule, 
             _report(epoch, history, time.perf_counter() - start)
         if not stalled:
             continue
-        can_grow = rule.batch_growth > 1 and batch_size < objective.n_samples
+        can_grow = rule.batch_growth > 1 and mini_batches
         can_decay = rule.schedule == "plateau" and n_decays < PLATEAU_MAX_DECAYS
-        if not (can_grow or can_decay):
+        if validation is not None or not (can_grow or can_decay):
             history.converged = True
             break
         if can_grow:
