@@ -232,12 +232,13 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         self._check_params()
         resume = self.warm_start and hasattr(self, "solver_state_")
         X, y, sample_weight = self._check_data(X, y, sample_weight, reset=not resume)
-        rng = check_random_state(self.random_state)
+        # A warm start continues the random stream of the fit it resumes.
+        rng = self._rng if resume else check_random_state(self.random_state)
         train_rows, validation_rows = self._split_validation(sample_weight, rng)
         n_train = X.shape[0] if train_rows is None else len(train_rows)
         batch_size = self._resolve_batch_size(n_train)
         if not resume:
-            self._initialize(X, y, sample_weight, train_rows)
+            self._initialize(X, y, sample_weight, train_rows, rng)
         params = [p.copy() for p in self._params]
         state = copy.deepcopy(self.solver_state_)
         objective = self._objective(X, y, sample_weight, train_rows)
@@ -301,17 +302,11 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         first_call = not hasattr(self, "solver_state_")
         X, y, sample_weight = self._check_data(X, y, sample_weight, reset=first_call)
         if first_call:
-            self._initialize(X, y, sample_weight, None)
-        elif y.shape[1] != self._params[0].shape[0]:
-            raise ValueError(
-                f"y has {y.shape[1]} targets, but the estimator was fitted with "
-                f"{self._params[0].shape[0]}."
-            )
-        rng = check_random_state(self.random_state)
+            self._initialize(X, y, sample_weight, None, check_random_state(self.random_state))
         batch_size = self._resolve_batch_size(X.shape[0])
         params = [p.copy() for p in self._params]
         state = copy.deepcopy(self.solver_state_)
-        order = rng.permutation(X.shape[0]) if self.shuffle else None
+        order = self._rng.permutation(X.shape[0]) if self.shuffle else None
         loss, state = run_epoch(
             self._objective(X, y, sample_weight, None),
             self.solver_,
@@ -399,6 +394,11 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         if reset:
             self._y_ndim = y.ndim
         y = y.astype(X.dtype, copy=False).reshape(X.shape[0], -1)
+        if not reset and y.shape[1] != self._params[0].shape[0]:
+            raise ValueError(
+                f"y has {y.shape[1]} targets, but the estimator was fitted with "
+                f"{self._params[0].shape[0]}."
+            )
         if sample_weight is None:
             return X, y, np.ones(X.shape[0], dtype=X.dtype)
         if np.isscalar(sample_weight):
@@ -452,8 +452,9 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
             return min(AUTO_BATCH_SIZE, n_train)
         return min(self.batch_size, n_train)
 
-    def _initialize(self, X, y, sample_weight, train_rows):
+    def _initialize(self, X, y, sample_weight, train_rows, rng):
         """Fresh standardization, zero coefficients and a new solver state."""
+        self._rng = rng
         train_weight = sample_weight
         if train_rows is not None:
             train_weight = np.zeros_like(sample_weight)

@@ -92,6 +92,9 @@ def test_partial_fit_with_other_number_of_features(data):
         model.partial_fit(X[:, :2], y)
     with pytest.raises(ValueError, match="y has 2 targets"):
         model.partial_fit(X, np.c_[y, y])
+    model.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="y has 2 targets"):
+        model.fit(X, np.c_[y, y])
 
 
 def test_failed_refit_leaves_the_fitted_model_alone(data):

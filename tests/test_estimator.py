@@ -296,6 +296,22 @@ def test_warm_start_continues_from_previous_fit():
     assert cold.n_iter_ == 3
 
 
+def test_partial_fit_reshuffles_each_call_reproducibly():
+    X, y = make_data()
+
+    def stream(seed):
+        model = AdamLinearRegressor(random_state=seed, batch_size=32)
+        for _ in range(3):
+            model.partial_fit(X, y)
+        return model.coef_
+
+    assert_array_equal(stream(0), stream(0))
+    fixed_order = AdamLinearRegressor(batch_size=32, shuffle=False)
+    for _ in range(3):
+        fixed_order.partial_fit(X, y)
+    assert not np.array_equal(stream(0), fixed_order.coef_)
+
+
 def test_convergence_warning_at_max_iter():
     X, y = make_data()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
