@@ -33,6 +33,54 @@ import numpy as np
 
 from ._validation import check_scalar
 
+# Shared pieces of the Adam family. Each works in place on one parameter's
+# arrays, so a step allocates only temporaries the size of that parameter.
+
+
+def _check_common(learning_rate, beta_1, beta_2, epsilon):
+    """Validate the hyperparameters every rule of the Adam family has."""
+    return (
+        check_scalar("learning_rate", learning_rate, kind="real", low=0, closed="neither"),
+        check_scalar("beta_1", beta_1, kind="real", low=0, high=1, closed="left"),
+        check_scalar("beta_2", beta_2, kind="real", low=0, high=1, closed="left"),
+        check_scalar("epsilon", epsilon, kind="real", low=0),
+    )
+
+
+def _zeros_like_each(params):
+    """One zero array per parameter, of its shape and dtype."""
+    for index, param in enumerate(params):
+        if not np.issubdtype(np.asarray(param).dtype, np.floating):
+            raise ValueError(
+                f"params[{index}] must be a floating-point array; got dtype "
+                f"{np.asarray(param).dtype}."
+            )
+    return [np.zeros_like(p) for p in params]
+
+
+def _bias_correction(beta, step):
+    """``1 - beta**step``, the factor that unbiases a zero-started average."""
+    return 1.0 - beta**step
+
+
+def _accumulate_first_moment(m, grad, beta_1):
+    """``m <- beta_1 m + (1 - beta_1) grad``, in place."""
+    m *= beta_1
+    m += (1.0 - beta_1) * grad
+
+
+def _accumulate_second_moment(v, grad, beta_2):
+    """``v <- beta_2 v + (1 - beta_2) grad**2``, in place."""
+    v *= beta_2
+    v += (1.0 - beta_2) * np.square(grad)
+
+
+def _root_denominator(v, correction, epsilon):
+    """``sqrt(v / correction) + epsilon``, a new array."""
+    denominator = np.sqrt(v / correction)
+    denominator += epsilon
+    return denominator
+
 
 @dataclass
 class AdamState:
@@ -106,12 +154,9 @@ class Adam:
     """
 
     def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.learning_rate = check_scalar(
-            "learning_rate", learning_rate, kind="real", low=0, closed="neither"
+        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = _check_common(
+            learning_rate, beta_1, beta_2, epsilon
         )
-        self.beta_1 = check_scalar("beta_1", beta_1, kind="real", low=0, high=1, closed="left")
-        self.beta_2 = check_scalar("beta_2", beta_2, kind="real", low=0, high=1, closed="left")
-        self.epsilon = check_scalar("epsilon", epsilon, kind="real", low=0)
 
     def __repr__(self):
         return (
@@ -135,8 +180,8 @@ class Adam:
         """
         return AdamState(
             step=0,
-            first_moment=[np.zeros_like(p) for p in params],
-            second_moment=[np.zeros_like(p) for p in params],
+            first_moment=_zeros_like_each(params),
+            second_moment=_zeros_like_each(params),
         )
 
     def update(self, grads, state, learning_rate=None):
@@ -161,15 +206,12 @@ class Adam:
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
-        first_correction = 1.0 - self.beta_1**state.step
-        second_correction = 1.0 - self.beta_2**state.step
+        first_correction = _bias_correction(self.beta_1, state.step)
+        second_correction = _bias_correction(self.beta_2, state.step)
         updates = []
         for grad, m, v in zip(grads, state.first_moment, state.second_moment):
-            m *= self.beta_1
-            m += (1.0 - self.beta_1) * grad
-            v *= self.beta_2
-            v += (1.0 - self.beta_2) * np.square(grad)
-            denominator = np.sqrt(v / second_correction)
-            denominator += self.epsilon
+            _accumulate_first_moment(m, grad, self.beta_1)
+            _accumulate_second_moment(v, grad, self.beta_2)
+            denominator = _root_denominator(v, second_correction, self.epsilon)
             updates.append((-learning_rate / first_correction) * m / denominator)
         return updates, state

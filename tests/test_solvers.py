@@ -126,3 +126,8 @@ def test_float32_state_stays_float32():
 def test_bad_hyperparameters_are_named(params, match):
     with pytest.raises(ValueError, match=match):
         Adam(**params)
+
+
+def test_integer_params_are_refused():
+    with pytest.raises(ValueError, match=r"params\[0\] must be a floating-point array"):
+        Adam().init([np.zeros(3, dtype=int)])
