@@ -270,7 +270,9 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
             )
         self._record(params, state, history, n_train)
         if validation is not None:
-            self.validation_scores_ = self.validation_scores_ + history.validation_scores
+            # A warm start may switch early stopping on after fits without it.
+            earlier = self.validation_scores_ or []
+            self.validation_scores_ = earlier + history.validation_scores
             self.best_validation_score_ = max(self.validation_scores_)
         return self
 

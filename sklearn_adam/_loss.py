@@ -85,11 +85,17 @@ class Standardization:
             x_center = np.zeros(n_features, dtype=dtype)
             y_center = np.zeros(n_targets, dtype=dtype)
         if scale:
-            x_squares = X.multiply(X) if sp.issparse(X) else np.square(X)
-            x_mean_square = np.asarray(x_squares.T @ sample_weight).ravel() / weight_sum
-            x_scale = _safe_scale(x_mean_square - np.square(x_center))
+            x_variance, x_mean_square, exact = _column_spread(X, sample_weight, x_center)
+            # A column whose spread is rounding noise of its values is constant:
+            # its coefficient cannot be told from the intercept, so an infinite
+            # scale pins it at zero (a zero gradient and a zero coefficient).
+            noise = _noise_level(dtype, exact)
+            x_scale = np.sqrt(x_variance)
+            x_scale[x_variance <= noise * x_mean_square] = np.inf
+            y_variance = (sample_weight @ np.square(y - y_center)) / weight_sum
             y_mean_square = (sample_weight @ np.square(y)) / weight_sum
-            y_scale = _safe_scale(y_mean_square - np.square(y_center))
+            y_scale = np.sqrt(y_variance)
+            y_scale[y_variance <= _noise_level(dtype, True) * y_mean_square] = 1
         else:
             x_scale = np.ones(n_features, dtype=dtype)
             y_scale = np.ones(n_targets, dtype=dtype)
@@ -121,12 +127,39 @@ class Standardization:
         return original_coef, original_intercept
 
 
-def _safe_scale(variance):
-    # Constant features (and targets) keep a scale of one, as StandardScaler
-    # does; tiny negative variances are rounding errors of the subtraction.
-    scale = np.sqrt(np.maximum(variance, 0))
-    scale[scale < 10 * np.finfo(scale.dtype).eps * (1 + np.abs(scale).max())] = 1
-    return scale
+def _column_spread(X, sample_weight, center):
+    """Weighted variance about ``center`` and mean square of each column.
+
+    Dense input is read in row blocks, so no temporary as large as ``X`` is
+    made, and the variance is summed from the centered values, which keeps it
+    accurate when a column's mean is large next to its spread. Sparse input
+    uses ``E[x**2] - center**2`` to stay sparse; the third value returned says
+    whether the variance was computed exactly in that sense.
+    """
+    weight_sum = sample_weight.sum()
+    if sp.issparse(X):
+        mean_square = np.asarray(X.multiply(X).T @ sample_weight).ravel() / weight_sum
+        return np.maximum(mean_square - np.square(center), 0), mean_square, False
+    variance = np.zeros(X.shape[1], dtype=X.dtype)
+    mean_square = np.zeros(X.shape[1], dtype=X.dtype)
+    block = _rows_per_block(X)
+    for start in range(0, X.shape[0], block):
+        rows = slice(start, start + block)
+        variance += sample_weight[rows] @ np.square(X[rows] - center)
+        mean_square += sample_weight[rows] @ np.square(X[rows])
+    return variance / weight_sum, mean_square / weight_sum, True
+
+
+def _noise_level(dtype, exact):
+    # Relative size of the rounding noise in a variance: squared relative
+    # errors of the values when summed from centered values, the relative
+    # error itself when computed as a difference of mean squares.
+    relative_error = 100 * np.finfo(dtype).eps
+    return relative_error**2 if exact else relative_error
+
+
+def _rows_per_block(X):
+    return max(1, _BLOCK_BYTES // (X.dtype.itemsize * max(1, X.shape[1])))
 
 
 class LeastSquares:
@@ -158,7 +191,7 @@ class LeastSquares:
         self.n_samples = train_weight.shape[0]
         self.weight_sum = float(train_weight.sum())
         self._penalty = alpha / np.square(standardization.x_scale) / self.weight_sum
-        self._block_rows = max(1, _BLOCK_BYTES // (X.dtype.itemsize * max(1, X.shape[1])))
+        self._block_rows = _rows_per_block(X)
 
     def batch_gradient(self, params, batch, batch_size, grads):
         """Gradient estimate on one batch, written into ``grads``.

@@ -312,6 +312,35 @@ def test_partial_fit_reshuffles_each_call_reproducibly():
     assert not np.array_equal(stream(0), fixed_order.coef_)
 
 
+def test_warm_start_can_switch_early_stopping_on():
+    X, y = make_data()
+    model = AdamLinearRegressor(warm_start=True, random_state=0).fit(X, y)
+    model.set_params(early_stopping=True).fit(X, y)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+
+
+@pytest.mark.parametrize("offset", [0.0, 123456789.123])
+def test_constant_column_gets_zero_coefficient(offset):
+    X, y = load_diabetes(return_X_y=True)
+    X = np.c_[X, np.full(len(y), offset)]
+    model = AdamLinearRegressor(random_state=0).fit(X, y)
+    # The constant column only duplicates the intercept: compare with the fit
+    # without it (LinearRegression itself loses digits on the large offset).
+    exact = LinearRegression().fit(X[:, :-1], y)
+    assert model.coef_[-1] == 0.0
+    assert abs(model.intercept_ - exact.intercept_) < 1.0
+    assert exact.score(X[:, :-1], y) - model.score(X, y) < 1e-3
+
+
+def test_float32_column_with_large_mean_keeps_its_scale():
+    rng = np.random.RandomState(0)
+    X = np.c_[3000 + rng.randn(500), rng.randn(500)].astype(np.float32)
+    y = (X[:, 0] - 3000) * 2 + X[:, 1]
+    model = AdamLinearRegressor(random_state=0).fit(X, y)
+    assert_allclose(model._standardization.x_scale[0], 1.0, rtol=0.1)
+    assert_allclose(model.coef_, [2.0, 1.0], rtol=1e-2)
+
+
 def test_convergence_warning_at_max_iter():
     X, y = make_data()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
