@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._solvers import (
+    Adam,
     AdamState,
     _accumulate_first_moment,
     _accumulate_second_moment,
@@ -309,7 +310,7 @@ class AdamW:
         return updates, state
 
 
-class NAdam:
+class NAdam(Adam):
     r"""Adam with Nesterov momentum (NAdam), of Dozat (2016).
 
     Nesterov's idea is to step with the momentum *of the next step* rather
@@ -367,37 +368,6 @@ class NAdam:
     >>> round(float(w[0]), 3)
     3.0
     """
-
-    def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = _check_common(
-            learning_rate, beta_1, beta_2, epsilon
-        )
-
-    def __repr__(self):
-        return (
-            f"NAdam(learning_rate={self.learning_rate!r}, beta_1={self.beta_1!r}, "
-            f"beta_2={self.beta_2!r}, epsilon={self.epsilon!r})"
-        )
-
-    def init(self, params):
-        """Create the state for a fresh start on ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The parameter arrays to be trained; only their shapes and dtypes
-            are read.
-
-        Returns
-        -------
-        state : AdamState
-            Step count zero and moment estimates of zeros.
-        """
-        return AdamState(
-            step=0,
-            first_moment=_zeros_like_each(params),
-            second_moment=_zeros_like_each(params),
-        )
 
     def update(self, grads, state, learning_rate=None):
         """Take one NAdam step.

@@ -160,7 +160,8 @@ class Adam:
 
     def __repr__(self):
         return (
-            f"Adam(learning_rate={self.learning_rate!r}, beta_1={self.beta_1!r}, "
+            f"{type(self).__name__}(learning_rate={self.learning_rate!r}, "
+            f"beta_1={self.beta_1!r}, "
             f"beta_2={self.beta_2!r}, epsilon={self.epsilon!r})"
         )
 
