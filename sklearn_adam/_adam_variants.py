@@ -9,11 +9,9 @@ import numpy as np
 
 from ._solvers import (
     Adam,
-    AdamState,
     _accumulate_first_moment,
     _accumulate_second_moment,
     _bias_correction,
-    _check_common,
     _root_denominator,
     _zeros_like_each,
 )
@@ -45,7 +43,7 @@ class AMSGradState:
     max_second_moment: list
 
 
-class AMSGrad:
+class AMSGrad(Adam):
     r"""The AMSGrad variant of Adam of Reddi, Kale & Kumar (2018).
 
     Adam's step can grow again when the average of squared gradients shrinks;
@@ -100,17 +98,6 @@ class AMSGrad:
     >>> round(float(w[0]), 3)
     3.0
     """
-
-    def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = _check_common(
-            learning_rate, beta_1, beta_2, epsilon
-        )
-
-    def __repr__(self):
-        return (
-            f"AMSGrad(learning_rate={self.learning_rate!r}, beta_1={self.beta_1!r}, "
-            f"beta_2={self.beta_2!r}, epsilon={self.epsilon!r})"
-        )
 
     def init(self, params):
         """Create the state for a fresh start on ``params``.
@@ -169,7 +156,7 @@ class AMSGrad:
         return updates, state
 
 
-class AdamW:
+class AdamW(Adam):
     r"""Adam with decoupled weight decay, of Loshchilov & Hutter (2019).
 
     Plain Adam implements L2 regularization by adding it to the gradient,
@@ -233,37 +220,11 @@ class AdamW:
     def __init__(
         self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=1e-2
     ):
-        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = _check_common(
-            learning_rate, beta_1, beta_2, epsilon
-        )
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = check_scalar("weight_decay", weight_decay, kind="real", low=0)
 
     def __repr__(self):
-        return (
-            f"AdamW(learning_rate={self.learning_rate!r}, beta_1={self.beta_1!r}, "
-            f"beta_2={self.beta_2!r}, epsilon={self.epsilon!r}, "
-            f"weight_decay={self.weight_decay!r})"
-        )
-
-    def init(self, params):
-        """Create the state for a fresh start on ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The parameter arrays to be trained; only their shapes and dtypes
-            are read.
-
-        Returns
-        -------
-        state : AdamState
-            Step count zero and moment estimates of zeros.
-        """
-        return AdamState(
-            step=0,
-            first_moment=_zeros_like_each(params),
-            second_moment=_zeros_like_each(params),
-        )
+        return f"{super().__repr__()[:-1]}, weight_decay={self.weight_decay!r})"
 
     def update(self, grads, state, learning_rate=None, params=None):
         """Take one AdamW step.
@@ -287,26 +248,15 @@ class AdamW:
         state : AdamState
             The advanced state (the same object).
         """
-        if learning_rate is None:
-            learning_rate = self.learning_rate
         if params is not None and len(params) != len(grads):
             raise ValueError(
                 f"params must hold one array per gradient; got {len(params)} arrays "
                 f"for {len(grads)} gradients."
             )
-        state.step += 1
-        first_correction = _bias_correction(self.beta_1, state.step)
-        second_correction = _bias_correction(self.beta_2, state.step)
-        decay = learning_rate * self.weight_decay
-        updates = []
-        for i, (grad, m, v) in enumerate(zip(grads, state.first_moment, state.second_moment)):
-            _accumulate_first_moment(m, grad, self.beta_1)
-            _accumulate_second_moment(v, grad, self.beta_2)
-            denominator = _root_denominator(v, second_correction, self.epsilon)
-            update = (-learning_rate / first_correction) * m / denominator
-            if params is not None and decay != 0:
-                update -= decay * params[i]
-            updates.append(update)
+        updates, state = super().update(grads, state, learning_rate)
+        decay = (self.learning_rate if learning_rate is None else learning_rate) * self.weight_decay
+        if params is not None and decay != 0:
+            updates = [update - decay * param for update, param in zip(updates, params)]
         return updates, state
 
 
@@ -428,7 +378,7 @@ class AdamaxState:
     infinity_norm: list
 
 
-class Adamax:
+class Adamax(Adam):
     r"""The Adamax update rule of Kingma & Ba (2014), Section 7.1 (Algorithm 2).
 
     Adam with the L2 norm of past gradients replaced by an exponentially
@@ -482,15 +432,7 @@ class Adamax:
     """
 
     def __init__(self, learning_rate=2e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = _check_common(
-            learning_rate, beta_1, beta_2, epsilon
-        )
-
-    def __repr__(self):
-        return (
-            f"Adamax(learning_rate={self.learning_rate!r}, beta_1={self.beta_1!r}, "
-            f"beta_2={self.beta_2!r}, epsilon={self.epsilon!r})"
-        )
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
 
     def init(self, params):
         """Create the state for a fresh start on ``params``.
