@@ -3,9 +3,11 @@
 The package has two public pieces that can be used apart:
 
 - :class:`AdamLinearRegressor`, the estimator;
-- :class:`Adam` and :class:`AdamState`, the update rule and its state, usable
-  on plain numpy arrays. Any object with the same two methods can replace
-  :class:`Adam` as the estimator's ``solver``.
+- the update rules :class:`Adam`, :class:`AMSGrad`, :class:`AdamW`,
+  :class:`NAdam` and :class:`Adamax`, with their states, usable on plain numpy
+  arrays. Any object with the same two methods can be the estimator's
+  ``solver``.
+
 
 The solver protocol
 -------------------
@@ -20,15 +22,37 @@ The solver protocol
     step size of this step, chosen by the training loop. Returns one update
     array per parameter, which the caller *adds* to it, and the advanced
     state. The state may be advanced in place; ``grads`` must not be modified
-    and the update arrays are only read before the next call.
+    and the update arrays are only read before the next call. A rule whose
+    ``update`` also takes a keyword ``params`` (as :class:`AdamW` does) is
+    handed the current parameters it may decay, with None in place of the
+    intercept.
 
 A state should be picklable, so that a fitted estimator is, and a solver
 should hold only its configuration: the estimator keeps the state in
 ``solver_state_`` and hands it back to continue training.
 """
 
+from ._adam_variants import (
+    Adamax,
+    AdamaxState,
+    AMSGrad,
+    AMSGradState,
+    NAdam,
+    NAdamState,
+)
 from ._linear_model import AdamLinearRegressor
-from ._solvers import Adam, AdamState
+from ._solvers import Adam, AdamState, AdamW
 
-__all__ = ["Adam", "AdamLinearRegressor", "AdamState"]
+__all__ = [
+    "AMSGrad",
+    "AMSGradState",
+    "Adam",
+    "AdamLinearRegressor",
+    "AdamState",
+    "AdamW",
+    "Adamax",
+    "AdamaxState",
+    "NAdam",
+    "NAdamState",
+]
 __version__ = "0.1.0"

@@ -1,6 +1,10 @@
-"""Variants of the Adam update rule, behind the same solver protocol.
+"""Variants of the Adam update rule that keep more state than Adam does.
 
-See :mod:`sklearn_adam._solvers` for the protocol and :class:`Adam` itself.
+AMSGrad, NAdam and Adamax, behind the same solver protocol as
+:class:`~sklearn_adam.Adam` (see :mod:`sklearn_adam._solvers`, which also holds
+:class:`~sklearn_adam.AdamW`: it shares Adam's state). Every rule takes Adam's
+hyperparameters, ``epsilon_placement`` included, and the module-level dict
+:data:`SOLVERS` names the whole family.
 """
 
 from dataclasses import dataclass
@@ -9,10 +13,12 @@ import numpy as np
 
 from ._solvers import (
     Adam,
+    AdamW,
     _accumulate_first_moment,
     _accumulate_second_moment,
     _bias_correction,
-    _root_denominator,
+    _init_doc,
+    _update_doc,
     _zeros_like_each,
 )
 from ._validation import check_scalar
@@ -62,6 +68,9 @@ class AMSGrad(Adam):
     where :math:`\beta_1` is ``beta_1``, :math:`\beta_2` is ``beta_2``,
     :math:`\epsilon` is ``epsilon``, :math:`\eta` is ``learning_rate`` and
     :math:`m_0 = v_0 = v^{\max}_0 = 0`; the maximum is taken element-wise.
+    With ``epsilon_placement="raw"`` the denominator is
+    :math:`(\sqrt{v^{\max}_t} + \epsilon) / \sqrt{1 - \beta_2^t}` instead, as
+    for :class:`Adam`.
 
     Convention: the maximum is taken over the *raw* averages :math:`v_t` and
     the result is then bias-corrected with :math:`1 - \beta_2^t`, as PyTorch's
@@ -81,13 +90,15 @@ class AMSGrad(Adam):
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
         Added to the denominator for numerical stability; >= 0.
+    epsilon_placement : {"corrected", "raw"}, default="corrected"
+        Where ``epsilon`` goes, as for :class:`Adam`. Keyword-only.
 
     Examples
     --------
     Minimize :math:`(w - 3)^2` on a plain numpy array:
 
     >>> import numpy as np
-    >>> from sklearn_adam._adam_variants import AMSGrad
+    >>> from sklearn_adam import AMSGrad
     >>> solver = AMSGrad(learning_rate=0.1)
     >>> w = np.zeros(1)
     >>> state = solver.init([w])
@@ -100,19 +111,6 @@ class AMSGrad(Adam):
     """
 
     def init(self, params):
-        """Create the state for a fresh start on ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The parameter arrays to be trained; only their shapes and dtypes
-            are read.
-
-        Returns
-        -------
-        state : AMSGradState
-            Step count zero and zero arrays for every average and maximum.
-        """
         return AMSGradState(
             step=0,
             first_moment=_zeros_like_each(params),
@@ -120,25 +118,9 @@ class AMSGrad(Adam):
             max_second_moment=_zeros_like_each(params),
         )
 
+    init.__doc__ = _init_doc("AMSGradState", "Step zero; zero averages and maximum.")
+
     def update(self, grads, state, learning_rate=None):
-        """Take one AMSGrad step.
-
-        Parameters
-        ----------
-        grads : list of ndarray
-            Gradient of the objective for each parameter array.
-        state : AMSGradState
-            The state from :meth:`init` or the previous call; advanced in place.
-        learning_rate : float, default=None
-            Step size for this step; None uses ``self.learning_rate``.
-
-        Returns
-        -------
-        updates : list of ndarray
-            The change to add to each parameter array.
-        state : AMSGradState
-            The advanced state (the same object).
-        """
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
@@ -151,113 +133,36 @@ class AMSGrad(Adam):
             _accumulate_first_moment(m, grad, self.beta_1)
             _accumulate_second_moment(v, grad, self.beta_2)
             np.maximum(v_max, v, out=v_max)
-            denominator = _root_denominator(v_max, second_correction, self.epsilon)
+            denominator = self._denominator(v_max, second_correction)
             updates.append((-learning_rate / first_correction) * m / denominator)
         return updates, state
 
+    update.__doc__ = _update_doc("AMSGrad", "AMSGradState")
 
-class AdamW(Adam):
-    r"""Adam with decoupled weight decay, of Loshchilov & Hutter (2019).
 
-    Plain Adam implements L2 regularization by adding it to the gradient,
-    where it gets rescaled by the adaptive denominator; AdamW instead shrinks
-    the parameters directly, outside the adaptive part. For each parameter
-    array, with gradient :math:`g_t` at step :math:`t` (counting from 1):
-
-    .. math::
-
-        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
-        v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
-        \hat m_t &= m_t / (1 - \beta_1^t) \\
-        \hat v_t &= v_t / (1 - \beta_2^t) \\
-        \theta_t &= \theta_{t-1} - \eta \left( \hat m_t / (\sqrt{\hat v_t} + \epsilon)
-            + \lambda \theta_{t-1} \right)
-
-    where :math:`\beta_1` is ``beta_1``, :math:`\beta_2` is ``beta_2``,
-    :math:`\epsilon` is ``epsilon``, :math:`\eta` is ``learning_rate``,
-    :math:`\lambda` is ``weight_decay`` and :math:`m_0 = v_0 = 0`.
-
-    The decay is multiplied by the learning rate, as in PyTorch's ``AdamW``:
-    in the notation of the paper's Algorithm 2 (schedule multiplier
-    :math:`\eta_t`, step size :math:`\alpha`, decay :math:`\lambda'`), this
-    rule's :math:`\eta` is :math:`\eta_t \alpha` and :math:`\lambda' = \alpha
-    \lambda`. The decay term follows any learning-rate schedule, as the paper
-    intends.
-
-    The decay needs the current parameters, so :meth:`update` takes them as
-    the extra keyword ``params``. When ``params`` is None (as when a training
-    loop that only knows the basic solver protocol calls it) the decay term is
-    skipped and the step is exactly Adam's.
+@dataclass
+class NAdamState:
+    """The moving parts of :class:`NAdam`.
 
     Parameters
     ----------
-    learning_rate : float, default=1e-3
-        Step size used when :meth:`update` is not given one. Must be > 0.
-    beta_1 : float, default=0.9
-        Decay rate of the first-moment average, in [0, 1).
-    beta_2 : float, default=0.999
-        Decay rate of the second-moment average, in [0, 1).
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability; >= 0.
-    weight_decay : float, default=1e-2
-        Decoupled decay rate, multiplied by the learning rate; >= 0.
-
-    Examples
-    --------
-    With zero gradients only the decay acts, shrinking each parameter by
-    ``learning_rate * weight_decay`` times itself:
-
-    >>> import numpy as np
-    >>> from sklearn_adam._adam_variants import AdamW
-    >>> solver = AdamW(learning_rate=0.5, weight_decay=0.25)
-    >>> w = np.array([1.0, -2.0])
-    >>> state = solver.init([w])
-    >>> updates, state = solver.update([np.zeros(2)], state, params=[w])
-    >>> [float(u) for u in updates[0]]
-    [-0.125, 0.25]
+    step : int
+        Number of updates taken so far (``t``).
+    first_moment : list of ndarray
+        Exponential moving average of the gradients (``m``), one array per
+        parameter.
+    second_moment : list of ndarray
+        Exponential moving average of the squared gradients (``v``), one array
+        per parameter.
+    momentum_product : float
+        Product of the momentum schedule over the steps taken so far,
+        :math:`\\mu_1 \\mu_2 \\cdots \\mu_t`; 1.0 before the first step.
     """
 
-    def __init__(
-        self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=1e-2
-    ):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon)
-        self.weight_decay = check_scalar("weight_decay", weight_decay, kind="real", low=0)
-
-    def __repr__(self):
-        return f"{super().__repr__()[:-1]}, weight_decay={self.weight_decay!r})"
-
-    def update(self, grads, state, learning_rate=None, params=None):
-        """Take one AdamW step.
-
-        Parameters
-        ----------
-        grads : list of ndarray
-            Gradient of the objective for each parameter array.
-        state : AdamState
-            The state from :meth:`init` or the previous call; advanced in place.
-        learning_rate : float, default=None
-            Step size for this step; None uses ``self.learning_rate``.
-        params : list of ndarray, default=None
-            The current parameters :math:`\\theta_{t-1}`, read only, for the
-            decay term. None skips the decay: the step is then Adam's.
-
-        Returns
-        -------
-        updates : list of ndarray
-            The change to add to each parameter array.
-        state : AdamState
-            The advanced state (the same object).
-        """
-        if params is not None and len(params) != len(grads):
-            raise ValueError(
-                f"params must hold one array per gradient; got {len(params)} arrays "
-                f"for {len(grads)} gradients."
-            )
-        updates, state = super().update(grads, state, learning_rate)
-        decay = (self.learning_rate if learning_rate is None else learning_rate) * self.weight_decay
-        if params is not None and decay != 0:
-            updates = [update - decay * param for update, param in zip(updates, params)]
-        return updates, state
+    step: int
+    first_moment: list
+    second_moment: list
+    momentum_product: float
 
 
 class NAdam(Adam):
@@ -265,49 +170,60 @@ class NAdam(Adam):
 
     Nesterov's idea is to step with the momentum *of the next step* rather
     than of the current one. This is Algorithm 2 of Dozat, "Incorporating
-    Nesterov Momentum into Adam" (ICLR 2016 workshop), with a constant
-    momentum schedule :math:`\mu_t = \beta_1`, so that
-    :math:`\prod_{i=1}^t \mu_i = \beta_1^t`. For each parameter array, with
-    gradient :math:`g_t` at step :math:`t` (counting from 1):
+    Nesterov Momentum into Adam" (ICLR 2016 workshop), with the warming
+    momentum schedule of the paper's experiments, as PyTorch's
+    ``torch.optim.NAdam`` and Keras' ``Nadam`` apply it. For each parameter
+    array, with gradient :math:`g_t` at step :math:`t` (counting from 1):
 
     .. math::
 
+        \mu_t &= \beta_1 \left(1 - \tfrac12 \, 0.96^{t \psi}\right) \\
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
         v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
-        \bar m_t &= \beta_1 \frac{m_t}{1 - \beta_1^{t+1}}
-            + (1 - \beta_1) \frac{g_t}{1 - \beta_1^t} \\
+        \bar m_t &= \frac{1 - \mu_t}{1 - \prod_{i=1}^{t} \mu_i} \, g_t
+            + \frac{\mu_{t+1}}{1 - \prod_{i=1}^{t+1} \mu_i} \, m_t \\
         \theta_t &= \theta_{t-1} - \eta \, \bar m_t
             / \left( \sqrt{v_t / (1 - \beta_2^t)} + \epsilon \right)
 
     where :math:`\beta_1` is ``beta_1``, :math:`\beta_2` is ``beta_2``,
-    :math:`\epsilon` is ``epsilon``, :math:`\eta` is ``learning_rate`` and
-    :math:`m_0 = v_0 = 0`. Note the first moment is corrected with
-    :math:`1 - \beta_1^{t+1}` (the product of the schedule up to the *next*
-    step) and the gradient with :math:`1 - \beta_1^t`.
+    :math:`\psi` is ``momentum_decay``, :math:`\epsilon` is ``epsilon``,
+    :math:`\eta` is ``learning_rate`` and :math:`m_0 = v_0 = 0`. The momentum
+    :math:`\mu_t` starts near :math:`\beta_1 / 2` and rises towards
+    :math:`\beta_1`; the default :math:`\psi = 0.004` is the paper's
+    :math:`0.96^{t/250}`. (:math:`\psi = 0` holds it at :math:`\beta_1 / 2`.)
+    With ``epsilon_placement="raw"`` the denominator is
+    :math:`(\sqrt{v_t} + \epsilon) / \sqrt{1 - \beta_2^t}`, as for
+    :class:`Adam`.
 
-    The warming momentum schedule
-    :math:`\mu_t = \beta_1 (1 - \tfrac12 0.96^{t/250})` that the paper uses in
-    its experiments, and that PyTorch's and Keras' ``NAdam`` apply by default,
-    is *not* used here, so trajectories differ from theirs.
+    Convention: the first moment :math:`m_t` is the average with the
+    constant :math:`\beta_1`, as in PyTorch and Keras; the paper's Algorithm 2
+    averages with the scheduled :math:`\mu_t` instead. Following the common
+    implementations lets users reproduce their trajectories step by step
+    (the tests check agreement with PyTorch to 1e-10).
 
     Parameters
     ----------
     learning_rate : float, default=1e-3
         Step size used when :meth:`update` is not given one. Must be > 0.
     beta_1 : float, default=0.9
-        Decay rate of the first-moment average (the constant momentum
-        :math:`\mu`), in [0, 1).
+        Decay rate of the first-moment average and limit of the momentum
+        schedule, in [0, 1).
     beta_2 : float, default=0.999
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
         Added to the denominator for numerical stability; >= 0.
+    momentum_decay : float, default=4e-3
+        Speed at which the momentum schedule rises towards ``beta_1``; >= 0.
+        Keyword-only.
+    epsilon_placement : {"corrected", "raw"}, default="corrected"
+        Where ``epsilon`` goes, as for :class:`Adam`. Keyword-only.
 
     Examples
     --------
     Minimize :math:`(w - 3)^2` on a plain numpy array:
 
     >>> import numpy as np
-    >>> from sklearn_adam._adam_variants import NAdam
+    >>> from sklearn_adam import NAdam
     >>> solver = NAdam(learning_rate=0.1)
     >>> w = np.zeros(1)
     >>> state = solver.init([w])
@@ -319,42 +235,61 @@ class NAdam(Adam):
     3.0
     """
 
+    # Adam's, with momentum_decay where the signature has it.
+    _hyperparameters = (*Adam._hyperparameters[:4], "momentum_decay", "epsilon_placement")
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        *,
+        momentum_decay=4e-3,
+        epsilon_placement="corrected",
+    ):
+        super().__init__(
+            learning_rate, beta_1, beta_2, epsilon, epsilon_placement=epsilon_placement
+        )
+        self.momentum_decay = check_scalar("momentum_decay", momentum_decay, kind="real", low=0)
+
+    def _momentum(self, step):
+        """The scheduled momentum ``mu_t`` of step ``t = step``."""
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
+
+    def init(self, params):
+        return NAdamState(
+            step=0,
+            first_moment=_zeros_like_each(params),
+            second_moment=_zeros_like_each(params),
+            momentum_product=1.0,
+        )
+
+    init.__doc__ = _init_doc("NAdamState", "Step zero, zero moments, momentum product 1.")
+
     def update(self, grads, state, learning_rate=None):
-        """Take one NAdam step.
-
-        Parameters
-        ----------
-        grads : list of ndarray
-            Gradient of the objective for each parameter array.
-        state : AdamState
-            The state from :meth:`init` or the previous call; advanced in place.
-        learning_rate : float, default=None
-            Step size for this step; None uses ``self.learning_rate``.
-
-        Returns
-        -------
-        updates : list of ndarray
-            The change to add to each parameter array.
-        state : AdamState
-            The advanced state (the same object).
-        """
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
-        momentum_weight = self.beta_1 / _bias_correction(self.beta_1, state.step + 1)
-        gradient_weight = (1.0 - self.beta_1) / _bias_correction(self.beta_1, state.step)
+        momentum = self._momentum(state.step)
+        next_momentum = self._momentum(state.step + 1)
+        state.momentum_product *= momentum
+        gradient_weight = -learning_rate * (1.0 - momentum) / (1.0 - state.momentum_product)
+        momentum_weight = (
+            -learning_rate * next_momentum / (1.0 - state.momentum_product * next_momentum)
+        )
         second_correction = _bias_correction(self.beta_2, state.step)
         updates = []
         for grad, m, v in zip(grads, state.first_moment, state.second_moment):
             _accumulate_first_moment(m, grad, self.beta_1)
             _accumulate_second_moment(v, grad, self.beta_2)
-            denominator = _root_denominator(v, second_correction, self.epsilon)
             nesterov = momentum_weight * m
             nesterov += gradient_weight * grad
-            nesterov *= -learning_rate
-            nesterov /= denominator
+            nesterov /= self._denominator(v, second_correction)
             updates.append(nesterov)
         return updates, state
+
+    update.__doc__ = _update_doc("NAdam", "NAdamState")
 
 
 @dataclass
@@ -369,8 +304,8 @@ class AdamaxState:
         Exponential moving average of the gradients (``m``), one array per
         parameter.
     infinity_norm : list of ndarray
-        Exponentially weighted infinity norm of the gradients (``u``), one
-        array per parameter.
+        Exponentially weighted infinity norm of the gradients, epsilon
+        included (``u``), one array per parameter.
     """
 
     step: int
@@ -388,20 +323,21 @@ class Adamax(Adam):
     .. math::
 
         m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
-        u_t &= \max(\beta_2 u_{t-1}, |g_t|) \\
-        \theta_t &= \theta_{t-1} - \frac{\eta}{1 - \beta_1^t} \, \frac{m_t}{u_t + \epsilon}
+        u_t &= \max(\beta_2 u_{t-1}, |g_t| + \epsilon) \\
+        \theta_t &= \theta_{t-1} - \frac{\eta}{1 - \beta_1^t} \, \frac{m_t}{u_t}
 
     where :math:`\beta_1` is ``beta_1``, :math:`\beta_2` is ``beta_2``,
     :math:`\epsilon` is ``epsilon``, :math:`\eta` is ``learning_rate``,
     :math:`m_0 = u_0 = 0` and the maximum is element-wise.
 
-    The paper has no :math:`\epsilon`; it is added here to :math:`u_t` in the
-    denominator so that a coordinate whose gradients have all been zero so far
-    (:math:`m_t = u_t = 0`) gets a zero step instead of 0/0. (PyTorch's
-    ``Adamax`` puts it inside the maximum instead, as
-    :math:`\max(\beta_2 u_{t-1}, |g_t| + \epsilon)`; the two agree to within
-    about :math:`\epsilon / u_t` relative.) The default learning rate, 2e-3,
-    is the paper's.
+    Convention: the paper has no :math:`\epsilon`; it goes inside the maximum,
+    as in PyTorch's ``Adamax``, so that trajectories agree with it step by
+    step (adding it to :math:`u_t` in the denominator, as Keras does, differs
+    by about :math:`\epsilon / u_t` relative). Where :math:`u_t = 0`, which
+    with ``epsilon=0`` happens while a coordinate's gradients have all been
+    zero, the step is zero rather than 0/0. Since :math:`u_t` has no bias
+    correction, ``epsilon_placement`` has no effect: both placements give the
+    formula above. The default learning rate, 2e-3, is the paper's.
 
     Parameters
     ----------
@@ -412,14 +348,17 @@ class Adamax(Adam):
     beta_2 : float, default=0.999
         Decay rate of the infinity norm, in [0, 1).
     epsilon : float, default=1e-8
-        Added to the denominator to avoid 0/0; >= 0.
+        Floor added to each gradient magnitude in the infinity norm; >= 0.
+    epsilon_placement : {"corrected", "raw"}, default="corrected"
+        Accepted for a uniform interface with the family; both values give
+        the same steps. Keyword-only.
 
     Examples
     --------
     Minimize :math:`(w - 3)^2` on a plain numpy array:
 
     >>> import numpy as np
-    >>> from sklearn_adam._adam_variants import Adamax
+    >>> from sklearn_adam import Adamax
     >>> solver = Adamax(learning_rate=0.1)
     >>> w = np.zeros(1)
     >>> state = solver.init([w])
@@ -431,57 +370,55 @@ class Adamax(Adam):
     3.0
     """
 
-    def __init__(self, learning_rate=2e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon)
+    def __init__(
+        self,
+        learning_rate=2e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        *,
+        epsilon_placement="corrected",
+    ):
+        super().__init__(
+            learning_rate, beta_1, beta_2, epsilon, epsilon_placement=epsilon_placement
+        )
 
     def init(self, params):
-        """Create the state for a fresh start on ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The parameter arrays to be trained; only their shapes and dtypes
-            are read.
-
-        Returns
-        -------
-        state : AdamaxState
-            Step count zero, first moment and infinity norm of zeros.
-        """
         return AdamaxState(
             step=0,
             first_moment=_zeros_like_each(params),
             infinity_norm=_zeros_like_each(params),
         )
 
+    init.__doc__ = _init_doc("AdamaxState", "Step zero, zero moment and infinity norm.")
+
     def update(self, grads, state, learning_rate=None):
-        """Take one Adamax step.
-
-        Parameters
-        ----------
-        grads : list of ndarray
-            Gradient of the objective for each parameter array.
-        state : AdamaxState
-            The state from :meth:`init` or the previous call; advanced in place.
-        learning_rate : float, default=None
-            Step size for this step; None uses ``self.learning_rate``.
-
-        Returns
-        -------
-        updates : list of ndarray
-            The change to add to each parameter array.
-        state : AdamaxState
-            The advanced state (the same object).
-        """
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
-        first_correction = _bias_correction(self.beta_1, state.step)
+        step_size = -learning_rate / _bias_correction(self.beta_1, state.step)
         updates = []
         for grad, m, u in zip(grads, state.first_moment, state.infinity_norm):
             _accumulate_first_moment(m, grad, self.beta_1)
             u *= self.beta_2
-            np.maximum(u, np.abs(grad), out=u)
-            denominator = u + self.epsilon
-            updates.append((-learning_rate / first_correction) * m / denominator)
+            magnitude = np.abs(grad)
+            magnitude += self.epsilon
+            np.maximum(u, magnitude, out=u)
+            if self.epsilon > 0:
+                update = m / u
+            else:
+                # u = 0 only where the gradients u remembers are all zero.
+                update = np.divide(m, u, out=np.zeros_like(m), where=u > 0)
+            update *= step_size
+            updates.append(update)
         return updates, state
+
+    update.__doc__ = _update_doc("Adamax", "AdamaxState")
+
+
+SOLVERS = {"adam": Adam, "amsgrad": AMSGrad, "adamw": AdamW, "nadam": NAdam, "adamax": Adamax}
+"""The Adam family by name: lower-case name -> solver class.
+
+Each class is built from keyword hyperparameters (``SOLVERS["nadam"](beta_1=0.95)``)
+and follows the solver protocol of :mod:`sklearn_adam._solvers`.
+"""

@@ -1,5 +1,9 @@
 """Update rules: turn a gradient into a change of the parameters.
 
+This module holds Adam, the pieces its variants share, and AdamW, which keeps
+exactly Adam's state; the variants with more state are in
+:mod:`sklearn_adam._adam_variants`.
+
 A solver is a plain object that holds only its configuration. Everything that
 changes during training lives in a separate *state* object created by
 ``init`` and advanced by ``update``, so the caller owns it: it can be inspected,
@@ -27,23 +31,28 @@ Any object with these two methods can be passed as ``solver`` to
 State objects should be picklable so that fitted estimators are.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_scalar
+from ._validation import check_option, check_scalar
+
+# Where epsilon goes in the denominator of the Adam family's step; see Adam.
+EPSILON_PLACEMENTS = ("corrected", "raw")
 
 # Shared pieces of the Adam family. Each works in place on one parameter's
 # arrays, so a step allocates only temporaries the size of that parameter.
 
 
-def _check_common(learning_rate, beta_1, beta_2, epsilon):
+def _check_common(learning_rate, beta_1, beta_2, epsilon, epsilon_placement):
     """Validate the hyperparameters every rule of the Adam family has."""
     return (
         check_scalar("learning_rate", learning_rate, kind="real", low=0, closed="neither"),
         check_scalar("beta_1", beta_1, kind="real", low=0, high=1, closed="left"),
         check_scalar("beta_2", beta_2, kind="real", low=0, high=1, closed="left"),
         check_scalar("epsilon", epsilon, kind="real", low=0),
+        check_option("epsilon_placement", epsilon_placement, EPSILON_PLACEMENTS),
     )
 
 
@@ -75,11 +84,63 @@ def _accumulate_second_moment(v, grad, beta_2):
     v += (1.0 - beta_2) * np.square(grad)
 
 
-def _root_denominator(v, correction, epsilon):
-    """``sqrt(v / correction) + epsilon``, a new array."""
-    denominator = np.sqrt(v / correction)
-    denominator += epsilon
+def _root_denominator(v, correction, epsilon, placement):
+    """The denominator of an Adam step, a new array.
+
+    ``sqrt(v / correction) + epsilon`` for ``placement="corrected"``;
+    ``(sqrt(v) + epsilon) / sqrt(correction)`` for ``placement="raw"``.
+    """
+    if placement == "corrected":
+        denominator = np.sqrt(v / correction)
+        denominator += epsilon
+    else:
+        denominator = np.sqrt(v)
+        denominator += epsilon
+        denominator /= math.sqrt(correction)
     return denominator
+
+
+# The family's init and update methods differ in their docstrings only by the
+# rule's and the state class's names, so those docstrings are filled in here.
+
+
+def _init_doc(state_class, contents):
+    """The docstring of a family member's ``init``, naming its state class."""
+    return f"""Create the state for a fresh start on ``params``.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameter arrays to be trained; only their shapes and dtypes
+        are read.
+
+    Returns
+    -------
+    state : {state_class}
+        {contents}
+    """
+
+
+def _update_doc(rule, state_class):
+    """The docstring of a family member's ``update``, naming rule and state."""
+    return f"""Take one {rule} step.
+
+    Parameters
+    ----------
+    grads : list of ndarray
+        Gradient of the objective for each parameter array.
+    state : {state_class}
+        The state from :meth:`init` or the previous call; advanced in place.
+    learning_rate : float, default=None
+        Step size for this step; None uses ``self.learning_rate``.
+
+    Returns
+    -------
+    updates : list of ndarray
+        The change to add to each parameter array.
+    state : {state_class}
+        The advanced state (the same object).
+    """
 
 
 @dataclass
@@ -121,9 +182,24 @@ class Adam:
     where :math:`\beta_1` is ``beta_1``, :math:`\beta_2` is ``beta_2``,
     :math:`\epsilon` is ``epsilon`` and :math:`\eta` is ``learning_rate``.
     :math:`m_0 = v_0 = 0`; dividing by :math:`1 - \beta^t` removes the bias
-    towards zero that this start gives the averages in early steps. Epsilon is
-    added to the bias-corrected root, as in Algorithm 1 (not to the raw
-    :math:`\sqrt{v_t}` of the paper's "efficient" form).
+    towards zero that this start gives the averages in early steps.
+
+    Where epsilon goes differs between implementations, and
+    ``epsilon_placement`` chooses. ``"corrected"`` (the default) is the formula
+    above, Algorithm 1 of the paper, as in PyTorch's ``torch.optim.Adam`` and
+    optax's ``adam``. ``"raw"`` is the paper's "efficient" form (end of its
+    Section 2), used by scikit-learn's ``MLPRegressor`` and by Keras, which
+    adds epsilon to the root of the *raw* :math:`v_t`:
+
+    .. math::
+
+        \theta_t = \theta_{t-1} - \eta \, \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+            \, \frac{m_t}{\sqrt{v_t} + \epsilon}
+
+    It equals the corrected form with :math:`\epsilon` replaced by
+    :math:`\epsilon / \sqrt{1 - \beta_2^t}`, a larger effective epsilon in
+    early steps (about :math:`32 \epsilon` at the first step with the default
+    ``beta_2``); the two agree when :math:`\epsilon = 0`.
 
     Parameters
     ----------
@@ -135,6 +211,10 @@ class Adam:
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
         Added to the denominator for numerical stability; >= 0.
+    epsilon_placement : {"corrected", "raw"}, default="corrected"
+        Add ``epsilon`` to the root of the bias-corrected second moment
+        (Algorithm 1, PyTorch) or to the root of the raw one (scikit-learn's
+        ``MLPRegressor``, Keras). Keyword-only.
 
     Examples
     --------
@@ -153,57 +233,43 @@ class Adam:
     3.0
     """
 
-    def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.learning_rate, self.beta_1, self.beta_2, self.epsilon = _check_common(
-            learning_rate, beta_1, beta_2, epsilon
-        )
+    # The constructor's arguments, in the order repr lists them.
+    _hyperparameters = ("learning_rate", "beta_1", "beta_2", "epsilon", "epsilon_placement")
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        *,
+        epsilon_placement="corrected",
+    ):
+        (
+            self.learning_rate,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            self.epsilon_placement,
+        ) = _check_common(learning_rate, beta_1, beta_2, epsilon, epsilon_placement)
 
     def __repr__(self):
-        return (
-            f"{type(self).__name__}(learning_rate={self.learning_rate!r}, "
-            f"beta_1={self.beta_1!r}, "
-            f"beta_2={self.beta_2!r}, epsilon={self.epsilon!r})"
-        )
+        arguments = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)
+        return f"{type(self).__name__}({arguments})"
 
     def init(self, params):
-        """Create the state for a fresh start on ``params``.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            The parameter arrays to be trained; only their shapes and dtypes
-            are read.
-
-        Returns
-        -------
-        state : AdamState
-            Step count zero and moment estimates of zeros.
-        """
         return AdamState(
             step=0,
             first_moment=_zeros_like_each(params),
             second_moment=_zeros_like_each(params),
         )
 
+    init.__doc__ = _init_doc("AdamState", "Step zero, zero moments.")
+
+    def _denominator(self, v, second_correction):
+        return _root_denominator(v, second_correction, self.epsilon, self.epsilon_placement)
+
     def update(self, grads, state, learning_rate=None):
-        """Take one Adam step.
-
-        Parameters
-        ----------
-        grads : list of ndarray
-            Gradient of the objective for each parameter array.
-        state : AdamState
-            The state from :meth:`init` or the previous call; advanced in place.
-        learning_rate : float, default=None
-            Step size for this step; None uses ``self.learning_rate``.
-
-        Returns
-        -------
-        updates : list of ndarray
-            The change to add to each parameter array.
-        state : AdamState
-            The advanced state (the same object).
-        """
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
@@ -213,6 +279,139 @@ class Adam:
         for grad, m, v in zip(grads, state.first_moment, state.second_moment):
             _accumulate_first_moment(m, grad, self.beta_1)
             _accumulate_second_moment(v, grad, self.beta_2)
-            denominator = _root_denominator(v, second_correction, self.epsilon)
+            denominator = self._denominator(v, second_correction)
             updates.append((-learning_rate / first_correction) * m / denominator)
+        return updates, state
+
+    update.__doc__ = _update_doc("Adam", "AdamState")
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay, of Loshchilov & Hutter (2019).
+
+    Plain Adam implements L2 regularization by adding it to the gradient,
+    where it gets rescaled by the adaptive denominator; AdamW instead shrinks
+    the parameters directly, outside the adaptive part. For each parameter
+    array, with gradient :math:`g_t` at step :math:`t` (counting from 1):
+
+    .. math::
+
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+        \hat m_t &= m_t / (1 - \beta_1^t) \\
+        \hat v_t &= v_t / (1 - \beta_2^t) \\
+        \theta_t &= \theta_{t-1} - \eta \left( \hat m_t / (\sqrt{\hat v_t} + \epsilon)
+            + \lambda \theta_{t-1} \right)
+
+    where :math:`\beta_1` is ``beta_1``, :math:`\beta_2` is ``beta_2``,
+    :math:`\epsilon` is ``epsilon``, :math:`\eta` is ``learning_rate``,
+    :math:`\lambda` is ``weight_decay`` and :math:`m_0 = v_0 = 0`. The adaptive
+    part is exactly :class:`Adam`'s, ``epsilon_placement`` included.
+
+    The decay is multiplied by the learning rate, as in PyTorch's ``AdamW``:
+    in the notation of the paper's Algorithm 2 (schedule multiplier
+    :math:`\eta_t`, step size :math:`\alpha`, decay :math:`\lambda'`), this
+    rule's :math:`\eta` is :math:`\eta_t \alpha` and :math:`\lambda' = \alpha
+    \lambda`. The decay term follows any learning-rate schedule, as the paper
+    intends.
+
+    The decay needs the current parameters, so :meth:`update` takes them as
+    the extra keyword ``params``. An entry of ``params`` that is None leaves
+    that array undecayed (the regressor passes ``[coef, None]`` so that the
+    intercept is not decayed). When ``params`` itself is None (as when a
+    training loop that only knows the basic solver protocol calls it) the
+    decay term is skipped and the step is exactly Adam's.
+
+    The decay is not Ridge's penalty. Run to a fixed point on a full batch,
+    the adaptive part of the step is at most about one in size per
+    coordinate, so the decay keeps every parameter within about
+    :math:`1 / \lambda` of zero and leaves smaller ones nearly alone: AdamW
+    behaves like a bound on the largest parameter (Xie & Li, 2024, "Implicit
+    Bias of AdamW: l-infinity norm constrained optimization").
+
+    Parameters
+    ----------
+    learning_rate : float, default=1e-3
+        Step size used when :meth:`update` is not given one. Must be > 0.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment average, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment average, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability; >= 0.
+    weight_decay : float, default=1e-2
+        Decoupled decay rate, multiplied by the learning rate; >= 0.
+    epsilon_placement : {"corrected", "raw"}, default="corrected"
+        Where ``epsilon`` goes, as for :class:`Adam`. Keyword-only.
+
+    Examples
+    --------
+    With zero gradients only the decay acts, shrinking each parameter by
+    ``learning_rate * weight_decay`` times itself; the second array, passed
+    as None, is not decayed:
+
+    >>> import numpy as np
+    >>> from sklearn_adam import AdamW
+    >>> solver = AdamW(learning_rate=0.5, weight_decay=0.25)
+    >>> w, b = np.array([1.0, -2.0]), np.array(4.0)
+    >>> state = solver.init([w, b])
+    >>> grads = [np.zeros(2), np.array(0.0)]
+    >>> updates, state = solver.update(grads, state, params=[w, None])
+    >>> updates[0].tolist(), bool(updates[1] == 0)
+    ([-0.125, 0.25], True)
+    """
+
+    # Adam's, with weight_decay where the signature has it.
+    _hyperparameters = (*Adam._hyperparameters[:4], "weight_decay", "epsilon_placement")
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        weight_decay=1e-2,
+        *,
+        epsilon_placement="corrected",
+    ):
+        super().__init__(
+            learning_rate, beta_1, beta_2, epsilon, epsilon_placement=epsilon_placement
+        )
+        self.weight_decay = check_scalar("weight_decay", weight_decay, kind="real", low=0)
+
+    def update(self, grads, state, learning_rate=None, params=None):
+        """Take one AdamW step.
+
+        Parameters
+        ----------
+        grads : list of ndarray
+            Gradient of the objective for each parameter array.
+        state : AdamState
+            The state from :meth:`init` or the previous call; advanced in place.
+        learning_rate : float, default=None
+            Step size for this step; None uses ``self.learning_rate``.
+        params : list of (ndarray or None), default=None
+            The current parameters :math:`\\theta_{t-1}`, read only, for the
+            decay term; one entry per gradient, None for an array not to
+            decay. None skips the decay: the step is then Adam's.
+
+        Returns
+        -------
+        updates : list of ndarray
+            The change to add to each parameter array.
+        state : AdamState
+            The advanced state (the same object).
+        """
+        if params is not None and len(params) != len(grads):
+            raise ValueError(
+                f"params must hold one array (or None) per gradient; got {len(params)} "
+                f"entries for {len(grads)} gradients."
+            )
+        updates, state = super().update(grads, state, learning_rate)
+        decay = (self.learning_rate if learning_rate is None else learning_rate) * self.weight_decay
+        if params is not None and decay != 0:
+            updates = [
+                update if param is None else update - decay * param
+                for update, param in zip(updates, params)
+            ]
         return updates, state

@@ -14,15 +14,17 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_adam import Adam, AdamState
 from sklearn_adam._adam_variants import (
+    SOLVERS,
     Adamax,
     AdamaxState,
     AdamW,
     AMSGrad,
     AMSGradState,
     NAdam,
+    NAdamState,
 )
+from sklearn_adam._solvers import Adam, AdamState
 
 # Gradient sequences for two parameter arrays, shapes (2,) and (): one tuple
 # per step, like tests/test_solvers.py.
@@ -53,13 +55,17 @@ def _run_on_arrays(solver, initial=(0.0, 0.0, 0.0)):
 # --- AMSGrad -------------------------------------------------------------------
 
 
-def _amsgrad_scalar(gradients, lr, b1, b2, eps, max_of_corrected=False):
+def _amsgrad_scalar(gradients, lr, b1, b2, eps, max_of_corrected=False, raw=False):
     theta, m, v, v_max, v_hat_max = 0.0, 0.0, 0.0, 0.0, 0.0
     for t, g in enumerate(gradients, start=1):
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         v_max = max(v_max, v)
         v_hat_max = max(v_hat_max, v / (1 - b2**t))
+        if raw:
+            # The paper's "efficient" form: epsilon on the raw root.
+            theta -= lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (math.sqrt(v_max) + eps)
+            continue
         root = math.sqrt(v_hat_max) if max_of_corrected else math.sqrt(v_max / (1 - b2**t))
         theta -= lr * (m / (1 - b1**t)) / (root + eps)
     return theta
@@ -72,6 +78,18 @@ def test_amsgrad_three_steps_match_formula():
         assert_allclose(got, _amsgrad_scalar(sequence, 0.01, 0.5, 0.75, 1e-3), rtol=1e-13)
     assert isinstance(state, AMSGradState)
     assert state.step == 3
+
+
+def test_amsgrad_raw_epsilon_placement_matches_formula():
+    solver = AMSGrad(
+        learning_rate=0.01, beta_1=0.5, beta_2=0.75, epsilon=0.1, epsilon_placement="raw"
+    )
+    coordinates, _ = _run_on_arrays(solver)
+    for got, sequence in zip(coordinates, COORDINATE_SEQUENCES):
+        expected = _amsgrad_scalar(sequence, 0.01, 0.5, 0.75, 0.1, raw=True)
+        corrected = _amsgrad_scalar(sequence, 0.01, 0.5, 0.75, 0.1)
+        assert abs(expected - corrected) > 1e-3 * abs(expected)
+        assert_allclose(got, expected, rtol=1e-13)
 
 
 def test_amsgrad_takes_max_of_raw_second_moment_then_corrects():
@@ -180,6 +198,22 @@ def test_adamw_decay_term_is_proportional_to_params():
     assert_allclose(with_decay[0] - without[0], -0.02 * 0.05 * params, rtol=1e-12, atol=1e-17)
 
 
+def test_adamw_leaves_arrays_passed_as_none_undecayed():
+    # The regressor passes [coef, None]: the intercept gets Adam's step only.
+    solver = AdamW(learning_rate=0.1, weight_decay=0.5)
+    adam = Adam(learning_rate=0.1)
+    params = [np.array([1.0, -2.0]), np.array(3.0)]
+    grads = [np.array([0.5, 0.25]), np.array(-1.0)]
+    s_w, s_a = solver.init(params), adam.init(params)
+    for _ in range(3):
+        u_w, s_w = solver.update(grads, s_w, params=[params[0], None])
+        u_a, s_a = adam.update(grads, s_a)
+        assert_array_equal(u_w[1], u_a[1])
+        assert_allclose(u_w[0], u_a[0] - 0.1 * 0.5 * params[0], rtol=1e-14)
+        for p, u in zip(params, u_w):
+            p += u
+
+
 def test_adamw_rejects_params_of_wrong_length():
     solver = AdamW()
     grads = [np.zeros(2), np.zeros(())]
@@ -190,32 +224,77 @@ def test_adamw_rejects_params_of_wrong_length():
 # --- NAdam ---------------------------------------------------------------------
 
 
-def _nadam_scalar(gradients, lr, b1, b2, eps):
-    theta, m, v = 0.0, 0.0, 0.0
+def _nadam_scalar(gradients, lr, b1, b2, eps, psi, raw=False):
+    theta, m, v, product = 0.0, 0.0, 0.0, 1.0
     for t, g in enumerate(gradients, start=1):
+        mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+        mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+        product *= mu
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        m_bar = b1 * m / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1**t)
-        theta -= lr * m_bar / (math.sqrt(v / (1 - b2**t)) + eps)
+        m_bar = (1 - mu) / (1 - product) * g + mu_next / (1 - product * mu_next) * m
+        if raw:
+            denominator = (math.sqrt(v) + eps) / math.sqrt(1 - b2**t)
+        else:
+            denominator = math.sqrt(v / (1 - b2**t)) + eps
+        theta -= lr * m_bar / denominator
     return theta
 
 
-def test_nadam_three_steps_match_formula():
-    solver = NAdam(learning_rate=0.01, beta_1=0.5, beta_2=0.75, epsilon=1e-3)
+@pytest.mark.parametrize("psi", [4e-3, 0.5])
+@pytest.mark.parametrize("placement", ["corrected", "raw"])
+def test_nadam_three_steps_match_formula(psi, placement):
+    solver = NAdam(
+        learning_rate=0.01,
+        beta_1=0.5,
+        beta_2=0.75,
+        epsilon=0.1,
+        momentum_decay=psi,
+        epsilon_placement=placement,
+    )
     coordinates, state = _run_on_arrays(solver)
+    raw = placement == "raw"
     for got, sequence in zip(coordinates, COORDINATE_SEQUENCES):
-        assert_allclose(got, _nadam_scalar(sequence, 0.01, 0.5, 0.75, 1e-3), rtol=1e-13)
-    assert isinstance(state, AdamState)
+        expected = _nadam_scalar(sequence, 0.01, 0.5, 0.75, 0.1, psi, raw=raw)
+        assert_allclose(got, expected, rtol=1e-13)
+    assert isinstance(state, NAdamState)
+    schedule = [0.5 * (1 - 0.5 * 0.96 ** (t * psi)) for t in (1, 2, 3)]
+    assert_allclose(state.momentum_product, math.prod(schedule), rtol=1e-15)
 
 
-def test_nadam_first_step_by_hand():
-    # m_1 = 0.1 g, so m_bar = 0.9 * 0.1 g / 0.19 + 0.1 g / 0.1 = g (1 + 0.9 / 1.9),
-    # and v_hat_1 = g^2: the first step is lr * (1 + 0.9 / 1.9) against the sign of g.
+def test_nadam_first_two_steps_by_hand():
+    # Defaults beta_1 = 0.9, momentum_decay = 0.004: the schedule
+    # mu_t = 0.9 (1 - 0.5 * 0.96**(0.004 t)) starts near beta_1 / 2:
+    mu_1 = 0.9 * (1 - 0.5 * 0.96**0.004)
+    mu_2 = 0.9 * (1 - 0.5 * 0.96**0.008)
+    mu_3 = 0.9 * (1 - 0.5 * 0.96**0.012)
+    assert_allclose([mu_1, mu_2, mu_3], [0.4500735, 0.4501469, 0.4502204], rtol=1e-6)
     solver = NAdam(learning_rate=0.1, epsilon=0.0)
-    grad = np.array([2.0, -0.001])
-    updates, _ = solver.update([grad], solver.init([grad]))
-    step = 0.1 * (1 + 0.9 / 1.9)
-    assert_allclose(updates[0], [-step, step], rtol=1e-14)
+    theta = np.array([0.0])
+    state = solver.init([theta])
+
+    # Step 1, g = 2: m_1 = 0.2, v_hat_1 = 4 (root 2); the gradient weight
+    # (1 - mu_1) / (1 - mu_1) is 1, the momentum weight mu_2 / (1 - mu_1 mu_2).
+    updates, state = solver.update([np.array([2.0])], state)
+    theta += updates[0]
+    step_1 = 0.1 * (1.0 * 2.0 + mu_2 / (1 - mu_1 * mu_2) * 0.2) / 2.0
+    assert_allclose(theta, [-step_1], rtol=1e-14)
+    assert_allclose(state.momentum_product, mu_1, rtol=1e-15)
+
+    # Step 2, g = -1: m_2 = 0.08, v_hat_2 = 0.004996 / 0.001999.
+    updates, state = solver.update([np.array([-1.0])], state)
+    theta += updates[0]
+    m_bar = (1 - mu_2) / (1 - mu_1 * mu_2) * -1.0 + mu_3 / (1 - mu_1 * mu_2 * mu_3) * 0.08
+    step_2 = 0.1 * m_bar / math.sqrt(0.004996 / 0.001999)
+    assert_allclose(theta, [-step_1 - step_2], rtol=1e-14)
+    assert_allclose(state.momentum_product, mu_1 * mu_2, rtol=1e-15)
+    assert_allclose(state.first_moment[0], [0.08], rtol=1e-15)
+
+
+def test_nadam_bad_momentum_decay_is_named():
+    with pytest.raises(ValueError, match="momentum_decay"):
+        NAdam(momentum_decay=-1e-3)
+    assert "momentum_decay=0.5" in repr(NAdam(momentum_decay=0.5))
 
 
 # --- Adamax --------------------------------------------------------------------
@@ -225,20 +304,34 @@ def _adamax_scalar(gradients, lr, b1, b2, eps):
     theta, m, u = 0.0, 0.0, 0.0
     for t, g in enumerate(gradients, start=1):
         m = b1 * m + (1 - b1) * g
-        u = max(b2 * u, abs(g))
-        theta -= (lr / (1 - b1**t)) * m / (u + eps)
+        u = max(b2 * u, abs(g) + eps)
+        theta -= (lr / (1 - b1**t)) * m / u
     return theta
 
 
 def test_adamax_three_steps_match_formula():
-    solver = Adamax(learning_rate=0.01, beta_1=0.5, beta_2=0.75, epsilon=1e-3)
+    solver = Adamax(learning_rate=0.01, beta_1=0.5, beta_2=0.75, epsilon=0.1)
     coordinates, state = _run_on_arrays(solver)
     for got, sequence in zip(coordinates, COORDINATE_SEQUENCES):
-        assert_allclose(got, _adamax_scalar(sequence, 0.01, 0.5, 0.75, 1e-3), rtol=1e-13)
+        assert_allclose(got, _adamax_scalar(sequence, 0.01, 0.5, 0.75, 0.1), rtol=1e-13)
     assert isinstance(state, AdamaxState)
-    # u after the three steps, coordinate by coordinate: max(0.75 u, |g|).
-    assert_allclose(state.infinity_norm[0], [2.25, 0.75 * 0.75 * 4.0], rtol=1e-15)
-    assert_allclose(state.infinity_norm[1], 0.75 * 0.75 * 3.0, rtol=1e-15)
+    # u after the three steps, coordinate by coordinate: max(0.75 u, |g| + 0.1).
+    # First coordinate, g = 1, 3, -2: u = 1.1, 3.1, max(2.325, 2.1) = 2.325.
+    # Second, g = -4, 2, 0.5: u = 4.1, max(3.075, 2.1), max(2.30625, 0.6).
+    # Third, g = 3, -1, 1: u = 3.1, max(2.325, 1.1), max(1.74375, 1.1).
+    assert_allclose(state.infinity_norm[0], [2.325, 2.30625], rtol=1e-15)
+    assert_allclose(state.infinity_norm[1], 1.74375, rtol=1e-15)
+
+
+def test_adamax_epsilon_inside_the_maximum():
+    # A gradient of 0.05 after one of 1: u_2 = max(0.5 * 1.1, 0.15) = 0.55,
+    # while epsilon on the denominator would give 0.5 + 0.1.
+    solver = Adamax(learning_rate=1.0, beta_1=0.0, beta_2=0.5, epsilon=0.1)
+    state = solver.init([np.zeros(1)])
+    updates, state = solver.update([np.array([1.0])], state)
+    assert_allclose(updates[0], [-1.0 / 1.1], rtol=1e-15)
+    updates, state = solver.update([np.array([0.05])], state)
+    assert_allclose(updates[0], [-0.05 / 0.55], rtol=1e-15)
 
 
 def test_adamax_first_step_is_learning_rate_and_zero_gradient_is_safe():
@@ -247,21 +340,41 @@ def test_adamax_first_step_is_learning_rate_and_zero_gradient_is_safe():
     grad = np.array([5.0, -1e-4])
     updates, _ = solver.update([grad], solver.init([grad]))
     assert_allclose(updates[0], [-2e-3, 2e-3], rtol=1e-14)
-    # With the default epsilon an all-zero gradient gives a zero step, not nan.
-    solver = Adamax()
-    updates, _ = solver.update([np.zeros(2)], solver.init([np.zeros(2)]))
-    assert_array_equal(updates[0], [0.0, 0.0])
+    # Without epsilon, a coordinate whose gradients have all been zero gets a
+    # zero step, not 0/0, also after other coordinates have moved.
+    state = solver.init([np.zeros(2)])
+    for grad in ([0.0, 0.0], [0.0, 0.0], [0.0, 3.0]):
+        with np.errstate(all="raise"):
+            updates, state = solver.update([np.array(grad)], state)
+    assert_array_equal(updates[0][0], 0.0)
+    assert updates[0][1] < 0
+
+
+def test_adamax_epsilon_placement_changes_nothing():
+    rng = np.random.RandomState(0)
+    corrected = Adamax(epsilon=0.1)
+    raw = Adamax(epsilon=0.1, epsilon_placement="raw")
+    s_c, s_r = corrected.init([np.zeros(4)]), raw.init([np.zeros(4)])
+    for _ in range(5):
+        grads = [rng.randn(4)]
+        u_c, s_c = corrected.update(grads, s_c)
+        u_r, s_r = raw.update(grads, s_r)
+        assert_array_equal(u_r[0], u_c[0])
 
 
 # --- The whole family ----------------------------------------------------------
 
-FAMILY = [
-    pytest.param(Adam, id="Adam"),
-    pytest.param(AMSGrad, id="AMSGrad"),
-    pytest.param(AdamW, id="AdamW"),
-    pytest.param(NAdam, id="NAdam"),
-    pytest.param(Adamax, id="Adamax"),
-]
+FAMILY = [pytest.param(solver, id=name) for name, solver in SOLVERS.items()]
+
+
+def test_registry_names_the_whole_family():
+    assert SOLVERS == {
+        "adam": Adam,
+        "amsgrad": AMSGrad,
+        "adamw": AdamW,
+        "nadam": NAdam,
+        "adamax": Adamax,
+    }
 
 
 def _state_arrays(state):
@@ -357,10 +470,12 @@ def test_learning_rate_argument_overrides_the_default(make):
 
 @pytest.mark.parametrize("make", FAMILY)
 def test_repr_lists_hyperparameters_and_round_trips(make):
-    solver = make(learning_rate=0.5, beta_1=0.25, beta_2=0.75, epsilon=1e-6)
+    solver = make(
+        learning_rate=0.5, beta_1=0.25, beta_2=0.75, epsilon=1e-6, epsilon_placement="raw"
+    )
     text = repr(solver)
     assert text.startswith(type(solver).__name__ + "(")
-    for value in ("0.5", "0.25", "0.75", "1e-06"):
+    for value in ("0.5", "0.25", "0.75", "1e-06", "epsilon_placement='raw'"):
         assert value in text
     namespace = {c.__name__: c for c in (Adam, AMSGrad, AdamW, NAdam, Adamax)}
     assert repr(eval(text, namespace)) == text
@@ -374,6 +489,8 @@ def test_repr_lists_hyperparameters_and_round_trips(make):
         ({"beta_1": 1.0}, "beta_1"),
         ({"beta_2": -0.1}, "beta_2"),
         ({"epsilon": -1e-8}, "epsilon"),
+        ({"epsilon_placement": "sqrt"}, "epsilon_placement"),
+        ({"epsilon_placement": None}, "epsilon_placement"),
     ],
 )
 def test_bad_hyperparameters_are_named(make, params, match):
@@ -385,6 +502,29 @@ def test_adamw_bad_weight_decay_is_named():
     with pytest.raises(ValueError, match="weight_decay"):
         AdamW(weight_decay=-0.1)
     assert "weight_decay=0.5" in repr(AdamW(weight_decay=0.5))
+
+
+@pytest.mark.parametrize("make", FAMILY)
+def test_placements_differ_only_through_epsilon(make):
+    # Without epsilon both placements are the same rule; with a large one
+    # they differ, except for Adamax whose norm has no bias correction.
+    rng = np.random.RandomState(0)
+    gradients = [[rng.randn(3), np.asarray(rng.randn())] for _ in range(4)]
+    for epsilon in (0.0, 0.5):
+        runs = []
+        for placement in ("corrected", "raw"):
+            solver = make(learning_rate=0.1, epsilon=epsilon, epsilon_placement=placement)
+            params = [np.ones(3), np.array(-1.0)]
+            state = solver.init(params)
+            for grads in gradients:
+                updates, state = _step(solver, grads, state, params)
+                for p, u in zip(params, updates):
+                    p += u
+            runs.append(params[0])
+        if epsilon == 0.0 or make is Adamax:
+            assert_allclose(runs[1], runs[0], rtol=1e-13)
+        else:
+            assert not np.allclose(runs[1], runs[0], rtol=1e-3)
 
 
 @pytest.mark.parametrize("make", FAMILY)
