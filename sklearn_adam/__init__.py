@@ -6,8 +6,8 @@ The package has two public pieces that can be used apart:
 - the update rules :class:`Adam`, :class:`AMSGrad`, :class:`AdamW`,
   :class:`NAdam` and :class:`Adamax`, with their states, usable on plain numpy
   arrays. Any object with the same two methods can be the estimator's
-  ``solver``.
-
+  ``solver``;
+- :class:`LearningRateSchedule`, the rate of each epoch.
 
 The solver protocol
 -------------------
@@ -41,6 +41,7 @@ from ._adam_variants import (
     NAdamState,
 )
 from ._linear_model import AdamLinearRegressor
+from ._schedules import LearningRateSchedule
 from ._solvers import Adam, AdamState, AdamW
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "AdamW",
     "Adamax",
     "AdamaxState",
+    "LearningRateSchedule",
     "NAdam",
     "NAdamState",
 ]

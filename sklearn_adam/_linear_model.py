@@ -1,18 +1,28 @@
 """AdamLinearRegressor: the scikit-learn estimator around the solver."""
 
 import copy
-import math
+import inspect
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state
+from sklearn.metrics import check_scoring
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._adam_variants import SOLVERS
+from ._callbacks import (
+    CALLBACKS_AVAILABLE,
+    CallbackSupportMixin,
+    EpochCallbacks,
+    with_callbacks,
+)
+from ._data import check_fit_data, check_validation_arguments, split_validation
 from ._loss import LeastSquares, Standardization
-from ._solvers import Adam
-from ._training import History, StoppingRule, check_finite, run_epoch, train
+from ._monitor import HeldOutEvaluation
+from ._schedules import LearningRateSchedule
+from ._training import Batching, Progress, train
 from ._validation import check_option, check_scalar
 
 # batch_size="auto" uses mini-batches of this many rows, or one full batch
@@ -20,13 +30,13 @@ from ._validation import check_option, check_scalar
 AUTO_BATCH_SIZE = 200
 
 
-class AdamLinearRegressor(RegressorMixin, BaseEstimator):
+class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     """Linear least-squares regression trained by the Adam optimizer.
 
     Minimizes the same objective as :class:`~sklearn.linear_model.Ridge`,
     ``sum_i s_i (y_i - x_i w - b)**2 + alpha * ||w||**2`` (``s`` the sample
-    weights), by mini-batch Adam (Kingma & Ba, 2014). With ``alpha=0`` it is
-    ordinary least squares, like
+    weights), by mini-batch Adam (Kingma & Ba, 2014) or one of its variants.
+    With ``alpha=0`` it is ordinary least squares, like
     :class:`~sklearn.linear_model.LinearRegression`.
 
     By default the solver works on standardized data: features and targets
@@ -35,27 +45,57 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
     the learning rate independent of the units of the data. Set
     ``standardize=False`` for the plain Adam of the paper on the raw data.
 
+    Training runs epochs (passes over the training rows) until the stopping
+    rule ends it or ``max_iter`` is reached. After each epoch the *monitored
+    value* is the validation score with ``early_stopping``, else the training
+    objective. An epoch makes progress when it beats the best monitored
+    value so far by more than ``tol`` (relative to the objective's size, or
+    absolute for a score). After ``n_iter_no_change`` epochs in a row without
+    progress the value has *stalled*, and the first of these that applies is
+    done: grow the batch by ``batch_growth`` (up to every training row); with
+    ``schedule="plateau"``, multiply the rate by ``decay_factor`` (at most 3
+    times); otherwise stop. The rule is the same for every solver and
+    schedule.
+
     Parameters
     ----------
     learning_rate : float, default=0.01
-        Step size of the solver, > 0. With ``standardize=True`` the
-        coefficients the solver moves are those of standardized data (of
-        order one), so the same rate suits data of any scale.
-    beta_1 : float, default=0.9
-        Decay rate of Adam's first-moment (gradient) average, in [0, 1).
-    beta_2 : float, default=0.999
-        Decay rate of Adam's second-moment (squared gradient) average,
-        in [0, 1).
-    epsilon : float, default=1e-8
-        Added to the denominator of Adam's step for numerical stability, >= 0.
-    solver : "adam" or object, default="adam"
-        The update rule. "adam" builds :class:`~sklearn_adam.Adam` from
-        ``beta_1``, ``beta_2`` and ``epsilon``. Any other object must follow the
+        Base step size of the solver, > 0; the ``schedule`` scales it per
+        epoch. With ``standardize=True`` the coefficients the solver moves
+        are those of standardized data (of order one), so the same rate suits
+        data of any scale.
+    solver : {"adam", "amsgrad", "adamw", "nadam", "adamax"} or object, \
+            default="adam"
+        The update rule: :class:`~sklearn_adam.Adam`,
+        :class:`~sklearn_adam.AMSGrad`, :class:`~sklearn_adam.AdamW`,
+        :class:`~sklearn_adam.NAdam` or :class:`~sklearn_adam.Adamax`, built
+        from the hyperparameters below. Any other object must follow the
         solver protocol (methods ``init(params)`` and
-        ``update(grads, state, learning_rate)``, see :mod:`sklearn_adam`); it is
-        copied, never modified, and its own hyperparameters apply, so
-        ``beta_1``, ``beta_2`` and ``epsilon`` are then ignored. The step size
-        always comes from ``learning_rate`` and ``schedule``.
+        ``update(grads, state, learning_rate)``, see :mod:`sklearn_adam`); it
+        is copied, never modified, and its own hyperparameters apply, so those
+        below are then ignored. The step size always comes from
+        ``learning_rate`` and ``schedule``.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment (gradient) average, in [0, 1). Values
+        nearer 1 (0.99) help on ill-conditioned data.
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment (squared gradient) average, or of the
+        infinity norm for "adamax", in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator of the step for numerical stability, >= 0.
+    epsilon_placement : {"corrected", "raw"}, default="corrected"
+        Where ``epsilon`` goes. "corrected" adds it to the root of the
+        bias-corrected second moment, as Algorithm 1 of the paper; "raw" adds
+        it to the root of the uncorrected one, as the paper's "efficient"
+        form, scikit-learn's ``MLPRegressor`` and Keras do.
+    weight_decay : float, default=0.01
+        Decoupled weight decay of "adamw", >= 0: each step also shrinks the
+        coefficients (not the intercept) by ``learning rate * weight_decay``
+        times themselves. With ``standardize=True`` these are the
+        coefficients of standardized data. Ignored by the other solvers.
+    momentum_decay : float, default=0.004
+        Speed at which "nadam"'s momentum warms up to ``beta_1``, >= 0
+        (``psi`` in Dozat, 2016). Ignored by the other solvers.
     alpha : float, default=0.0
         L2 penalty on the coefficients (not the intercept), >= 0, with exactly
         Ridge's meaning.
@@ -70,45 +110,64 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
     shuffle : bool, default=True
         Whether to visit the rows in a new random order each epoch.
     max_iter : int, default=1000
-        Maximum number of epochs (passes over the training rows), >= 1.
+        Maximum number of epochs per call to ``fit``, >= 1.
     tol : float, default=1e-5
         Smallest progress that counts, >= 0: a decrease of the epoch's
         training objective by ``tol`` times the best objective so far, or,
-        with ``early_stopping``, an increase of the validation R^2 by ``tol``.
-        A relative tolerance suits the objective, which may approach zero;
-        with ``standardize=True`` it is half the weighted mean squared error
-        over the target's variance (plus the penalty on the same scale).
+        with ``early_stopping``, an increase of the validation score by
+        ``tol``. With ``standardize=True`` the objective is half the weighted
+        mean squared error over the target's variance (plus the penalty on
+        the same scale). ``tol=0`` trains until the monitored value stops
+        improving at all.
     n_iter_no_change : int, default=20
         Number of epochs in a row without progress after which the monitored
-        value has *stalled*, >= 1.
-    schedule : {"plateau", "constant"}, default="plateau"
-        What the learning rate does at a stall once the batch cannot grow any
-        more. "plateau" divides it by ten, at most three times; the next stall
-        ends training. "constant" keeps it, and that stall ends training.
+        value has stalled, >= 1.
+    schedule : {"constant", "inverse_time", "step", "cosine", "plateau"}, \
+            default="plateau"
+        How the rate changes over epochs; see
+        :class:`~sklearn_adam.LearningRateSchedule` for the formulas.
+        "plateau" lowers it when the monitored value stalls, the others
+        follow the epoch count. The default "plateau" costs a few more epochs
+        than "constant" and gives coefficients several times closer to the
+        optimum at the same ``tol``.
+    decay_factor : float, default=0.1
+        Fraction of the rate left after ``decay_epochs`` epochs
+        ("inverse_time", "step", "cosine") or after each stall ("plateau"),
+        in (0, 1].
+    decay_epochs : int, default=100
+        Epochs over which the rate falls by ``decay_factor``, >= 1.
+    warmup_epochs : int, default=0
+        Number of first epochs during which the rate rises linearly to
+        ``learning_rate``, >= 0; any decay starts after them.
     batch_growth : float, default=2.0
         Factor by which the batch size grows at each stall, up to all training
         rows, >= 1; 1 keeps the batch size fixed. Larger batches average out
         the noise of mini-batch gradients, so the fit settles on the optimum
         instead of hovering around it.
     early_stopping : bool, default=False
-        Whether to hold out ``validation_fraction`` of the training rows and
-        monitor the R^2 score on them instead of the training objective.
-        Training then stops as soon as the score has not improved by ``tol``
-        for ``n_iter_no_change`` epochs (the batch size and the rate stay as
-        they are), and the coefficients of the epoch with the best score are
-        kept.
+        Whether to monitor a score on held-out data instead of the training
+        objective, and keep the coefficients of the epoch that scored best.
+        The held-out data are ``X_val`` and ``y_val`` when passed to ``fit``,
+        else ``validation_fraction`` of the training rows.
     validation_fraction : float, default=0.1
-        Fraction of rows held out with ``early_stopping``, in (0, 1); it must
-        leave at least two validation rows and one training row.
+        Fraction of rows held out with ``early_stopping`` when no ``X_val`` is
+        given, in (0, 1); it must leave at least two validation rows and one
+        training row.
+    scoring : str, callable or None, default=None
+        Validation score with ``early_stopping``: None for R^2, or any
+        scikit-learn scorer name (e.g. "neg_mean_absolute_error") or
+        ``scorer(estimator, X, y)``; greater is better.
     warm_start : bool, default=False
-        Whether ``fit`` continues from the previous fit's coefficients and
-        solver state instead of starting afresh.
+        Whether ``fit`` continues the previous fit: coefficients, solver
+        state, schedule position, batch size, stall count, validation split
+        and random stream, so that two fits of ``k`` epochs give the same
+        model as one fit of ``2 k`` epochs.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
     verbose : bool, default=False
-        Print the epoch, loss, validation score, learning rate and elapsed
-        time after each epoch.
+        Print each epoch's record: training loss, validation loss and score,
+        learning rate, gradient norm, batch size and elapsed time.
 
     Attributes
     ----------
@@ -124,16 +183,24 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         Training objective of each epoch, averaged over the epoch's batches,
         each taken before its step; on the standardized scale described under
         ``tol``.
+    gradient_norm_curve_ : list of float
+        Norm of each epoch's gradient of the objective (on the standardized
+        scale): the batch gradients averaged over the epoch; with one full
+        batch, the exact gradient before the epoch's step.
     learning_rate_curve_ : list of float
         Learning rate used in each epoch.
     best_loss_ : float
         Smallest value in ``loss_curve_``.
+    validation_loss_curve_ : list of float or None
+        Loss on the held-out data after each epoch, on the scale of
+        ``loss_curve_`` without the penalty, with ``early_stopping``.
     validation_scores_ : list of float or None
-        R^2 on the held-out rows after each epoch, with ``early_stopping``.
+        Score on the held-out data after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        Best value in ``validation_scores_``, whose coefficients were kept.
+        Best value in ``validation_scores_``; its coefficients were kept.
     solver_ : object
-        The solver used (a copy of ``solver``, or the :class:`Adam` built).
+        The solver used (built from the hyperparameters, or a copy of
+        ``solver``).
     solver_state_ : object
         The solver's state after the last step, e.g. :class:`AdamState`.
     n_features_in_ : int
@@ -149,6 +216,14 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
     sklearn.neural_network.MLPRegressor : Trained by Adam, without
         standardization or a decaying rate.
 
+    Notes
+    -----
+    With scikit-learn 1.9 or later the estimator supports
+    :mod:`sklearn.callback`: ``set_callbacks(ProgressBar())`` shows a bar over
+    epochs, ``ScoringMonitor`` scores the model of every epoch, and a callback
+    that returns True at the end of an epoch stops training. Callbacks act on
+    ``fit``, not ``partial_fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
@@ -163,10 +238,13 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         self,
         *,
         learning_rate=0.01,
+        solver="adam",
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        solver="adam",
+        epsilon_placement="corrected",
+        weight_decay=0.01,
+        momentum_decay=0.004,
         alpha=0.0,
         fit_intercept=True,
         standardize=True,
@@ -176,18 +254,25 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         tol=1e-5,
         n_iter_no_change=20,
         schedule="plateau",
+        decay_factor=0.1,
+        decay_epochs=100,
+        warmup_epochs=0,
         batch_growth=2.0,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring=None,
         warm_start=False,
         random_state=None,
         verbose=False,
     ):
         self.learning_rate = learning_rate
+        self.solver = solver
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self.solver = solver
+        self.epsilon_placement = epsilon_placement
+        self.weight_decay = weight_decay
+        self.momentum_decay = momentum_decay
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.standardize = standardize
@@ -197,9 +282,13 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.schedule = schedule
+        self.decay_factor = decay_factor
+        self.decay_epochs = decay_epochs
+        self.warmup_epochs = warmup_epochs
         self.batch_growth = batch_growth
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -210,7 +299,8 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-    def fit(self, X, y, sample_weight=None):
+    @with_callbacks
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model by mini-batch Adam.
 
         Parameters
@@ -223,42 +313,79 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples; None gives every sample
             weight one.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Held-out data for ``early_stopping``, instead of splitting off
+            ``validation_fraction`` of ``X``. Needs ``early_stopping=True``.
+            In a :class:`~sklearn.pipeline.Pipeline`, route it with metadata
+            routing (``set_fit_request(X_val=True, y_val=True)``) and pass
+            ``transform_input=["X_val"]`` to the pipeline, so that the earlier
+            steps transform it as they transform ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_targets), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the rows of ``X_val``.
 
         Returns
         -------
         self : AdamLinearRegressor
             The fitted estimator.
         """
-        self._check_params()
+        solver, schedule = self._check_params()
+        given_validation = check_validation_arguments(
+            X_val, y_val, sample_weight_val, self.early_stopping
+        )
         resume = self.warm_start and hasattr(self, "solver_state_")
-        X, y, sample_weight = self._check_data(X, y, sample_weight, reset=not resume)
+        # Callbacks and scorers get the data as passed (a DataFrame keeps its
+        # column names), with the weights as validated.
+        X_passed, y_passed = X, y
+        X, y, weight = check_fit_data(self, X, y, sample_weight, reset=not resume)
+        passed = (X_passed, y_passed, None if sample_weight is None else weight)
+        if given_validation:
+            X_val_, y_val_, weight_val = check_fit_data(
+                self, X_val, y_val, sample_weight_val, reset=False, n_targets=y.shape[1],
+                names=("X_val", "y_val", "sample_weight_val"),
+            )
         # A warm start continues the random stream of the fit it resumes.
         rng = self._rng if resume else check_random_state(self.random_state)
-        train_rows, validation_rows = self._split_validation(sample_weight, rng)
-        n_train = X.shape[0] if train_rows is None else len(train_rows)
-        batch_size = self._resolve_batch_size(n_train)
+        train_rows = validation_rows = None
+        if self.early_stopping and not given_validation:
+            train_rows, validation_rows = self._validation_split(weight, rng, resume)
         if not resume:
-            self._initialize(X, y, sample_weight, train_rows, rng)
+            self._initialize(X, y, weight, train_rows, rng)
+        objective = self._objective(X, y, weight, train_rows)
+        evaluation = None
+        if given_validation:
+            evaluation = self._held_out_evaluation(
+                (X_val_, y_val_, weight_val, None),
+                (X_val, y_val, None if sample_weight_val is None else weight_val),
+            )
+        elif self.early_stopping:
+            evaluation = self._held_out_evaluation((X, y, weight, validation_rows), passed)
+        callback_data = {
+            "X": X_passed,
+            "y": y_passed,
+            "metadata": None if sample_weight is None else {"sample_weight": weight},
+        }
+        progress = self._progress_for(validating=self.early_stopping)
+        context = self._init_callback_context(max_subtasks=self.max_iter)
+        context.call_on_fit_task_begin(estimator=self, **callback_data)
         params = [p.copy() for p in self._params]
-        state = copy.deepcopy(self.solver_state_)
-        objective = self._objective(X, y, sample_weight, train_rows)
-        validation = None
-        if validation_rows is not None:
-            validation = _R2Scorer(self._objective(X, y, sample_weight, validation_rows))
-        rule = StoppingRule(
-            self.max_iter, self.tol, self.n_iter_no_change, self.schedule, self.batch_growth
-        )
         state, history = train(
             objective,
-            self.solver_,
-            state,
+            solver,
+            self._state_for(solver),
             params,
-            learning_rate=self.learning_rate,
-            batch_size=batch_size,
-            rule=rule,
+            progress,
+            schedule=schedule,
+            batching=self._batching(objective.n_samples),
+            max_iter=self.max_iter,
             rng=rng,
             shuffle=self.shuffle,
-            validation=validation,
+            validation=evaluation,
+            callbacks=EpochCallbacks(
+                context, self, **callback_data, fitted_attributes=self._fitted_attributes
+            ),
             verbose=self.verbose,
         )
         if not history.converged:
@@ -266,14 +393,13 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
                 f"AdamLinearRegressor reached max_iter={self.max_iter} epochs "
                 "without converging; increase max_iter or tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                # Point at the caller of fit, past scikit-learn's wrapper.
+                stacklevel=3 if CALLBACKS_AVAILABLE else 2,
             )
-        self._record(params, state, history, n_train)
-        if validation is not None:
-            # A warm start may switch early stopping on after fits without it.
-            earlier = self.validation_scores_ or []
-            self.validation_scores_ = earlier + history.validation_scores
-            self.best_validation_score_ = max(self.validation_scores_)
+        self._record(params, solver, state, progress, history)
+        context.call_on_fit_task_end(
+            estimator=self, **callback_data, reconstruction_attributes={}
+        )
         return self
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -282,9 +408,10 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         The first call on an unfitted estimator sets the standardization
         (feature and target centers and scales) from its data, so that chunk
         should be representative; later calls keep it, together with the
-        solver state. Each call uses ``learning_rate`` and the batch size as
-        given: stopping rules, schedules and early stopping apply to ``fit``
-        only.
+        solver state and the schedule position: the k-th call uses the rate
+        that the k-th epoch of ``fit`` would. Stalls are not acted on (no
+        batch growth, no "plateau" reduction, no stopping), and there is no
+        validation.
 
         Parameters
         ----------
@@ -300,29 +427,29 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         self : AdamLinearRegressor
             The updated estimator.
         """
-        self._check_params()
+        solver, schedule = self._check_params()
         first_call = not hasattr(self, "solver_state_")
-        X, y, sample_weight = self._check_data(X, y, sample_weight, reset=first_call)
+        X, y, sample_weight = check_fit_data(self, X, y, sample_weight, reset=first_call)
         if first_call:
             self._initialize(X, y, sample_weight, None, check_random_state(self.random_state))
-        batch_size = self._resolve_batch_size(X.shape[0])
+        objective = self._objective(X, y, sample_weight, None)
         params = [p.copy() for p in self._params]
-        state = copy.deepcopy(self.solver_state_)
-        order = self._rng.permutation(X.shape[0]) if self.shuffle else None
-        loss, state = run_epoch(
-            self._objective(X, y, sample_weight, None),
-            self.solver_,
-            state,
+        progress = self._progress_for(validating=False)
+        state, history = train(
+            objective,
+            solver,
+            self._state_for(solver),
             params,
-            self.learning_rate,
-            batch_size,
-            order,
+            progress,
+            schedule=schedule,
+            batching=self._batching(objective.n_samples),
+            max_iter=1,
+            rng=self._rng,
+            shuffle=self.shuffle,
+            act_on_stalls=False,
+            verbose=self.verbose,
         )
-        check_finite(loss, params, self.learning_rate)
-        history = History(
-            losses=[loss], learning_rates=[self.learning_rate], batch_sizes=[batch_size]
-        )
-        self._record(params, state, history, X.shape[0])
+        self._record(params, solver, state, progress, history)
         return self
 
     def predict(self, X):
@@ -351,111 +478,79 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
     # The steps of fit, in the order it calls them.
 
     def _check_params(self):
-        check_scalar("learning_rate", self.learning_rate, kind="real", low=0, closed="neither")
-        for name in ("beta_1", "beta_2"):
-            check_scalar(name, getattr(self, name), kind="real", low=0, high=1, closed="left")
-        check_scalar("epsilon", self.epsilon, kind="real", low=0)
-        check_scalar("alpha", self.alpha, kind="real", low=0)
+        """Validate every hyperparameter; return the solver and the schedule."""
         check_scalar("max_iter", self.max_iter, kind="int", low=1)
         check_scalar("tol", self.tol, kind="real", low=0)
         check_scalar("n_iter_no_change", self.n_iter_no_change, kind="int", low=1)
+        check_scalar("alpha", self.alpha, kind="real", low=0)
+        check_scalar("batch_growth", self.batch_growth, kind="real", low=1)
         check_scalar(
             "validation_fraction", self.validation_fraction, kind="real", low=0, high=1,
             closed="neither",
         )
-        check_option("schedule", self.schedule, ("plateau", "constant"))
-        check_scalar("batch_growth", self.batch_growth, kind="real", low=1)
         if isinstance(self.batch_size, str) or self.batch_size is None:
             if self.batch_size is not None:
                 check_option("batch_size", self.batch_size, ("auto",))
         else:
             check_scalar("batch_size", self.batch_size, kind="int", low=1)
-        for name in ("fit_intercept", "standardize", "shuffle", "early_stopping", "warm_start"):
+        for name in ("fit_intercept", "standardize", "shuffle", "early_stopping", "warm_start",
+                     "verbose"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be a bool; got {getattr(self, name)!r}.")
-        if isinstance(self.solver, str):
-            check_option("solver", self.solver, ("adam",))
-        elif not (callable(getattr(self.solver, "init", None))
-                  and callable(getattr(self.solver, "update", None))):
-            raise ValueError(
-                "solver must be 'adam' or an object with methods init(params) and "
-                f"update(grads, state, learning_rate); got {self.solver!r}."
-            )
-
-    def _check_data(self, X, y, sample_weight, *, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            y_numeric=True,
-            reset=reset,
+        if self.scoring is not None:
+            if not (isinstance(self.scoring, str) or callable(self.scoring)):
+                raise ValueError(
+                    "scoring must be None, a scorer name or a callable; got "
+                    f"{self.scoring!r}."
+                )
+            check_scoring(self, scoring=self.scoring)
+        schedule = LearningRateSchedule(
+            self.schedule, self.learning_rate, self.decay_factor, self.decay_epochs,
+            self.warmup_epochs,
         )
-        if reset:
-            self._y_ndim = y.ndim
-        y = y.astype(X.dtype, copy=False).reshape(X.shape[0], -1)
-        if not reset and y.shape[1] != self._params[0].shape[0]:
-            raise ValueError(
-                f"y has {y.shape[1]} targets, but the estimator was fitted with "
-                f"{self._params[0].shape[0]}."
-            )
-        if sample_weight is None:
-            return X, y, np.ones(X.shape[0], dtype=X.dtype)
-        if np.isscalar(sample_weight):
-            sample_weight = np.full(X.shape[0], sample_weight)
-        sample_weight = check_array(
-            sample_weight, ensure_2d=False, dtype=X.dtype, input_name="sample_weight"
+        return self._make_solver(), schedule
+
+    def _make_solver(self):
+        # The solver-specific hyperparameters are checked whichever solver
+        # is chosen, so that a bad value never waits for a grid-search point.
+        check_scalar("weight_decay", self.weight_decay, kind="real", low=0)
+        check_scalar("momentum_decay", self.momentum_decay, kind="real", low=0)
+        if not isinstance(self.solver, str):
+            if not (callable(getattr(self.solver, "init", None))
+                    and callable(getattr(self.solver, "update", None))):
+                raise ValueError(
+                    f"solver must be one of {', '.join(map(repr, SOLVERS))} or an object "
+                    "with methods init(params) and update(grads, state, learning_rate); "
+                    f"got {self.solver!r}."
+                )
+            return copy.deepcopy(self.solver)
+        check_option("solver", self.solver, tuple(SOLVERS))
+        extra = {
+            "adamw": {"weight_decay": self.weight_decay},
+            "nadam": {"momentum_decay": self.momentum_decay},
+        }.get(self.solver, {})
+        # The rules check their shared hyperparameters themselves.
+        return SOLVERS[self.solver](
+            learning_rate=self.learning_rate,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            epsilon_placement=self.epsilon_placement,
+            **extra,
         )
-        if sample_weight.shape != (X.shape[0],):
-            raise ValueError(
-                f"sample_weight must have shape ({X.shape[0]},), one weight per "
-                f"sample; got shape {sample_weight.shape}."
-            )
-        if sample_weight.min() < 0:
-            raise ValueError(
-                "sample_weight must be non-negative; got a minimum of "
-                f"{sample_weight.min():g}."
-            )
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum; got all zeros.")
-        return X, y, sample_weight
 
-    def _split_validation(self, sample_weight, rng):
-        """Row indices for training and validation (None, None without a split)."""
-        if not self.early_stopping:
-            return None, None
-        n_samples = sample_weight.shape[0]
-        n_validation = math.ceil(self.validation_fraction * n_samples)
-        if n_validation < 2 or n_validation >= n_samples:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves "
-                f"{n_validation} validation and {n_samples - n_validation} training "
-                f"rows out of n_samples = {n_samples}; early_stopping needs at "
-                "least 2 validation rows and 1 training row."
-            )
-        order = rng.permutation(n_samples)
-        validation_rows = np.sort(order[:n_validation])
-        train_rows = np.sort(order[n_validation:])
-        if not sample_weight[validation_rows].sum() > 0:
-            raise ValueError(
-                "The validation rows held out by validation_fraction all have "
-                "sample_weight 0; use a larger validation_fraction."
-            )
-        if not sample_weight[train_rows].sum() > 0:
-            raise ValueError("The training rows all have sample_weight 0.")
-        return train_rows, validation_rows
-
-    def _resolve_batch_size(self, n_train):
-        if self.batch_size is None:
-            return n_train
-        if self.batch_size == "auto":
-            return min(AUTO_BATCH_SIZE, n_train)
-        return min(self.batch_size, n_train)
+    def _validation_split(self, sample_weight, rng, resume):
+        """Training and validation rows; a warm start on the same rows keeps its split."""
+        key = (sample_weight.shape[0], self.validation_fraction)
+        previous = getattr(self, "_split", None)
+        if resume and previous is not None and previous[0] == key:
+            return previous[1]
+        rows = split_validation(sample_weight, self.validation_fraction, rng)
+        self._split = (key, rows)
+        return rows
 
     def _initialize(self, X, y, sample_weight, train_rows, rng):
-        """Fresh standardization, zero coefficients and a new solver state."""
+        """Fresh standardization, zero coefficients, solver state and progress."""
         self._rng = rng
         train_weight = sample_weight
         if train_rows is not None:
@@ -472,16 +567,14 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
         self._params = [np.zeros((n_targets, n_features), dtype=X.dtype)]
         if self.fit_intercept:
             self._params.append(np.zeros(n_targets, dtype=X.dtype))
-        if self.solver == "adam":
-            self.solver_ = Adam(self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
-        else:
-            self.solver_ = copy.deepcopy(self.solver)
-        self.solver_state_ = self.solver_.init([p.copy() for p in self._params])
-        self.n_iter_ = 0
+        self.solver_state_ = None
+        self._progress = None
         self.t_ = 0
         self.loss_curve_ = []
+        self.gradient_norm_curve_ = []
         self.learning_rate_curve_ = []
-        self.validation_scores_ = [] if self.early_stopping else None
+        self.validation_loss_curve_ = None
+        self.validation_scores_ = None
         self.best_validation_score_ = None
 
     def _objective(self, X, y, sample_weight, rows):
@@ -494,39 +587,109 @@ class AdamLinearRegressor(RegressorMixin, BaseEstimator):
             rows=rows,
         )
 
-    def _record(self, params, state, history, n_train):
+    def _held_out_evaluation(self, arrays, passed):
+        """Validation loss and score.
+
+        ``arrays`` are the validated ``(X, y, sample_weight, rows)`` holding the
+        held-out rows; ``passed`` is ``(X, y, sample_weight)`` as the caller
+        passed them, which a scorer is given (``rows`` of them, if not None).
+        """
+        X, y, sample_weight, rows = arrays
+        objective = self._objective(X, y, sample_weight, rows)
+        if self.scoring is None:
+            return HeldOutEvaluation(objective)
+        scorer = check_scoring(self, scoring=self.scoring)
+        X_in, y_in, sample_weight_in = passed
+        if sample_weight_in is not None and not _takes_sample_weight(scorer):
+            raise ValueError(
+                f"scoring={self.scoring!r} does not take a sample_weight argument, "
+                "but the validation rows have weights; use a scorer that does "
+                "(e.g. one made by sklearn.metrics.make_scorer)."
+            )
+        if rows is not None:
+            X_in, y_in = _safe_indexing(X_in, rows), _safe_indexing(y_in, rows)
+            if sample_weight_in is not None:
+                sample_weight_in = _safe_indexing(sample_weight_in, rows)
+        extra = {} if sample_weight_in is None else {"sample_weight": sample_weight_in}
+
+        def score(params):
+            model = copy.copy(self)
+            for name, value in self._fitted_attributes(params).items():
+                setattr(model, name, value)
+            return scorer(model, X_in, y_in, **extra)
+
+        return HeldOutEvaluation(objective, score)
+
+    def _progress_for(self, validating):
+        """A copy of the progress so far (fresh on a new fit), monitoring the right value."""
+        progress = copy.deepcopy(self._progress)
+        if progress is None:
+            return Progress.start(
+                self.tol, self.n_iter_no_change, monitors_validation=validating
+            )
+        if progress.monitors_validation != validating:
+            # Switching early stopping on or off changes what is monitored.
+            fresh = Progress.start(self.tol, self.n_iter_no_change,
+                                   monitors_validation=validating)
+            progress.monitor, progress.monitors_validation = fresh.monitor, validating
+            progress.best_params = None
+        progress.monitor.tol, progress.monitor.patience = self.tol, self.n_iter_no_change
+        return progress
+
+    def _state_for(self, solver):
+        """A copy of the solver state to continue from, or a fresh one."""
+        fresh = solver.init([p.copy() for p in self._params])
+        if self.solver_state_ is None or type(self.solver_state_) is not type(fresh):
+            # First fit, or a warm start with a solver of another kind.
+            return fresh
+        return copy.deepcopy(self.solver_state_)
+
+    def _batching(self, n_train):
+        if self.batch_size is None:
+            base = n_train
+        elif self.batch_size == "auto":
+            base = min(AUTO_BATCH_SIZE, n_train)
+        else:
+            base = min(self.batch_size, n_train)
+        return Batching(n_train, base, self.batch_growth)
+
+    def _record(self, params, solver, state, progress, history):
         """Keep the trained parameters and set the public attributes."""
         self._params = params
+        self._progress = progress
+        self.solver_ = solver
         self.solver_state_ = state
-        self.n_iter_ += len(history.losses)
-        self.t_ += sum(math.ceil(n_train / size) for size in history.batch_sizes)
+        self.n_iter_ = progress.epoch
+        self.t_ += sum(history.n_steps)
         self.loss_curve_ = self.loss_curve_ + history.losses
+        self.gradient_norm_curve_ = self.gradient_norm_curve_ + history.gradient_norms
         self.learning_rate_curve_ = self.learning_rate_curve_ + history.learning_rates
         self.best_loss_ = min(self.loss_curve_)
+        if progress.monitors_validation:
+            self.validation_loss_curve_ = (
+                (self.validation_loss_curve_ or []) + history.validation_losses
+            )
+            self.validation_scores_ = (self.validation_scores_ or []) + history.validation_scores
+            self.best_validation_score_ = progress.monitor.best
+        kept = params if progress.best_params is None else progress.best_params
+        for name, value in self._fitted_attributes(kept).items():
+            setattr(self, name, value)
+
+    def _fitted_attributes(self, params):
+        """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``."""
         coef, intercept = self._standardization.to_original(
             params[0], params[1] if len(params) > 1 else None
         )
         if self._y_ndim == 1:
-            self.coef_, self.intercept_ = coef[0], float(intercept[0])
-        else:
-            self.coef_, self.intercept_ = coef, intercept
+            return {"coef_": coef[0], "intercept_": float(intercept[0])}
+        return {"coef_": coef, "intercept_": intercept}
 
 
-class _R2Scorer:
-    """R^2 of the current parameters on held-out rows (weighted, averaged over targets)."""
-
-    def __init__(self, objective):
-        self.objective = objective
-        validation_y = objective.y[objective.rows]
-        weight = objective.sample_weight[objective.rows]
-        mean = (weight @ validation_y) / weight.sum()
-        scale = objective.standardization.y_scale
-        self.total_squares = (weight @ np.square((validation_y - mean) / scale))
-
-    def __call__(self, params):
-        residual_squares = self.objective.residual_squares(params)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = 1 - residual_squares / self.total_squares
-        # A constant target is predicted perfectly or not at all.
-        r2 = np.where(self.total_squares > 0, r2, np.where(residual_squares == 0, 1.0, 0.0))
-        return float(np.mean(r2))
+def _takes_sample_weight(scorer):
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let the call decide
+        return True
+    return any(
+        p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    )

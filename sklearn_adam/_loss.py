@@ -258,6 +258,20 @@ class LeastSquares:
             sums += w_block @ np.square(residual)
         return sums
 
+    def penalized(self, params):
+        """The parameters a weight decay may shrink: the coefficients, not the intercept.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        decayed : list of ndarray or None
+            ``params`` with None in place of the intercept.
+        """
+        return [params[0]] + [None] * (len(params) - 1)
+
     def penalty_value(self, params):
         """The penalty part of the objective, ``sum(alpha_j w_j**2) / (2 S)``.
 

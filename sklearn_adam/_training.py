@@ -1,5 +1,6 @@
 """The training loop: epochs of mini-batch steps, monitoring and stopping."""
 
+import inspect
 import math
 import time
 from dataclasses import dataclass, field
@@ -8,11 +9,9 @@ import numpy as np
 
 from ._monitor import PlateauMonitor
 
-# Under the "plateau" schedule, each stall once the batch cannot grow
-# multiplies the learning rate by PLATEAU_DECAY, at most PLATEAU_MAX_DECAYS
-# times; the next stall ends training.
-PLATEAU_DECAY = 0.1
-PLATEAU_MAX_DECAYS = 3
+# Under the "plateau" schedule the rate is lowered at most this many times;
+# the next stall ends training.
+MAX_PLATEAU_REDUCTIONS = 3
 
 
 @dataclass
@@ -22,64 +21,131 @@ class History:
     Parameters
     ----------
     losses : list of float
-        Training objective per epoch.
-    validation_scores : list of float
-        Validation score per epoch (empty without a validation set).
+        Training objective per epoch, averaged over the epoch's batches, each
+        taken before its step.
+    gradient_norms : list of float
+        Norm of the epoch's gradient: the batch gradients averaged over the
+        epoch (with one full batch, the exact gradient before the step).
     learning_rates : list of float
         Learning rate used in each epoch.
     batch_sizes : list of int
         Batch size used in each epoch.
+    n_steps : list of int
+        Solver steps (batches) taken in each epoch.
+    validation_losses : list of float
+        Validation loss after each epoch (empty without a validation set).
+    validation_scores : list of float
+        Validation score after each epoch (empty without a validation set).
     converged : bool
-        Whether training stopped on its own rather than at ``max_iter``.
-    best_epoch : int or None
-        Index of the epoch whose coefficients were kept, with a validation
-        set; None otherwise.
+        Whether training stopped on its own (stopping rule or a callback)
+        rather than at ``max_iter``.
     """
 
     losses: list = field(default_factory=list)
-    validation_scores: list = field(default_factory=list)
+    gradient_norms: list = field(default_factory=list)
     learning_rates: list = field(default_factory=list)
     batch_sizes: list = field(default_factory=list)
+    n_steps: list = field(default_factory=list)
+    validation_losses: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
     converged: bool = False
-    best_epoch: int | None = None
 
 
 @dataclass
-class StoppingRule:
-    """What to do when the monitored value stalls, and when to stop.
+class Progress:
+    """Where training stands, carried over warm starts and ``partial_fit``.
 
-    When the training loss stalls, training first grows the batch (less
-    gradient noise), then, with the "plateau" schedule, lowers the learning
-    rate; it stops at a stall when neither is left to do. When a validation
-    score is monitored (early stopping), the first stall ends training.
+    Everything that decides the next epoch besides the parameters, the solver
+    state and the random generator lives here, so that resuming from it
+    continues exactly as one longer run would.
 
     Parameters
     ----------
-    max_iter : int
-        Maximum number of epochs.
-    tol : float
-        Smallest improvement that counts as progress: relative for the
-        training loss, absolute for a validation score.
-    n_iter_no_change : int
-        Epochs without progress after which the monitored value has stalled.
-    schedule : {"constant", "plateau"}
-        "plateau" multiplies the rate by :data:`PLATEAU_DECAY` at a stall
-        once the batch cannot grow, up to :data:`PLATEAU_MAX_DECAYS` times.
-    batch_growth : float
-        Factor by which the batch size grows at a stall, up to every training
-        row; 1 keeps it fixed.
+    monitor : PlateauMonitor
+        Tracks the monitored value (training loss or validation score).
+    monitors_validation : bool
+        Whether ``monitor`` tracks a validation score.
+    epoch : int, default=0
+        Epochs run so far: the position in the learning-rate schedule.
+    n_reductions : int, default=0
+        Times the "plateau" schedule has lowered the rate.
+    n_growths : int, default=0
+        Times the batch size has grown.
+    best_params : list of ndarray or None, default=None
+        With a validation set, a copy of the parameters of the best epoch.
     """
 
-    max_iter: int
-    tol: float
-    n_iter_no_change: int
-    schedule: str
-    batch_growth: float
+    monitor: PlateauMonitor
+    monitors_validation: bool
+    epoch: int = 0
+    n_reductions: int = 0
+    n_growths: int = 0
+    best_params: list | None = None
+
+    @classmethod
+    def start(cls, tol, n_iter_no_change, *, monitors_validation):
+        """Progress of a fresh fit.
+
+        Parameters
+        ----------
+        tol : float
+            Smallest progress that counts: relative for a training loss,
+            absolute for a validation score.
+        n_iter_no_change : int
+            Epochs without progress after which the monitored value stalls.
+        monitors_validation : bool
+            Whether a validation score (greater is better) is monitored
+            instead of the training loss.
+
+        Returns
+        -------
+        progress : Progress
+        """
+        monitor = PlateauMonitor(
+            tol,
+            n_iter_no_change,
+            greater_is_better=monitors_validation,
+            relative=not monitors_validation,
+        )
+        return cls(monitor, monitors_validation)
 
 
-def train(objective, solver, state, params, *, learning_rate, batch_size, rule, rng,
-          shuffle, validation=None, verbose=False):
-    """Run epochs until the stopping rule or ``rule.max_iter`` ends training.
+@dataclass(frozen=True)
+class Batching:
+    """Batch sizes: a base size that grows at each stall, up to all rows.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of training rows.
+    base_size : int
+        Batch size before any growth, at most ``n_samples``.
+    growth : float
+        Factor applied per growth, >= 1.
+    """
+
+    n_samples: int
+    base_size: int
+    growth: float
+
+    def size(self, n_growths):
+        """Batch size after ``n_growths`` growths."""
+        return min(self.n_samples, math.ceil(self.base_size * self.growth**n_growths))
+
+    def can_grow(self, n_growths):
+        """Whether another growth would change the batch size."""
+        return self.growth > 1 and self.size(n_growths) < self.n_samples
+
+
+def train(objective, solver, state, params, progress, *, schedule, batching, max_iter, rng,
+          shuffle, validation=None, act_on_stalls=True, callbacks=None, verbose=False):
+    """Run epochs until the stopping rule, a callback or ``max_iter`` ends training.
+
+    After each epoch the monitored value (the validation score when
+    ``validation`` is given, else the training loss) is handed to
+    ``progress.monitor``. When it has stalled, the first of these that
+    applies is done: grow the batch, lower the rate (schedule "plateau", at
+    most :data:`MAX_PLATEAU_REDUCTIONS` times), stop.
 
     Parameters
     ----------
@@ -89,20 +155,25 @@ def train(objective, solver, state, params, *, learning_rate, batch_size, rule, 
     state : object
         The solver's state; advanced.
     params : list of ndarray
-        Standardized parameters; updated in place.
-    learning_rate : float
-        Learning rate of the first epoch.
-    batch_size : int
-        Rows per step in the first epoch.
-    rule : StoppingRule
+        Standardized parameters; updated in place. They stay those of the
+        last epoch, so that training can resume from them; with a validation
+        set, ``progress.best_params`` holds those of the best epoch.
+    progress : Progress
+        Advanced in place.
+    schedule : LearningRateSchedule
+    batching : Batching
+    max_iter : int
+        Number of epochs after which this call stops in any case.
     rng : numpy.random.RandomState
         Drives the shuffles.
     shuffle : bool
         Whether to visit the rows in a new random order each epoch.
     validation : callable or None
-        ``validation(params) -> score`` (greater is better). When given, the
-        score is monitored instead of the training loss and the parameters of
-        the best epoch are kept.
+        ``validation(params) -> (loss, score)`` on held-out rows.
+    act_on_stalls : bool, default=True
+        False runs ``max_iter`` epochs whatever the monitor says.
+    callbacks : EpochCallbacks or None
+        Told where each epoch begins and ends; a callback may ask to stop.
     verbose : bool
         Print one line per epoch.
 
@@ -113,57 +184,63 @@ def train(objective, solver, state, params, *, learning_rate, batch_size, rule, 
     history : History
     """
     history = History()
-    # Losses are compared relative to their size, scores (R^2) absolutely.
-    monitor = PlateauMonitor(
-        rule.tol,
-        rule.n_iter_no_change,
-        greater_is_better=validation is not None,
-        relative=validation is None,
-    )
-    best_params = [p.copy() for p in params] if validation is not None else None
-    n_decays = 0
+    if progress.monitor.n_stalled >= progress.monitor.patience:
+        # The last call stopped at a stall: resuming gets a fresh patience.
+        progress.monitor.restart_patience()
     start = time.perf_counter()
-    for epoch in range(rule.max_iter):
+    passes_params = "params" in inspect.signature(solver.update).parameters
+    for _ in range(max_iter):
+        if callbacks is not None:
+            callbacks.begin()
+        learning_rate = schedule.rate(progress.epoch, progress.n_reductions)
+        batch_size = batching.size(progress.n_growths)
         # One full batch gives the same step in any order: no shuffle needed.
         mini_batches = batch_size < objective.n_samples
         order = rng.permutation(objective.n_samples) if shuffle and mini_batches else None
-        loss, state = run_epoch(objective, solver, state, params, learning_rate, batch_size, order)
+        loss, gradient_norm, state = run_epoch(
+            objective, solver, state, params, learning_rate, batch_size, order, passes_params
+        )
         check_finite(loss, params, learning_rate)
         history.losses.append(loss)
+        history.gradient_norms.append(gradient_norm)
         history.learning_rates.append(learning_rate)
         history.batch_sizes.append(batch_size)
+        history.n_steps.append(math.ceil(objective.n_samples / batch_size))
+        progress.epoch += 1
         if validation is None:
-            is_best, stalled = monitor.update(loss)
+            is_best, stalled = progress.monitor.update(loss)
         else:
-            score = validation(params)
+            validation_loss, score = validation(params)
+            history.validation_losses.append(validation_loss)
             history.validation_scores.append(score)
-            is_best, stalled = monitor.update(score)
+            is_best, stalled = progress.monitor.update(score)
             if is_best:
-                history.best_epoch = epoch
-                for best, current in zip(best_params, params):
-                    best[...] = current
+                progress.best_params = [p.copy() for p in params]
         if verbose:
-            _report(epoch, history, time.perf_counter() - start)
-        if not stalled:
-            continue
-        can_grow = rule.batch_growth > 1 and mini_batches
-        can_decay = rule.schedule == "plateau" and n_decays < PLATEAU_MAX_DECAYS
-        if validation is not None or not (can_grow or can_decay):
+            _report(progress.epoch, history, time.perf_counter() - start)
+        if callbacks is not None and callbacks.end(params):
             history.converged = True
             break
-        if can_grow:
-            batch_size = min(objective.n_samples, math.ceil(batch_size * rule.batch_growth))
-        else:
-            learning_rate *= PLATEAU_DECAY
-            n_decays += 1
-        monitor.restart_patience()
-    if best_params is not None:
-        for best, current in zip(best_params, params):
-            current[...] = best
+        if act_on_stalls and stalled and not _relieve_stall(progress, schedule, batching):
+            history.converged = True
+            break
     return state, history
 
 
-def run_epoch(objective, solver, state, params, learning_rate, batch_size, order=None):
+def _relieve_stall(progress, schedule, batching):
+    """Grow the batch or lower the rate; False when neither is left to do."""
+    if batching.can_grow(progress.n_growths):
+        progress.n_growths += 1
+    elif schedule.reduces_on_plateau and progress.n_reductions < MAX_PLATEAU_REDUCTIONS:
+        progress.n_reductions += 1
+    else:
+        return False
+    progress.monitor.restart_patience()
+    return True
+
+
+def run_epoch(objective, solver, state, params, learning_rate, batch_size, order=None,
+              passes_params=False):
     """One pass over the training rows, one solver step per batch.
 
     Parameters
@@ -179,29 +256,50 @@ def run_epoch(objective, solver, state, params, learning_rate, batch_size, order
         Rows per step; the last batch may be shorter.
     order : ndarray of int or None
         Order in which to visit the rows; None visits them in turn.
+    passes_params : bool, default=False
+        Whether to hand the solver the parameters it may decay, as
+        ``update(..., params=...)`` (AdamW).
 
     Returns
     -------
     loss : float
-        The objective averaged over the epoch: each batch's data term is
-        taken before its step, the penalty at the end.
+        The objective averaged over the epoch, each batch's share taken
+        before its step.
+    gradient_norm : float
+        Norm of the batch gradients averaged over the epoch.
     state : object
         The advanced solver state.
     """
     grads = [np.empty_like(p) for p in params]
-    weighted_squares = 0.0
+    gradient_sum = [np.zeros_like(p) for p in params]
+    weighted_squares = penalty = 0.0
     for start in range(0, objective.n_samples, batch_size):
         if order is None:
             batch = slice(start, start + batch_size)
         else:
             batch = order[start : start + batch_size]
         weighted_squares += objective.batch_gradient(params, batch, batch_size, grads)
-        updates, state = solver.update(grads, state, learning_rate)
+        # The penalty at the same point as the batch's data term, so that
+        # with one full batch the loss is the objective before the step.
+        n_batch = min(batch_size, objective.n_samples - start)
+        penalty += objective.penalty_value(params) * n_batch / objective.n_samples
+        for total, grad in zip(gradient_sum, grads):
+            total += grad
+        if passes_params:
+            updates, state = solver.update(
+                grads, state, learning_rate, params=objective.penalized(params)
+            )
+        else:
+            updates, state = solver.update(grads, state, learning_rate)
         for param, update in zip(params, updates):
             param += update
     n_targets = params[0].shape[0]
     loss = weighted_squares / (objective.weight_sum * n_targets)
-    return loss + objective.penalty_value(params), state
+    # Each batch gradient is scaled so that an epoch's sum is
+    # n_samples / batch_size times the full gradient.
+    squares = sum(float(np.vdot(total, total)) for total in gradient_sum)
+    gradient_norm = math.sqrt(squares) * batch_size / objective.n_samples
+    return loss + penalty, gradient_norm, state
 
 
 def check_finite(loss, params, learning_rate):
@@ -229,11 +327,13 @@ def check_finite(loss, params, learning_rate):
 
 
 def _report(epoch, history, elapsed):
-    parts = [f"Epoch {epoch + 1}", f"loss={history.losses[-1]:.6g}"]
+    parts = [f"Epoch {epoch}", f"loss={history.losses[-1]:.6g}"]
     if history.validation_scores:
+        parts.append(f"validation loss={history.validation_losses[-1]:.6g}")
         parts.append(f"validation score={history.validation_scores[-1]:.6g}")
     parts += [
         f"learning_rate={history.learning_rates[-1]:.3g}",
+        f"gradient norm={history.gradient_norms[-1]:.3g}",
         f"batch_size={history.batch_sizes[-1]}",
         f"elapsed={elapsed:.3f}s",
     ]

@@ -15,11 +15,14 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_adam import AdamLinearRegressor
-from sklearn_adam._training import StoppingRule, train
+from sklearn_adam import Adam, AdamLinearRegressor, LearningRateSchedule
+from sklearn_adam._loss import LeastSquares, Standardization
+from sklearn_adam._training import Batching, Progress, train
 
 # Settings that run the fit to convergence, for comparisons with closed forms.
-PRECISE = dict(tol=1e-10, max_iter=3000, random_state=0)
+PRECISE = dict(
+    tol=1e-10, max_iter=3000, n_iter_no_change=50, random_state=0, schedule="plateau"
+)
 
 
 def make_data(n_samples=600, n_features=5, n_targets=None, seed=0):
@@ -100,7 +103,10 @@ def test_multi_output_matches_linear_regression():
 def test_alpha_has_ridge_meaning(alpha, weighted):
     X, y = make_data()
     weight = np.random.RandomState(1).uniform(0.5, 3, len(y)) if weighted else None
-    model = AdamLinearRegressor(alpha=alpha, batch_size=None, tol=0, max_iter=3000)
+    model = AdamLinearRegressor(
+        alpha=alpha, batch_size=None, tol=0, max_iter=3000, schedule="plateau",
+        n_iter_no_change=50,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y, sample_weight=weight)
@@ -127,8 +133,9 @@ def test_integer_weights_equal_repetition():
     )
     weighted = AdamLinearRegressor(random_state=0).fit(X, y, sample_weight=weight)
     # Full batches (fewer than 200 rows): the same trajectory up to rounding.
+    assert weighted.n_iter_ == repeated.n_iter_
     assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9)
-    assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-9)
+    assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-8)
     exact = LinearRegression().fit(X, y, sample_weight=weight)
     assert relative_error(weighted.coef_, exact.coef_) < 1e-2
 
@@ -189,7 +196,36 @@ def test_attributes_after_fit():
     assert model.solver_state_.step == model.t_
     assert model.best_loss_ == min(model.loss_curve_)
     assert model.validation_scores_ is None
+    assert model.validation_loss_curve_ is None
     assert model.best_validation_score_ is None
+    assert len(model.gradient_norm_curve_) == model.n_iter_
+
+
+def test_full_batch_gradient_norm_is_that_of_the_standardized_objective():
+    # The second epoch's record is the exact gradient at the coefficients
+    # the first epoch left, derived here from the closed-form expression:
+    # with Z, u the weighted-standardized features and target, w, b the
+    # standardized coefficients and r = u - Z w - b, the objective is
+    # [sum s r^2 / 2 + alpha sum (w / x_scale)^2 / 2] / S.
+    X, y = make_data()
+    weight = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    alpha = 30.0
+    model = AdamLinearRegressor(batch_size=None, max_iter=1, alpha=alpha, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weight)
+        coef, intercept = model.coef_.copy(), model.intercept_
+        model.fit(X, y, sample_weight=weight)
+    total = weight.sum()
+    mean, y_mean = weight @ X / total, weight @ y / total
+    scale = np.sqrt(weight @ (X - mean) ** 2 / total)
+    y_scale = np.sqrt(weight @ (y - y_mean) ** 2 / total)
+    Z, u = (X - mean) / scale, (y - y_mean) / y_scale
+    w = coef * scale / y_scale
+    b = (intercept - y_mean + mean @ coef) / y_scale
+    r = u - Z @ w - b
+    gradient = np.r_[(-Z.T @ (weight * r) + alpha * w / scale**2) / total, -weight @ r / total]
+    assert_allclose(model.gradient_norm_curve_[1], np.linalg.norm(gradient), rtol=1e-8)
 
 
 def test_pandas_feature_names_are_kept():
@@ -211,40 +247,46 @@ def test_early_stopping_records_scores_and_keeps_best():
     assert relative_error(model.coef_, exact.coef_) < 0.05
 
 
-def test_training_loop_restores_the_best_epoch():
+def test_training_loop_keeps_the_best_epoch():
     # A validation score that peaks at the third epoch: the parameters of
-    # that epoch must be the ones left at the end.
+    # that epoch must be the ones kept, the last ones stay for resuming.
     X, y = make_data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = AdamLinearRegressor(random_state=0, max_iter=1).fit(X, y)
-    objective = model._objective(X, y.reshape(-1, 1), np.ones(len(y)), None)
+    objective = LeastSquares(
+        X, y.reshape(-1, 1), np.ones(len(y)), alpha=0.0,
+        standardization=Standardization.fit(X, y.reshape(-1, 1), np.ones(len(y)),
+                                            center=True, scale=True),
+        rows=None,
+    )
     scores = iter([0.1, 0.2, 0.9, 0.5, 0.4, 0.3, 0.2, 0.1])
     seen = []
 
     def validation(params):
         seen.append([p.copy() for p in params])
-        return next(scores)
+        return 0.0, next(scores)
 
     params = [np.zeros((1, 5)), np.zeros(1)]
-    rule = StoppingRule(8, 0.0, 3, "constant", 1.0)
+    solver = Adam()
+    progress = Progress.start(0.0, 3, monitors_validation=True)
     _, history = train(
         objective,
-        model.solver_,
-        model.solver_.init(params),
+        solver,
+        solver.init(params),
         params,
-        learning_rate=0.01,
-        batch_size=600,
-        rule=rule,
+        progress,
+        schedule=LearningRateSchedule("constant", 0.01),
+        batching=Batching(600, 600, 1.0),
+        max_iter=8,
         rng=np.random.RandomState(0),
         shuffle=False,
         validation=validation,
     )
-    assert history.best_epoch == 2
+    assert history.converged
     assert len(seen) == 6  # stopped after three epochs without progress
-    for restored, best in zip(params, seen[2]):
-        assert_array_equal(restored, best)
-    assert not np.array_equal(params[0], seen[-1][0])
+    for kept, best in zip(progress.best_params, seen[2]):
+        assert_array_equal(kept, best)
+    for last, final in zip(params, seen[-1]):
+        assert_array_equal(last, final)
+    assert progress.monitor.best == 0.9
 
 
 def test_partial_fit_equals_fit_epoch_by_epoch():
@@ -352,8 +394,17 @@ def test_verbose_prints_each_epoch(capsys):
     model = AdamLinearRegressor(verbose=True, early_stopping=True, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == model.n_iter_
-    assert lines[0].startswith("Epoch 1, loss=")
-    assert "validation score=" in lines[0] and "elapsed=" in lines[0]
+    assert lines[0].startswith(f"Epoch 1, loss={model.loss_curve_[0]:.6g}, ")
+    last = lines[-1]
+    for name, value in [
+        ("validation loss", model.validation_loss_curve_[-1]),
+        ("validation score", model.validation_scores_[-1]),
+        ("learning_rate", model.learning_rate_curve_[-1]),
+        ("gradient norm", model.gradient_norm_curve_[-1]),
+    ]:
+        precision = ".3g" if name in ("learning_rate", "gradient norm") else ".6g"
+        assert f"{name}={value:{precision}}" in last
+    assert "batch_size=" in last and "elapsed=" in last
 
 
 class PlainGradientDescent:

@@ -1,0 +1,90 @@
+"""scikit-learn's callback framework (``sklearn.callback``, 1.9+), when it is installed.
+
+With an older scikit-learn, :class:`CallbackSupportMixin` and
+:func:`with_callbacks` fall back to stand-ins that do nothing, so the
+estimator's code is the same either way; only ``set_callbacks`` is missing.
+"""
+
+try:
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+
+    CALLBACKS_AVAILABLE = True
+except ImportError:  # scikit-learn < 1.9
+    CALLBACKS_AVAILABLE = False
+
+    class _NoCallbackContext:
+        """Answers the calls a fit makes on a callback context, doing nothing."""
+
+        def subcontext(self, task_name="", task_id=None, max_subtasks=0,
+                       sequential_subtasks=True):
+            return self
+
+        def call_on_fit_task_begin(self, *, estimator, X=None, y=None, metadata=None,
+                                   reconstruction_attributes=None):
+            return self
+
+        def call_on_fit_task_end(self, *, estimator, X=None, y=None, metadata=None,
+                                 reconstruction_attributes=None):
+            return False
+
+    class CallbackSupportMixin:
+        """Stand-in for scikit-learn's mixin: a fit without callbacks."""
+
+        def _init_callback_context(self, task_name="fit", task_id=0, max_subtasks=0,
+                                   sequential_subtasks=True):
+            return _NoCallbackContext()
+
+    def with_callbacks(fit):
+        """Stand-in for scikit-learn's decorator: ``fit`` unchanged."""
+        return fit
+
+
+class EpochCallbacks:
+    """Tells the callbacks of one fit where each epoch begins and ends.
+
+    Parameters
+    ----------
+    context : CallbackContext
+        The fit's context, from ``_init_callback_context``.
+    estimator : estimator
+        The estimator being fitted.
+    X, y : array-like
+        The training data as passed to ``fit``; a scoring callback evaluates
+        the model of each epoch on them.
+    metadata : dict or None
+        ``{"sample_weight": ...}`` when weights were passed.
+    fitted_attributes : callable
+        ``fitted_attributes(params) -> dict`` of the attributes (``coef_``,
+        ``intercept_``, ...) that make a copy of the estimator predict with
+        ``params``. Only called when a callback asks for the fitted model.
+    """
+
+    def __init__(self, context, estimator, X, y, metadata, fitted_attributes):
+        self._context = context
+        self._data = {"estimator": estimator, "X": X, "y": y, "metadata": metadata}
+        self._fitted_attributes = fitted_attributes
+        self._epoch_context = None
+
+    def begin(self):
+        """Open the task of the coming epoch."""
+        self._epoch_context = self._context.subcontext(task_name="epoch")
+        self._epoch_context.call_on_fit_task_begin(**self._data)
+
+    def end(self, params):
+        """Close the epoch's task; True when a callback asks to stop.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters after the epoch.
+
+        Returns
+        -------
+        stop : bool
+        """
+        return bool(
+            self._epoch_context.call_on_fit_task_end(
+                **self._data,
+                reconstruction_attributes=lambda: self._fitted_attributes(params),
+            )
+        )

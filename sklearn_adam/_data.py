@@ -1,0 +1,165 @@
+"""Checks of the data passed to ``fit``, and the split of a validation set."""
+
+import math
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+
+def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None,
+                   names=("X", "y", "sample_weight")):
+    """Validate training (or validation) data for ``estimator``.
+
+    Parameters
+    ----------
+    estimator : AdamLinearRegressor
+        Records ``n_features_in_`` (and feature names) when ``reset``, and the
+        number of dimensions of ``y``; otherwise ``X`` is checked against them.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    sample_weight : array-like of shape (n_samples,), float or None
+    reset : bool
+        Whether this is the data of a new fit.
+    n_targets : int or None, default=None
+        Required number of targets; None takes it from the fitted model when
+        not ``reset``.
+    names : tuple of str, default=("X", "y", "sample_weight")
+        How the three arguments are called in error messages.
+
+    Returns
+    -------
+    X : ndarray or sparse matrix, float64 or float32
+    y : ndarray of shape (n_samples, n_targets), of the dtype of ``X``
+    sample_weight : ndarray of shape (n_samples,), of the dtype of ``X``
+        Ones when None was passed.
+    """
+    X_name, y_name, weight_name = names
+    if not reset and X_name != "X":
+        n_features = check_array(X, accept_sparse=True, dtype=None, input_name=X_name).shape[1]
+        if n_features != estimator.n_features_in_:
+            raise ValueError(
+                f"{X_name} has {n_features} features, but X has "
+                f"{estimator.n_features_in_}; they must have the same columns."
+            )
+    if X_name != "X" and _num_rows(X) != _num_rows(y):
+        raise ValueError(
+            f"{y_name} has {_num_rows(y)} rows but {X_name} has {_num_rows(X)}; they "
+            "must have one target per row."
+        )
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        accept_sparse=("csr", "csc"),
+        dtype=(np.float64, np.float32),
+        multi_output=True,
+        y_numeric=True,
+        reset=reset,
+    )
+    if reset:
+        estimator._y_ndim = y.ndim
+    y = y.astype(X.dtype, copy=False).reshape(X.shape[0], -1)
+    if n_targets is None and not reset:
+        n_targets = estimator._params[0].shape[0]
+    if n_targets is not None and y.shape[1] != n_targets:
+        raise ValueError(
+            f"{y_name} has {y.shape[1]} targets, but the model has {n_targets}."
+        )
+    if sample_weight is None:
+        return X, y, np.ones(X.shape[0], dtype=X.dtype)
+    if np.isscalar(sample_weight):
+        sample_weight = np.full(X.shape[0], sample_weight)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=X.dtype, input_name=weight_name
+    )
+    if sample_weight.shape != (X.shape[0],):
+        raise ValueError(
+            f"{weight_name} must have shape ({X.shape[0]},), one weight per "
+            f"row of {X_name}; got shape {sample_weight.shape}."
+        )
+    if sample_weight.min() < 0:
+        raise ValueError(
+            f"{weight_name} must be non-negative; got a minimum of {sample_weight.min():g}."
+        )
+    if not sample_weight.sum() > 0:
+        raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
+    return X, y, sample_weight
+
+
+def _num_rows(data):
+    return data.shape[0] if hasattr(data, "shape") else len(data)
+
+
+def split_validation(sample_weight, validation_fraction, rng):
+    """Draw the rows held out for early stopping.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+    validation_fraction : float
+        Fraction of the rows to hold out, rounded up.
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    train_rows, validation_rows : ndarray of int
+        Sorted row indices.
+    """
+    n_samples = sample_weight.shape[0]
+    n_validation = math.ceil(validation_fraction * n_samples)
+    if n_validation < 2 or n_validation >= n_samples:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves "
+            f"{n_validation} validation and {n_samples - n_validation} training "
+            f"rows out of n_samples = {n_samples}; early_stopping needs at "
+            "least 2 validation rows and 1 training row."
+        )
+    order = rng.permutation(n_samples)
+    validation_rows = np.sort(order[:n_validation])
+    train_rows = np.sort(order[n_validation:])
+    if not sample_weight[validation_rows].sum() > 0:
+        raise ValueError(
+            "The validation rows held out by validation_fraction all have "
+            "sample_weight 0; use a larger validation_fraction."
+        )
+    if not sample_weight[train_rows].sum() > 0:
+        raise ValueError("The training rows all have sample_weight 0.")
+    return train_rows, validation_rows
+
+
+def check_validation_arguments(X_val, y_val, sample_weight_val, early_stopping):
+    """Whether a validation set is passed to ``fit``.
+
+    Parameters
+    ----------
+    X_val, y_val, sample_weight_val : object or None
+        The arguments as passed.
+    early_stopping : bool
+        The estimator's parameter.
+
+    Returns
+    -------
+    given : bool
+
+    Raises
+    ------
+    ValueError
+        If the set is passed only in part, or without ``early_stopping``.
+    """
+    given = [name for name, value in
+             (("X_val", X_val), ("y_val", y_val), ("sample_weight_val", sample_weight_val))
+             if value is not None]
+    if not given:
+        return False
+    if X_val is None or y_val is None:
+        raise ValueError(
+            f"Got {' and '.join(given)} without "
+            f"{'X_val' if X_val is None else 'y_val'}; pass X_val and y_val together."
+        )
+    if not early_stopping:
+        raise ValueError(
+            "X_val and y_val are only used with early_stopping=True; got "
+            "early_stopping=False."
+        )
+    return True

@@ -1,0 +1,110 @@
+"""Learning-rate schedules: the step size of each epoch.
+
+A schedule is independent of the update rule: the training loop asks it for
+the rate of the coming epoch and hands that rate to whichever solver it runs.
+"""
+
+import math
+from dataclasses import dataclass
+
+from ._validation import check_option, check_scalar
+
+SCHEDULES = ("constant", "inverse_time", "step", "cosine", "plateau")
+
+
+@dataclass(frozen=True)
+class LearningRateSchedule:
+    r"""The learning rate as a function of the epoch.
+
+    With :math:`\eta` the ``learning_rate``, :math:`f` the ``decay_factor``,
+    :math:`D` the ``decay_epochs``, :math:`W` the ``warmup_epochs`` and
+    :math:`e = 0, 1, \dots` the epoch (counted over warm starts and
+    :meth:`~sklearn_adam.AdamLinearRegressor.partial_fit` calls), the rate is
+    :math:`\eta \, (e + 1) / (W + 1)` during the first :math:`W` epochs
+    (linear warm-up) and then, with :math:`k = e - W` the epochs since
+    warm-up:
+
+    .. math::
+
+        \text{constant:}\quad & \eta \\
+        \text{inverse_time:}\quad & \eta \,/\, \bigl(1 + (1/f - 1)\, k / D\bigr) \\
+        \text{step:}\quad & \eta \, f^{\lfloor k / D \rfloor} \\
+        \text{cosine:}\quad & \eta \, \Bigl(f + (1 - f)\,
+            \tfrac12 \bigl(1 + \cos(\pi \min(k, D) / D)\bigr)\Bigr) \\
+        \text{plateau:}\quad & \eta \, f^{r}
+
+    where :math:`r` is the number of times the monitored value has stalled so
+    far (the training loop counts them). So ``decay_factor`` is the fraction
+    of the rate left after ``decay_epochs`` epochs under "inverse_time",
+    "step" and "cosine" (which then stays there), and after each stall under
+    "plateau".
+
+    Parameters
+    ----------
+    name : {"constant", "inverse_time", "step", "cosine", "plateau"}
+        The shape of the schedule.
+    learning_rate : float
+        The base rate :math:`\eta`, > 0.
+    decay_factor : float, default=0.1
+        :math:`f`, in (0, 1].
+    decay_epochs : int, default=100
+        :math:`D`, >= 1.
+    warmup_epochs : int, default=0
+        :math:`W`, >= 0.
+
+    Examples
+    --------
+    >>> from sklearn_adam import LearningRateSchedule
+    >>> schedule = LearningRateSchedule("step", 0.1, decay_factor=0.5, decay_epochs=10)
+    >>> [schedule.rate(epoch) for epoch in (0, 9, 10, 25)]
+    [0.1, 0.1, 0.05, 0.025]
+    """
+
+    name: str
+    learning_rate: float
+    decay_factor: float = 0.1
+    decay_epochs: int = 100
+    warmup_epochs: int = 0
+
+    def __post_init__(self):
+        check_option("schedule", self.name, SCHEDULES)
+        check_scalar("learning_rate", self.learning_rate, kind="real", low=0, closed="neither")
+        check_scalar("decay_factor", self.decay_factor, kind="real", low=0, high=1,
+                     closed="right")
+        check_scalar("decay_epochs", self.decay_epochs, kind="int", low=1)
+        check_scalar("warmup_epochs", self.warmup_epochs, kind="int", low=0)
+
+    @property
+    def reduces_on_plateau(self):
+        """bool : Whether a stall lowers the rate ("plateau")."""
+        return self.name == "plateau"
+
+    def rate(self, epoch, n_reductions=0):
+        """The learning rate of one epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counting from 0.
+        n_reductions : int, default=0
+            Number of stalls so far; only "plateau" uses it.
+
+        Returns
+        -------
+        rate : float
+        """
+        if epoch < self.warmup_epochs:
+            return self.learning_rate * (epoch + 1) / (self.warmup_epochs + 1)
+        return self.learning_rate * self._decay(epoch - self.warmup_epochs, n_reductions)
+
+    def _decay(self, k, n_reductions):
+        f, horizon = self.decay_factor, self.decay_epochs
+        if self.name == "inverse_time":
+            return 1.0 / (1.0 + (1.0 / f - 1.0) * k / horizon)
+        if self.name == "step":
+            return f ** (k // horizon)
+        if self.name == "cosine":
+            return f + (1.0 - f) * 0.5 * (1.0 + math.cos(math.pi * min(k, horizon) / horizon))
+        if self.name == "plateau":
+            return f**n_reductions
+        return 1.0

@@ -1,0 +1,157 @@
+"""Learning-rate schedules: each formula by hand, and what the estimator records."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_adam import AdamLinearRegressor, LearningRateSchedule
+from sklearn_adam._adam_variants import SOLVERS
+
+
+def rates(schedule, n_epochs, n_reductions=0):
+    return [schedule.rate(epoch, n_reductions) for epoch in range(n_epochs)]
+
+
+def test_constant_rate():
+    assert rates(LearningRateSchedule("constant", 0.3), 4) == [0.3] * 4
+
+
+def test_inverse_time_reaches_decay_factor_after_decay_epochs():
+    schedule = LearningRateSchedule("inverse_time", 0.2, decay_factor=0.25, decay_epochs=4)
+    # 0.2 / (1 + 3 k / 4): the rate is a quarter after 4 epochs.
+    expected = [0.2, 0.2 / 1.75, 0.2 / 2.5, 0.2 / 3.25, 0.05, 0.2 / 13]
+    assert_allclose([schedule.rate(k) for k in (0, 1, 2, 3, 4, 16)], expected, rtol=1e-15)
+
+
+def test_step_decay_drops_every_decay_epochs():
+    schedule = LearningRateSchedule("step", 1.0, decay_factor=0.5, decay_epochs=3)
+    assert rates(schedule, 8) == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+
+
+def test_cosine_decays_to_the_floor_and_stays():
+    schedule = LearningRateSchedule("cosine", 2.0, decay_factor=0.1, decay_epochs=4)
+    # 2 (0.1 + 0.9 (1 + cos(pi k / 4)) / 2)
+    expected = [
+        2.0,
+        2.0 * (0.1 + 0.45 * (1 + math.sqrt(0.5))),
+        2.0 * (0.1 + 0.45),
+        2.0 * (0.1 + 0.45 * (1 - math.sqrt(0.5))),
+        0.2,
+        0.2,
+    ]
+    assert_allclose(rates(schedule, 6), expected, rtol=1e-14)
+
+
+def test_plateau_rate_follows_the_reductions_only():
+    schedule = LearningRateSchedule("plateau", 0.5, decay_factor=0.1)
+    assert rates(schedule, 3) == [0.5] * 3
+    assert_allclose([schedule.rate(7, n) for n in range(4)], [0.5, 0.05, 0.005, 0.0005])
+    assert schedule.reduces_on_plateau
+    assert not LearningRateSchedule("step", 0.5).reduces_on_plateau
+
+
+def test_reductions_do_not_touch_time_based_schedules():
+    schedule = LearningRateSchedule("step", 1.0, decay_factor=0.5, decay_epochs=2)
+    assert schedule.rate(3, n_reductions=2) == schedule.rate(3)
+
+
+def test_warmup_rises_linearly_then_the_decay_starts():
+    schedule = LearningRateSchedule(
+        "step", 0.8, decay_factor=0.5, decay_epochs=2, warmup_epochs=3
+    )
+    assert_allclose(rates(schedule, 8), [0.2, 0.4, 0.6, 0.8, 0.8, 0.4, 0.4, 0.2])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(name="linear"), "schedule must be one of"),
+        (dict(learning_rate=0.0), "learning_rate must be"),
+        (dict(decay_factor=0.0), "decay_factor must be"),
+        (dict(decay_factor=1.5), "decay_factor must be"),
+        (dict(decay_epochs=0), "decay_epochs must be"),
+        (dict(decay_epochs=2.5), "decay_epochs must be"),
+        (dict(warmup_epochs=-1), "warmup_epochs must be"),
+    ],
+)
+def test_bad_schedule_parameters_are_named(params, match):
+    settings = dict(name="step", learning_rate=0.1) | params
+    with pytest.raises(ValueError, match=match):
+        LearningRateSchedule(**settings)
+
+
+def make_data(n_samples=300, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, 4)
+    y = X @ [1.0, -2.0, 0.5, 3.0] + 0.1 * rng.randn(n_samples)
+    return X, y
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        dict(schedule="constant"),
+        dict(schedule="inverse_time", decay_epochs=3),
+        dict(schedule="step", decay_epochs=4, decay_factor=0.5),
+        dict(schedule="cosine", decay_epochs=6),
+        dict(schedule="constant", warmup_epochs=5),
+        dict(schedule="plateau", warmup_epochs=2),
+    ],
+)
+def test_every_schedule_drives_every_solver(solver, schedule):
+    X, y = make_data()
+    settings = dict(max_iter=12, tol=0, n_iter_no_change=100, random_state=0) | schedule
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = AdamLinearRegressor(solver=solver, **settings).fit(X, y)
+    expected = LearningRateSchedule(
+        settings["schedule"],
+        model.learning_rate,
+        model.decay_factor,
+        model.decay_epochs,
+        model.warmup_epochs,
+    )
+    assert model.learning_rate_curve_ == rates(expected, 12)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+def test_the_rate_actually_used_moves_the_coefficients():
+    # Same data and seed: a schedule whose rate is zero-ish after epoch 1 must
+    # leave the coefficients where the first epochs put them.
+    X, y = make_data()
+    settings = dict(max_iter=8, tol=0, n_iter_no_change=100, random_state=0, batch_size=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        frozen = AdamLinearRegressor(
+            schedule="step", decay_epochs=2, decay_factor=1e-12, **settings
+        ).fit(X, y)
+        two_epochs = AdamLinearRegressor(**settings | dict(max_iter=2)).fit(X, y)
+    assert frozen.learning_rate_curve_[2] == pytest.approx(0.01 * 1e-12)
+    assert_allclose(frozen.coef_, two_epochs.coef_, rtol=1e-8)
+
+
+def test_plateau_lowers_the_rate_at_stalls_once_the_batch_is_full():
+    X, y = make_data()
+    model = AdamLinearRegressor(
+        schedule="plateau", batch_size=None, tol=0.5, n_iter_no_change=2, max_iter=100,
+        decay_factor=0.5,
+    ).fit(X, y)
+    # A stall every 2 epochs: three reductions, then the fourth stall stops.
+    assert model.learning_rate_curve_ == [0.01] * 3 + [0.005] * 2 + [0.0025] * 2 + [0.00125] * 2
+    assert model.n_iter_ == 9
+
+
+def test_time_based_schedule_stops_at_the_first_stall_after_growth():
+    X, y = make_data()
+    model = AdamLinearRegressor(
+        schedule="step", decay_epochs=1000, batch_size=75, batch_growth=2.0, tol=0.5,
+        n_iter_no_change=2, max_iter=100, shuffle=False,
+    ).fit(X, y)
+    # Batches 75 -> 150 -> 300 (all rows) at the first two stalls; the third stops.
+    assert model.n_iter_ == 7
+    assert model.t_ == 3 * 4 + 2 * 2 + 2 * 1

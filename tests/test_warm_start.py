@@ -1,0 +1,163 @@
+"""Warm starts and partial_fit continue training exactly where it stopped."""
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_adam import AdamLinearRegressor, AdamState, AMSGradState
+
+
+def make_data(n_samples=500, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, 6) * [1, 5, 0.2, 1, 3, 1] + [0, 2, 0, -1, 0, 4]
+    y = X @ rng.randn(6) + 0.3 * rng.randn(n_samples)
+    return X, y
+
+
+def fit_quietly(model, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
+
+
+def assert_same_state(a, b):
+    for field in dataclasses.fields(a):
+        left, right = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(left, list):
+            for x, y in zip(left, right, strict=True):
+                assert_array_equal(x, y)
+        else:
+            assert left == right
+
+
+def assert_same_fit(a, b):
+    assert_array_equal(a.coef_, b.coef_)
+    assert a.intercept_ == b.intercept_
+    assert_same_state(a.solver_state_, b.solver_state_)
+    for name in ("n_iter_", "t_", "loss_curve_", "gradient_norm_curve_",
+                 "learning_rate_curve_", "validation_scores_", "validation_loss_curve_",
+                 "best_validation_score_"):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+# Each configuration makes something happen within 2 * K epochs that a
+# restart would get wrong: batch growth, rate reductions, a schedule's
+# position, a validation split, a solver's extra state.
+K = 12
+CONFIGURATIONS = {
+    "default": {},
+    "growth and plateau reductions": dict(
+        schedule="plateau", batch_size=50, tol=0.5, n_iter_no_change=2, decay_factor=0.5
+    ),
+    "cosine with warm-up": dict(schedule="cosine", decay_epochs=10, warmup_epochs=4),
+    "step decay": dict(schedule="step", decay_epochs=5, decay_factor=0.3),
+    "inverse time": dict(schedule="inverse_time", decay_epochs=2),
+    "early stopping": dict(early_stopping=True, n_iter_no_change=100),
+    "early stopping, plateau": dict(
+        early_stopping=True, schedule="plateau", tol=0.5, n_iter_no_change=2
+    ),
+    "amsgrad": dict(solver="amsgrad"),
+    "adamw": dict(solver="adamw", weight_decay=0.5),
+    "nadam": dict(solver="nadam"),
+    "adamax": dict(solver="adamax"),
+    "raw epsilon": dict(epsilon_placement="raw", epsilon=1e-3),
+}
+
+
+@pytest.mark.parametrize("settings", CONFIGURATIONS.values(), ids=CONFIGURATIONS)
+def test_two_warm_fits_of_k_epochs_equal_one_of_2k(settings):
+    X, y = make_data()
+    settings = dict(random_state=0, tol=0, n_iter_no_change=1000) | settings
+    one = fit_quietly(AdamLinearRegressor(max_iter=2 * K, **settings), X, y)
+    two = AdamLinearRegressor(max_iter=K, warm_start=True, **settings)
+    fit_quietly(two, X, y)
+    fit_quietly(two, X, y)
+    assert one.n_iter_ > K  # the second warm fit had something to do
+    assert_same_fit(one, two)
+
+
+def test_something_happens_in_the_configurations():
+    # Guards the test above: growth and reductions do occur within 2 K epochs.
+    X, y = make_data()
+    settings = CONFIGURATIONS["growth and plateau reductions"]
+    model = fit_quietly(AdamLinearRegressor(max_iter=2 * K, random_state=0, **settings), X, y)
+    assert model._progress.n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
+    assert model._progress.n_reductions >= 1
+    assert len(set(model.learning_rate_curve_)) > 1
+
+
+def test_warm_fit_with_given_validation_set_equals_one_long_fit():
+    X, y = make_data(seed=1)
+    X_val, y_val = make_data(n_samples=100, seed=2)
+    settings = dict(random_state=0, early_stopping=True, tol=0, n_iter_no_change=1000)
+    one = fit_quietly(AdamLinearRegressor(max_iter=2 * K, **settings), X, y,
+                      X_val=X_val, y_val=y_val)
+    two = AdamLinearRegressor(max_iter=K, warm_start=True, **settings)
+    fit_quietly(two, X, y, X_val=X_val, y_val=y_val)
+    fit_quietly(two, X, y, X_val=X_val, y_val=y_val)
+    assert_same_fit(one, two)
+
+
+def test_partial_fit_calls_equal_fit_epochs_under_a_schedule():
+    X, y = make_data()
+    settings = dict(
+        random_state=0, schedule="step", decay_epochs=2, decay_factor=0.5, warmup_epochs=1,
+        batch_size=64, batch_growth=1.0,
+    )
+    fitted = fit_quietly(
+        AdamLinearRegressor(max_iter=6, tol=0, n_iter_no_change=100, **settings), X, y
+    )
+    streamed = AdamLinearRegressor(**settings)
+    for _ in range(6):
+        streamed.partial_fit(X, y)
+    assert_array_equal(streamed.coef_, fitted.coef_)
+    assert streamed.learning_rate_curve_ == fitted.learning_rate_curve_
+    assert streamed.learning_rate_curve_ == [0.005, 0.01, 0.01, 0.005, 0.005, 0.0025]
+
+
+def test_partial_fit_after_fit_continues_the_schedule_and_the_moments():
+    X, y = make_data()
+    settings = dict(random_state=0, schedule="step", decay_epochs=3, decay_factor=0.5,
+                    batch_growth=1.0, tol=0, n_iter_no_change=100)
+    fitted = fit_quietly(AdamLinearRegressor(max_iter=4, **settings), X, y)
+    continued = fit_quietly(AdamLinearRegressor(max_iter=3, **settings), X, y)
+    continued.partial_fit(X, y)
+    assert_same_fit(fitted, continued)
+
+
+def test_warm_start_after_convergence_runs_until_the_next_stall():
+    X, y = make_data()
+    model = AdamLinearRegressor(warm_start=True, random_state=0, n_iter_no_change=5)
+    model.fit(X, y)
+    first = model.n_iter_
+    model.fit(X, y)
+    # Patience starts afresh: at least n_iter_no_change more epochs.
+    assert model.n_iter_ >= first + 5
+    assert len(model.loss_curve_) == model.n_iter_
+
+
+def test_warm_start_with_another_solver_keeps_coefficients_and_starts_its_state():
+    X, y = make_data()
+    model = fit_quietly(AdamLinearRegressor(max_iter=5, warm_start=True, random_state=0), X, y)
+    coef = model.coef_.copy()
+    assert isinstance(model.solver_state_, AdamState)
+    model.set_params(solver="amsgrad", max_iter=1)
+    fit_quietly(model, X, y)
+    assert isinstance(model.solver_state_, AMSGradState)
+    assert model.solver_state_.step == model.t_ - 5 * 3  # 3 batches of 200 per epoch
+    # One epoch from the kept coefficients, not from zero.
+    fresh = fit_quietly(AdamLinearRegressor(solver="amsgrad", max_iter=1, random_state=0), X, y)
+    assert np.abs(model.coef_ - coef).max() < np.abs(fresh.coef_ - coef).max() / 2
+
+
+def test_warm_start_uses_changed_hyperparameters():
+    X, y = make_data()
+    model = fit_quietly(AdamLinearRegressor(max_iter=2, warm_start=True, random_state=0), X, y)
+    model.set_params(learning_rate=0.05)
+    fit_quietly(model, X, y)
+    assert model.learning_rate_curve_ == [0.01, 0.01, 0.05, 0.05]
+    assert model.solver_.learning_rate == 0.05
