@@ -9,49 +9,19 @@ condition number 1e6.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression, Ridge
 
+from benchmarks.datasets import (
+    DATASETS,
+    gaussian,
+    ill_conditioned,
+    standardized_condition_number,
+)
 from sklearn_adam import AdamLinearRegressor
 
 # Train until the objective stops improving at all: tol=0, with a patience
 # longer than the oscillations that momentum causes at full batch.
 UNTIL_CONVERGED = dict(tol=0, n_iter_no_change=50, max_iter=5000, random_state=0)
-
-
-def gaussian(seed=0, n_samples=1000, n_features=10):
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n_samples, n_features) * rng.uniform(0.5, 5, n_features)
-    X += rng.uniform(-3, 3, n_features)
-    y = X @ rng.randn(n_features) + 2 + 0.3 * rng.randn(n_samples)
-    return X, y
-
-
-def sparse(seed=0, n_samples=1000, n_features=10):
-    rng = np.random.RandomState(seed)
-    X = sp.random(n_samples, n_features, density=0.2, random_state=rng, format="csr") * 3
-    y = X @ rng.randn(n_features) + 2 + 0.3 * rng.randn(n_samples)
-    return X, y
-
-
-def diabetes():
-    return load_diabetes(return_X_y=True)
-
-
-DATASETS = {"gaussian": gaussian, "sparse": sparse, "diabetes": diabetes}
-
-
-def ill_conditioned(condition=1e6, seed=0, n_samples=2000, n_features=20):
-    """Features whose standardized Gram matrix X'X/n has the given condition number."""
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n_samples, n_features)
-    X -= X.mean(axis=0)
-    U, _, Vt = np.linalg.svd(X, full_matrices=False)
-    X = U @ np.diag(np.logspace(0, -0.5 * np.log10(condition), n_features)) @ Vt
-    X /= X.std(axis=0)
-    y = X @ rng.randn(n_features) + 0.5 * rng.randn(n_samples)
-    # Arbitrary units: standardization must undo them.
-    return X * rng.uniform(0.1, 10, n_features) + rng.uniform(-5, 5, n_features), y
 
 
 def relative_error(actual, expected):
@@ -144,9 +114,7 @@ def test_adamw_decay_bounds_standardized_coefficients_but_not_the_intercept(weig
 
 def test_ill_conditioned_problem_to_1e_3():
     X, y = ill_conditioned()
-    standardized = (X - X.mean(axis=0)) / X.std(axis=0)
-    eigenvalues = np.linalg.eigvalsh(standardized.T @ standardized / len(y))
-    assert eigenvalues[-1] / eigenvalues[0] > 0.9e6
+    assert standardized_condition_number(X) > 0.9e6
     # Slow directions need heavier momentum and steps on the exact gradient.
     model = AdamLinearRegressor(
         beta_1=0.99, batch_size=None, schedule="plateau", tol=0, n_iter_no_change=1000,

@@ -1,0 +1,1 @@
+"""Measurement scripts, run by hand: ``python -m benchmarks.<name>``."""
