@@ -22,6 +22,7 @@ from ._data import check_fit_data, check_validation_arguments, split_validation
 from ._loss import LeastSquares, Standardization
 from ._monitor import HeldOutEvaluation
 from ._schedules import LearningRateSchedule
+from ._solvers import _check_common
 from ._training import Batching, Progress, train
 from ._validation import check_option, check_scalar
 
@@ -342,7 +343,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         X, y, weight = check_fit_data(self, X, y, sample_weight, reset=not resume)
         passed = (X_passed, y_passed, None if sample_weight is None else weight)
         if given_validation:
-            X_val_, y_val_, weight_val = check_fit_data(
+            checked_val = check_fit_data(
                 self, X_val, y_val, sample_weight_val, reset=False, n_targets=y.shape[1],
                 names=("X_val", "y_val", "sample_weight_val"),
             )
@@ -357,8 +358,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         evaluation = None
         if given_validation:
             evaluation = self._held_out_evaluation(
-                (X_val_, y_val_, weight_val, None),
-                (X_val, y_val, None if sample_weight_val is None else weight_val),
+                (*checked_val, None),
+                (X_val, y_val, None if sample_weight_val is None else checked_val[2]),
             )
         elif self.early_stopping:
             evaluation = self._held_out_evaluation((X, y, weight, validation_rows), passed)
@@ -511,8 +512,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         return self._make_solver(), schedule
 
     def _make_solver(self):
-        # The solver-specific hyperparameters are checked whichever solver
-        # is chosen, so that a bad value never waits for a grid-search point.
+        # Every rule's hyperparameters are checked whichever solver is
+        # chosen, so that a bad value never waits for a grid-search point.
+        _check_common(
+            self.learning_rate, self.beta_1, self.beta_2, self.epsilon, self.epsilon_placement
+        )
         check_scalar("weight_decay", self.weight_decay, kind="real", low=0)
         check_scalar("momentum_decay", self.momentum_decay, kind="real", low=0)
         if not isinstance(self.solver, str):
@@ -529,7 +533,6 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             "adamw": {"weight_decay": self.weight_decay},
             "nadam": {"momentum_decay": self.momentum_decay},
         }.get(self.solver, {})
-        # The rules check their shared hyperparameters themselves.
         return SOLVERS[self.solver](
             learning_rate=self.learning_rate,
             beta_1=self.beta_1,
