@@ -1,6 +1,6 @@
 """Linear regression trained by the Adam optimizer, as a scikit-learn estimator.
 
-The package has two public pieces that can be used apart:
+The package has three public pieces that can be used apart:
 
 - :class:`AdamLinearRegressor`, the estimator;
 - the update rules :class:`Adam`, :class:`AMSGrad`, :class:`AdamW`,
