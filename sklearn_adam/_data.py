@@ -14,8 +14,9 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None,
     Parameters
     ----------
     estimator : AdamLinearRegressor
-        Records ``n_features_in_`` (and feature names) when ``reset``, and the
-        number of dimensions of ``y``; otherwise ``X`` is checked against them.
+        Records ``n_features_in_`` (and feature names) when ``reset``,
+        otherwise ``X`` is checked against them; for training data, records
+        the number of dimensions of ``y``.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
     sample_weight : array-like of shape (n_samples,), float or None
@@ -57,7 +58,8 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None,
         y_numeric=True,
         reset=reset,
     )
-    if reset:
+    if X_name == "X":
+        # coef_ and intercept_ take the shape that this fit's y asks for.
         estimator._y_ndim = y.ndim
     y = y.astype(X.dtype, copy=False).reshape(X.shape[0], -1)
     if n_targets is None and not reset:

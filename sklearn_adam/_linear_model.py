@@ -1,5 +1,6 @@
 """AdamLinearRegressor: the scikit-learn estimator around the solver."""
 
+import contextlib
 import copy
 import inspect
 import warnings
@@ -25,6 +26,12 @@ from ._schedules import LearningRateSchedule
 from ._solvers import _check_common
 from ._training import Batching, Progress, train
 from ._validation import check_option, check_scalar
+
+# What fit and partial_fit set on the estimator besides the public fitted
+# attributes (the names ending in "_"); all of it is put back if they fail.
+_PRIVATE_FIT_STATE = (
+    "_params", "_progress", "_standardization", "_rng", "_split", "_structure", "_y_ndim",
+)
 
 # batch_size="auto" uses mini-batches of this many rows, or one full batch
 # when there are fewer samples.
@@ -75,7 +82,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``update(grads, state, learning_rate)``, see :mod:`sklearn_adam`); it
         is copied, never modified, and its own hyperparameters apply, so those
         below are then ignored. The step size always comes from
-        ``learning_rate`` and ``schedule``.
+        ``learning_rate`` and ``schedule``. If its ``update`` has a ``params``
+        keyword, it is also handed ``[coef, None]``: the current coefficients
+        it may decay, None for the intercept.
     beta_1 : float, default=0.9
         Decay rate of the first-moment (gradient) average, in [0, 1). Values
         nearer 1 (0.99) help on ill-conditioned data.
@@ -162,7 +171,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Whether ``fit`` continues the previous fit: coefficients, solver
         state, schedule position, batch size, stall count, validation split
         and random stream, so that two fits of ``k`` epochs give the same
-        model as one fit of ``2 k`` epochs.
+        model as one fit of ``2 k`` epochs. The best epoch kept by early
+        stopping is scored again on this call's validation data. Changing
+        ``fit_intercept`` or ``standardize`` starts afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
@@ -198,7 +209,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     validation_scores_ : list of float or None
         Score on the held-out data after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        Best value in ``validation_scores_``; its coefficients were kept.
+        Score, on the last fit's held-out data, of the kept coefficients:
+        those of the best epoch (after a warm start, an earlier fit's best
+        epoch is scored again on the new data). None without
+        ``early_stopping``, and after a ``partial_fit``, whose coefficients
+        no score picked.
     solver_ : object
         The solver used (built from the hyperparameters, or a copy of
         ``solver``).
@@ -332,11 +347,50 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self : AdamLinearRegressor
             The fitted estimator.
         """
+        with self._unchanged_on_failure():
+            return self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over ``X``, continuing from the previous state.
+
+        The first call on an unfitted estimator sets the standardization
+        (feature and target centers and scales) from its data, so that chunk
+        should be representative; later calls keep it, together with the
+        solver state, the schedule position and the batch size (including
+        any growth during an earlier ``fit``): the k-th call uses the rate
+        that the k-th epoch of ``fit`` would. Stalls are not acted on (no
+        batch growth, no "plateau" reduction, no stopping), there is no
+        validation, and callbacks are not called.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : AdamLinearRegressor
+            The updated estimator.
+        """
+        with self._unchanged_on_failure():
+            return self._partial_fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         solver, schedule = self._check_params()
         given_validation = check_validation_arguments(
             X_val, y_val, sample_weight_val, self.early_stopping
         )
-        resume = self.warm_start and hasattr(self, "solver_state_")
+        # Changing what the parameters are (an intercept or not, raw or
+        # standardized coordinates) leaves nothing to continue from.
+        resume = (
+            self.warm_start
+            and hasattr(self, "solver_state_")
+            and self._structure == (self.fit_intercept, self.standardize)
+        )
         # Callbacks and scorers get the data as passed (a DataFrame keeps its
         # column names), with the weights as validated.
         X_passed, y_passed = X, y
@@ -348,7 +402,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 names=("X_val", "y_val", "sample_weight_val"),
             )
         # A warm start continues the random stream of the fit it resumes.
-        rng = self._rng if resume else check_random_state(self.random_state)
+        rng = copy.deepcopy(self._rng) if resume else check_random_state(self.random_state)
         train_rows = validation_rows = None
         if self.early_stopping and not given_validation:
             train_rows, validation_rows = self._validation_split(weight, rng, resume)
@@ -368,7 +422,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             "y": y_passed,
             "metadata": None if sample_weight is None else {"sample_weight": weight},
         }
-        progress = self._progress_for(validating=self.early_stopping)
+        progress = self._progress_for(evaluation)
         context = self._init_callback_context(max_subtasks=self.max_iter)
         context.call_on_fit_task_begin(estimator=self, **callback_data)
         params = [p.copy() for p in self._params]
@@ -394,48 +448,31 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"AdamLinearRegressor reached max_iter={self.max_iter} epochs "
                 "without converging; increase max_iter or tol.",
                 ConvergenceWarning,
-                # Point at the caller of fit, past scikit-learn's wrapper.
-                stacklevel=3 if CALLBACKS_AVAILABLE else 2,
+                # Point at the caller of fit, past _fit and scikit-learn's wrapper.
+                stacklevel=4 if CALLBACKS_AVAILABLE else 3,
             )
-        self._record(params, solver, state, progress, history)
+        self._record(params, solver, state, progress, history, rng)
         context.call_on_fit_task_end(
             estimator=self, **callback_data, reconstruction_attributes={}
         )
         return self
 
-    def partial_fit(self, X, y, sample_weight=None):
-        """Run one epoch over ``X``, continuing from the previous state.
-
-        The first call on an unfitted estimator sets the standardization
-        (feature and target centers and scales) from its data, so that chunk
-        should be representative; later calls keep it, together with the
-        solver state and the schedule position: the k-th call uses the rate
-        that the k-th epoch of ``fit`` would. Stalls are not acted on (no
-        batch growth, no "plateau" reduction, no stopping), and there is no
-        validation.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples.
-
-        Returns
-        -------
-        self : AdamLinearRegressor
-            The updated estimator.
-        """
+    def _partial_fit(self, X, y, sample_weight):
         solver, schedule = self._check_params()
         first_call = not hasattr(self, "solver_state_")
+        if not first_call and self._structure != (self.fit_intercept, self.standardize):
+            raise ValueError(
+                "fit_intercept and standardize must stay as they were at the first "
+                f"partial_fit call ({self._structure[0]} and {self._structure[1]}); got "
+                f"{self.fit_intercept} and {self.standardize}. Call fit to start afresh."
+            )
         X, y, sample_weight = check_fit_data(self, X, y, sample_weight, reset=first_call)
         if first_call:
             self._initialize(X, y, sample_weight, None, check_random_state(self.random_state))
         objective = self._objective(X, y, sample_weight, None)
         params = [p.copy() for p in self._params]
-        progress = self._progress_for(validating=False)
+        progress = self._progress_for(None)
+        rng = copy.deepcopy(self._rng)
         state, history = train(
             objective,
             solver,
@@ -445,12 +482,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             schedule=schedule,
             batching=self._batching(objective.n_samples),
             max_iter=1,
-            rng=self._rng,
+            rng=rng,
             shuffle=self.shuffle,
             act_on_stalls=False,
             verbose=self.verbose,
         )
-        self._record(params, solver, state, progress, history)
+        self._record(params, solver, state, progress, history, rng)
         return self
 
     def predict(self, X):
@@ -475,6 +512,19 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             reset=False,
         )
         return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
+
+    @contextlib.contextmanager
+    def _unchanged_on_failure(self):
+        """Put back the fitted state if fitting raises, so that no half-fit remains."""
+        saved = {name: value for name, value in vars(self).items() if _is_fit_state(name)}
+        try:
+            yield
+        except BaseException:
+            for name in [name for name in vars(self) if _is_fit_state(name)]:
+                delattr(self, name)
+            for name, value in saved.items():
+                setattr(self, name, value)
+            raise
 
     # The steps of fit, in the order it calls them.
 
@@ -543,7 +593,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
 
     def _validation_split(self, sample_weight, rng, resume):
-        """Training and validation rows; a warm start on the same rows keeps its split."""
+        """Training and validation rows; a warm start keeps its split while n_samples stays."""
         key = (sample_weight.shape[0], self.validation_fraction)
         previous = getattr(self, "_split", None)
         if resume and previous is not None and previous[0] == key:
@@ -555,6 +605,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _initialize(self, X, y, sample_weight, train_rows, rng):
         """Fresh standardization, zero coefficients, solver state and progress."""
         self._rng = rng
+        self._structure = (self.fit_intercept, self.standardize)
         train_weight = sample_weight
         if train_rows is not None:
             train_weight = np.zeros_like(sample_weight)
@@ -623,19 +674,28 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
         return HeldOutEvaluation(objective, score)
 
-    def _progress_for(self, validating):
-        """A copy of the progress so far (fresh on a new fit), monitoring the right value."""
+    def _progress_for(self, evaluation):
+        """A copy of the progress so far (fresh on a new fit), monitoring the right value.
+
+        ``evaluation`` is the held-out evaluation of this call, or None when
+        the training loss is monitored.
+        """
+        validating = evaluation is not None
         progress = copy.deepcopy(self._progress)
-        if progress is None:
-            return Progress.start(
+        if progress is None or progress.monitors_validation != validating:
+            # A new fit, or early stopping switched on or off: what is
+            # monitored changes, so the monitor starts afresh.
+            monitor = Progress.new_monitor(
                 self.tol, self.n_iter_no_change, monitors_validation=validating
             )
-        if progress.monitors_validation != validating:
-            # Switching early stopping on or off changes what is monitored.
-            fresh = Progress.start(self.tol, self.n_iter_no_change,
-                                   monitors_validation=validating)
-            progress.monitor, progress.monitors_validation = fresh.monitor, validating
-            progress.best_params = None
+            if progress is None:
+                return Progress(monitor)
+            progress.monitor, progress.best_params = monitor, None
+        elif validating and progress.best_params is not None:
+            # The validation data may have changed since the best epoch was
+            # scored: score it again, so that later epochs compete with it
+            # on the same data (on unchanged data the score is the same).
+            progress.monitor.best = evaluation(progress.best_params)[1]
         progress.monitor.tol, progress.monitor.patience = self.tol, self.n_iter_no_change
         return progress
 
@@ -656,8 +716,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             base = min(self.batch_size, n_train)
         return Batching(n_train, base, self.batch_growth)
 
-    def _record(self, params, solver, state, progress, history):
+    def _record(self, params, solver, state, progress, history, rng):
         """Keep the trained parameters and set the public attributes."""
+        self._rng = rng
         self._params = params
         self._progress = progress
         self.solver_ = solver
@@ -673,7 +734,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 (self.validation_loss_curve_ or []) + history.validation_losses
             )
             self.validation_scores_ = (self.validation_scores_ or []) + history.validation_scores
-            self.best_validation_score_ = progress.monitor.best
+        # The best score describes the kept coefficients only while a
+        # validation score picks them.
+        self.best_validation_score_ = (
+            progress.monitor.best if progress.monitors_validation else None
+        )
         kept = params if progress.best_params is None else progress.best_params
         for name, value in self._fitted_attributes(kept).items():
             setattr(self, name, value)
@@ -696,3 +761,7 @@ def _takes_sample_weight(scorer):
     return any(
         p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
     )
+
+
+def _is_fit_state(name):
+    return name in _PRIVATE_FIT_STATE or (name.endswith("_") and not name.startswith("_"))

@@ -191,6 +191,7 @@ class LeastSquares:
         self.n_samples = train_weight.shape[0]
         self.weight_sum = float(train_weight.sum())
         self._penalty = alpha / np.square(standardization.x_scale) / self.weight_sum
+        self._penalized = alpha > 0
         self._block_rows = _rows_per_block(X)
 
     def batch_gradient(self, params, batch, batch_size, grads):
@@ -233,8 +234,9 @@ class LeastSquares:
         center, scale = self.standardization.x_center, self.standardization.x_scale
         coef_grad -= residual_sum[:, None] * center
         coef_grad *= scaling / scale
-        n_batch = _batch_length(batch, self.n_samples)
-        coef_grad += (n_batch / batch_size) * self._penalty * coef
+        if self._penalized:
+            n_batch = _batch_length(batch, self.n_samples)
+            coef_grad += (n_batch / batch_size) * self._penalty * coef
         if intercept is not None:
             np.multiply(residual_sum, scaling, out=grads[1])
         return weighted_squares
@@ -285,6 +287,8 @@ class LeastSquares:
             Averaged over targets.
         """
         coef = params[0]
+        if not self._penalized:
+            return 0.0
         return 0.5 * float((self._penalty * np.square(coef)).sum()) / coef.shape[0]
 
     def _residual(self, X_block, y_block, raw_coef, raw_intercept):

@@ -33,8 +33,9 @@ class LearningRateSchedule:
             \tfrac12 \bigl(1 + \cos(\pi \min(k, D) / D)\bigr)\Bigr) \\
         \text{plateau:}\quad & \eta \, f^{r}
 
-    where :math:`r` is the number of times the monitored value has stalled so
-    far (the training loop counts them). So ``decay_factor`` is the fraction
+    where :math:`r` is the number of reductions so far: the training loop
+    makes one at each stall once the batch cannot grow any more, at most
+    three times. So ``decay_factor`` is the fraction
     of the rate left after ``decay_epochs`` epochs under "inverse_time",
     "step" and "cosine" (which then stays there), and after each stall under
     "plateau".
@@ -87,7 +88,7 @@ class LearningRateSchedule:
         epoch : int
             The epoch, counting from 0.
         n_reductions : int, default=0
-            Number of stalls so far; only "plateau" uses it.
+            Number of reductions so far; only "plateau" uses it.
 
         Returns
         -------

@@ -55,16 +55,15 @@ class History:
 class Progress:
     """Where training stands, carried over warm starts and ``partial_fit``.
 
-    Everything that decides the next epoch besides the parameters, the solver
-    state and the random generator lives here, so that resuming from it
-    continues exactly as one longer run would.
+    Together with the parameters, the solver state, the random generator and
+    the data (its standardization and validation split, which the estimator
+    keeps), this decides the next epoch, so that resuming from it continues
+    exactly as one longer run would.
 
     Parameters
     ----------
     monitor : PlateauMonitor
         Tracks the monitored value (training loss or validation score).
-    monitors_validation : bool
-        Whether ``monitor`` tracks a validation score.
     epoch : int, default=0
         Epochs run so far: the position in the learning-rate schedule.
     n_reductions : int, default=0
@@ -76,15 +75,19 @@ class Progress:
     """
 
     monitor: PlateauMonitor
-    monitors_validation: bool
     epoch: int = 0
     n_reductions: int = 0
     n_growths: int = 0
     best_params: list | None = None
 
-    @classmethod
-    def start(cls, tol, n_iter_no_change, *, monitors_validation):
-        """Progress of a fresh fit.
+    @property
+    def monitors_validation(self):
+        """bool : Whether a validation score is monitored (greater is better)."""
+        return self.monitor.greater_is_better
+
+    @staticmethod
+    def new_monitor(tol, n_iter_no_change, *, monitors_validation):
+        """A monitor for a validation score or for the training loss.
 
         Parameters
         ----------
@@ -99,15 +102,14 @@ class Progress:
 
         Returns
         -------
-        progress : Progress
+        monitor : PlateauMonitor
         """
-        monitor = PlateauMonitor(
+        return PlateauMonitor(
             tol,
             n_iter_no_change,
             greater_is_better=monitors_validation,
             relative=not monitors_validation,
         )
-        return cls(monitor, monitors_validation)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         # The last call stopped at a stall: resuming gets a fresh patience.
         progress.monitor.restart_patience()
     start = time.perf_counter()
-    passes_params = "params" in inspect.signature(solver.update).parameters
+    passes_params = _takes_params(solver)
     for _ in range(max_iter):
         if callbacks is not None:
             callbacks.begin()
@@ -225,6 +227,15 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
             history.converged = True
             break
     return state, history
+
+
+def _takes_params(solver):
+    # A rule that declares a ``params`` keyword (AdamW) is handed the arrays
+    # it may decay; see the solver protocol in sklearn_adam/__init__.py.
+    try:
+        return "params" in inspect.signature(solver.update).parameters
+    except (TypeError, ValueError):  # no readable signature: the basic protocol
+        return False
 
 
 def _relieve_stall(progress, schedule, batching):
@@ -272,6 +283,8 @@ def run_epoch(objective, solver, state, params, learning_rate, batch_size, order
     """
     grads = [np.empty_like(p) for p in params]
     gradient_sum = [np.zeros_like(p) for p in params]
+    # The arrays are updated in place, so this list stays current.
+    decayed = objective.penalized(params) if passes_params else None
     weighted_squares = penalty = 0.0
     for start in range(0, objective.n_samples, batch_size):
         if order is None:
@@ -286,9 +299,7 @@ def run_epoch(objective, solver, state, params, learning_rate, batch_size, order
         for total, grad in zip(gradient_sum, grads):
             total += grad
         if passes_params:
-            updates, state = solver.update(
-                grads, state, learning_rate, params=objective.penalized(params)
-            )
+            updates, state = solver.update(grads, state, learning_rate, params=decayed)
         else:
             updates, state = solver.update(grads, state, learning_rate)
         for param, update in zip(params, updates):

@@ -1,5 +1,6 @@
 """Bad input gets a clear error naming what is wrong, before any work is done."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -144,3 +145,53 @@ def test_max_iter_reached_warns_but_keeps_finite_coefficients(data):
     with pytest.warns(ConvergenceWarning):
         model = AdamLinearRegressor(max_iter=1).fit(X, y)
     assert np.isfinite(model.coef_).all()
+
+
+def _continue_one_epoch(model, X, y):
+    """Pickle a copy and run one partial_fit epoch on it: its whole state shows."""
+    copy = pickle.loads(pickle.dumps(model))
+    copy.partial_fit(X, y)
+    return copy
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        pytest.param(
+            lambda model, X, y: model.set_params(learning_rate=1e300, standardize=False).fit(
+                X * 1e10, y
+            ),
+            id="diverging warm refit",
+        ),
+        pytest.param(
+            lambda model, X, y: model.set_params(warm_start=False, early_stopping=True).fit(
+                X[:, :2], y, X_val=X[:10], y_val=y[:10]
+            ),
+            id="refit whose X_val has other columns",
+        ),
+        pytest.param(
+            lambda model, X, y: model.set_params(learning_rate=1e300, standardize=False)
+            and model.partial_fit(X * 1e10, y),
+            id="partial_fit after changing standardize",
+        ),
+    ],
+)
+def test_a_failed_fit_leaves_the_whole_fitted_state_as_it_was(data, break_it):
+    X, y = data
+    model = AdamLinearRegressor(random_state=0, warm_start=True, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = _continue_one_epoch(model, X, y)
+    params = model.get_params()
+    with pytest.raises((FloatingPointError, ValueError)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            break_it(model, X, y)
+    model.set_params(**params)
+    assert model.n_features_in_ == X.shape[1]
+    after = _continue_one_epoch(model, X, y)
+    # Same coefficients, curves, solver state and random stream as before.
+    assert_array_equal(after.coef_, before.coef_)
+    assert after.loss_curve_ == before.loss_curve_
+    assert after.t_ == before.t_

@@ -266,7 +266,7 @@ def test_training_loop_keeps_the_best_epoch():
 
     params = [np.zeros((1, 5)), np.zeros(1)]
     solver = Adam()
-    progress = Progress.start(0.0, 3, monitors_validation=True)
+    progress = Progress(Progress.new_monitor(0.0, 3, monitors_validation=True))
     _, history = train(
         objective,
         solver,

@@ -161,3 +161,51 @@ def test_warm_start_uses_changed_hyperparameters():
     fit_quietly(model, X, y)
     assert model.learning_rate_curve_ == [0.01, 0.01, 0.05, 0.05]
     assert model.solver_.learning_rate == 0.05
+
+
+def test_warm_start_on_new_validation_data_rescores_the_kept_epoch():
+    # The second fit's validation targets are shifted: the first fit's best
+    # score no longer describes anything, so the kept coefficients must be
+    # those that score best on the new data.
+    X, y = make_data()
+    model = AdamLinearRegressor(random_state=0, early_stopping=True, warm_start=True,
+                                max_iter=30)
+    fit_quietly(model, X, y, X_val=X[:50], y_val=y[:50])
+    fit_quietly(model, X, y + 50, X_val=X[:50], y_val=y[:50] + 50)
+    assert model.best_validation_score_ >= max(model.validation_scores_[30:])
+    assert model.score(X[:50], y[:50] + 50) == pytest.approx(
+        model.best_validation_score_, abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("change", [dict(fit_intercept=False), dict(standardize=False)])
+def test_changing_what_the_parameters_are_starts_afresh(change):
+    X, y = make_data()
+    model = fit_quietly(AdamLinearRegressor(random_state=0, warm_start=True, max_iter=5), X, y)
+    model.set_params(**change)
+    fit_quietly(model, X, y)
+    cold = fit_quietly(AdamLinearRegressor(random_state=0, max_iter=5, **change), X, y)
+    assert_same_fit(model, cold)
+    with pytest.raises(ValueError, match="must stay as they were"):
+        model.set_params(fit_intercept=True, standardize=True).partial_fit(X, y)
+
+
+def test_warm_start_follows_the_shape_of_y():
+    X, y = make_data()
+    model = fit_quietly(AdamLinearRegressor(random_state=0, warm_start=True, max_iter=2), X, y)
+    assert model.coef_.shape == (6,)
+    fit_quietly(model, X, y[:, None])
+    assert model.coef_.shape == (1, 6)
+    assert model.intercept_.shape == (1,)
+
+
+def test_partial_fit_after_early_stopping_drops_the_stale_best_score():
+    X, y = make_data()
+    model = fit_quietly(
+        AdamLinearRegressor(random_state=0, early_stopping=True, max_iter=5), X, y
+    )
+    assert model.best_validation_score_ is not None
+    model.partial_fit(X, y)
+    # coef_ is now the last epoch's, which no validation score picked.
+    assert model.best_validation_score_ is None
+    assert len(model.validation_scores_) == 5
