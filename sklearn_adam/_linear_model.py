@@ -425,23 +425,17 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         progress = self._progress_for(evaluation)
         context = self._init_callback_context(max_subtasks=self.max_iter)
         context.call_on_fit_task_begin(estimator=self, **callback_data)
-        params = [p.copy() for p in self._params]
-        state, history = train(
+        history = self._train(
             objective,
             solver,
-            self._state_for(solver),
-            params,
+            schedule,
             progress,
-            schedule=schedule,
-            batching=self._batching(objective.n_samples),
+            rng,
             max_iter=self.max_iter,
-            rng=rng,
-            shuffle=self.shuffle,
             validation=evaluation,
             callbacks=EpochCallbacks(
                 context, self, **callback_data, fitted_attributes=self._fitted_attributes
             ),
-            verbose=self.verbose,
         )
         if not history.converged:
             warnings.warn(
@@ -451,7 +445,6 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 # Point at the caller of fit, past _fit and scikit-learn's wrapper.
                 stacklevel=4 if CALLBACKS_AVAILABLE else 3,
             )
-        self._record(params, solver, state, progress, history, rng)
         context.call_on_fit_task_end(
             estimator=self, **callback_data, reconstruction_attributes={}
         )
@@ -469,25 +462,15 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         X, y, sample_weight = check_fit_data(self, X, y, sample_weight, reset=first_call)
         if first_call:
             self._initialize(X, y, sample_weight, None, check_random_state(self.random_state))
-        objective = self._objective(X, y, sample_weight, None)
-        params = [p.copy() for p in self._params]
-        progress = self._progress_for(None)
-        rng = copy.deepcopy(self._rng)
-        state, history = train(
-            objective,
+        self._train(
+            self._objective(X, y, sample_weight, None),
             solver,
-            self._state_for(solver),
-            params,
-            progress,
-            schedule=schedule,
-            batching=self._batching(objective.n_samples),
+            schedule,
+            self._progress_for(None),
+            copy.deepcopy(self._rng),
             max_iter=1,
-            rng=rng,
-            shuffle=self.shuffle,
             act_on_stalls=False,
-            verbose=self.verbose,
         )
-        self._record(params, solver, state, progress, history, rng)
         return self
 
     def predict(self, X):
@@ -715,6 +698,25 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         else:
             base = min(self.batch_size, n_train)
         return Batching(n_train, base, self.batch_growth)
+
+    def _train(self, objective, solver, schedule, progress, rng, **options):
+        """Train from the kept parameters and state, then record the outcome."""
+        params = [p.copy() for p in self._params]
+        state, history = train(
+            objective,
+            solver,
+            self._state_for(solver),
+            params,
+            progress,
+            schedule=schedule,
+            batching=self._batching(objective.n_samples),
+            rng=rng,
+            shuffle=self.shuffle,
+            verbose=self.verbose,
+            **options,
+        )
+        self._record(params, solver, state, progress, history, rng)
+        return history
 
     def _record(self, params, solver, state, progress, history, rng):
         """Keep the trained parameters and set the public attributes."""
