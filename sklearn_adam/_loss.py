@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._compiled import compiled_column_spread
+
 # Rows per block when a batch is processed in pieces; keeps the temporaries of
 # a full-batch step small whatever the number of samples.
 _BLOCK_BYTES = 4 * 2**20
@@ -140,13 +142,23 @@ def _column_spread(X, sample_weight, center):
     if sp.issparse(X):
         mean_square = np.asarray(X.multiply(X).T @ sample_weight).ravel() / weight_sum
         return np.maximum(mean_square - np.square(center), 0), mean_square, False
+    compiled = compiled_column_spread(X, sample_weight, center)
+    if compiled is not None:
+        return (*compiled, True)
     variance = np.zeros(X.shape[1], dtype=X.dtype)
     mean_square = np.zeros(X.shape[1], dtype=X.dtype)
     block = _rows_per_block(X)
+    # One scratch block, reused: a fresh temporary per block would cost more
+    # in page faults than the arithmetic.
+    scratch = np.empty((min(block, X.shape[0]), X.shape[1]), dtype=X.dtype)
     for start in range(0, X.shape[0], block):
         rows = slice(start, start + block)
-        variance += sample_weight[rows] @ np.square(X[rows] - center)
-        mean_square += sample_weight[rows] @ np.square(X[rows])
+        squares = scratch[: len(range(*rows.indices(X.shape[0])))]
+        np.subtract(X[rows], center, out=squares)
+        np.square(squares, out=squares)
+        variance += sample_weight[rows] @ squares
+        np.square(X[rows], out=squares)
+        mean_square += sample_weight[rows] @ squares
     return variance / weight_sum, mean_square / weight_sum, True
 
 
@@ -190,8 +202,9 @@ class LeastSquares:
         train_weight = sample_weight if rows is None else sample_weight[rows]
         self.n_samples = train_weight.shape[0]
         self.weight_sum = float(train_weight.sum())
-        self._penalty = alpha / np.square(standardization.x_scale) / self.weight_sum
-        self._penalized = alpha > 0
+        # The penalty's weight on each squared standardized coefficient.
+        self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
+        self.penalized_any = alpha > 0
         self._block_rows = _rows_per_block(X)
 
     def batch_gradient(self, params, batch, batch_size, grads):
@@ -234,9 +247,9 @@ class LeastSquares:
         center, scale = self.standardization.x_center, self.standardization.x_scale
         coef_grad -= residual_sum[:, None] * center
         coef_grad *= scaling / scale
-        if self._penalized:
+        if self.penalized_any:
             n_batch = _batch_length(batch, self.n_samples)
-            coef_grad += (n_batch / batch_size) * self._penalty * coef
+            coef_grad += (n_batch / batch_size) * self.penalty_weights * coef
         if intercept is not None:
             np.multiply(residual_sum, scaling, out=grads[1])
         return weighted_squares
@@ -287,9 +300,9 @@ class LeastSquares:
             Averaged over targets.
         """
         coef = params[0]
-        if not self._penalized:
+        if not self.penalized_any:
             return 0.0
-        return 0.5 * float((self._penalty * np.square(coef)).sum()) / coef.shape[0]
+        return 0.5 * float((self.penalty_weights * np.square(coef)).sum()) / coef.shape[0]
 
     def _residual(self, X_block, y_block, raw_coef, raw_intercept):
         # Standardized residuals (prediction - target) / y_scale of one block.

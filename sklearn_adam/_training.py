@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._compiled import compiled_epoch
 from ._monitor import PlateauMonitor
 
 # Under the "plateau" schedule the rate is lowered at most this many times;
@@ -281,6 +282,9 @@ def run_epoch(objective, solver, state, params, learning_rate, batch_size, order
     state : object
         The advanced solver state.
     """
+    compiled = compiled_epoch(objective, solver, state, params, learning_rate, batch_size, order)
+    if compiled is not None:
+        return compiled
     grads = [np.empty_like(p) for p in params]
     gradient_sum = [np.zeros_like(p) for p in params]
     # The arrays are updated in place, so this list stays current.

@@ -1,0 +1,148 @@
+"""The compiled epoch (numba) and the numpy epoch compute the same fit.
+
+Every kind of input the compiled path accepts is trained a few epochs both
+ways, with the compiled path switched off for the second run; coefficients,
+solver state and every per-epoch record must agree to 1e-12 in float64.
+"""
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+
+import sklearn_adam._compiled as compiled
+from sklearn_adam import AdamLinearRegressor
+
+pytest.importorskip("numba")
+
+
+def make_data(n_targets=None, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(700, 6) * [1, 10, 0.1, 3, 1, 2] + [0, 5, -2, 0, 1, 0]
+    X[:, 5] = 1.5  # a constant column, whose coefficient stays zero
+    coef = rng.randn(6) if n_targets is None else rng.randn(6, n_targets)
+    y = X @ coef + 3 + 0.5 * rng.randn(*((700,) if n_targets is None else (700, n_targets)))
+    weight = rng.uniform(0.2, 3, 700)
+    return X, y, weight
+
+
+def fit_both_ways(monkeypatch, X, y, fit_params=None, **params):
+    settings = dict(max_iter=4, random_state=0, batch_size=64) | params
+    fits = []
+    for enabled in (True, False):
+        monkeypatch.setattr(compiled, "ENABLED", enabled)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits.append(AdamLinearRegressor(**settings).fit(X, y, **(fit_params or {})))
+    return fits
+
+
+def assert_same(fast, slow, rtol, whole_history=True):
+    assert_allclose(fast.coef_, slow.coef_, rtol=rtol, atol=rtol * np.abs(slow.coef_).max())
+    assert_allclose(fast.intercept_, slow.intercept_, rtol=rtol)
+    for name in ("loss_curve_", "gradient_norm_curve_", "validation_scores_"):
+        if getattr(slow, name) is not None:
+            start = 0 if whole_history else -1
+            expected = np.asarray(getattr(slow, name))
+            # Relative to the curve's size: a converged gradient norm is noise.
+            assert_allclose(getattr(fast, name)[start:], expected[start:], rtol=rtol,
+                            atol=rtol * np.abs(expected).max())
+    assert fast.t_ == slow.t_ and fast.solver_state_.step == slow.solver_state_.step
+    if not whole_history:
+        return
+    for field in dataclasses.fields(slow.solver_state_):
+        value = getattr(slow.solver_state_, field.name)
+        if isinstance(value, list):
+            for a, b in zip(getattr(fast.solver_state_, field.name), value):
+                assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
+
+
+CONTAINERS = {
+    "dense": np.asarray,
+    "dense, column-major": np.asfortranarray,
+    "csr": sp.csr_matrix,
+    "csr_array": sp.csr_array,
+}
+SETTINGS = {
+    "adam": {},
+    "amsgrad": dict(solver="amsgrad"),
+    "adamw": dict(solver="adamw", weight_decay=0.5),
+    "raw epsilon": dict(epsilon_placement="raw", epsilon=1e-3),
+    "ridge": dict(alpha=30.0),
+    "no intercept": dict(fit_intercept=False),
+    "no standardization": dict(standardize=False, learning_rate=0.05),
+    # At full batch the centered intercept's first gradients are rounding
+    # noise, which Adam divides by epsilon: the two paths' noise differs, so
+    # their early intercepts do too (by about 1e-6). They meet again as the
+    # fit converges; compare the converged model there.
+    "full batch, to convergence": dict(batch_size=None, max_iter=1000, tol=0,
+                                       n_iter_no_change=10**6),
+    "no shuffle, last batch short": dict(shuffle=False, batch_size=100),
+    "validation split": dict(early_stopping=True),
+    "schedule and growth": dict(schedule="plateau", tol=0.5, n_iter_no_change=1),
+}
+
+
+@pytest.mark.parametrize("settings", SETTINGS.values(), ids=SETTINGS)
+@pytest.mark.parametrize("container", CONTAINERS.values(), ids=CONTAINERS)
+def test_compiled_epoch_agrees_with_numpy(monkeypatch, container, settings):
+    X, y, weight = make_data()
+    fast, slow = fit_both_ways(
+        monkeypatch, container(X), y, fit_params=dict(sample_weight=weight), **settings
+    )
+    assert_same(fast, slow, rtol=1e-12, whole_history=settings.get("batch_size", 1) is not None)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_several_targets(monkeypatch, container):
+    X, y, _ = make_data(n_targets=3)
+    assert_same(*fit_both_ways(monkeypatch, container(X), y, alpha=2.0), rtol=1e-12)
+
+
+def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):
+    X, y, _ = make_data()
+    fast, slow = fit_both_ways(monkeypatch, X.astype(np.float32), y.astype(np.float32))
+    assert fast.coef_.dtype == np.float32 and fast.solver_state_.first_moment[0].dtype == np.float32
+    assert_same(fast, slow, rtol=2e-4)
+
+
+def test_compiled_path_is_taken_for_built_in_rules_only():
+    X, y, _ = make_data()
+    calls = []
+    original = compiled._dense_epoch
+
+    def spy(*args):
+        calls.append(True)
+        return original(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiled, "_dense_epoch", spy)
+        AdamLinearRegressor(max_iter=1).fit(X, y)
+        assert calls
+        calls.clear()
+        AdamLinearRegressor(max_iter=1, solver="nadam").fit(X, y)
+        AdamLinearRegressor(max_iter=1).fit(sp.csc_matrix(X), y)
+        assert not calls
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_compiled_feature_scales_agree_with_numpy(monkeypatch, dtype, rtol):
+    from sklearn_adam._loss import Standardization
+
+    rng = np.random.RandomState(0)
+    # Large means next to small spreads: the centered sums must stay accurate.
+    X = (rng.randn(5000, 8) * [1, 1e-3, 10, 1, 1, 1, 1, 1] + 1e3).astype(dtype)
+    X[:, 7] = 2.0
+    y = (X @ rng.randn(8)).reshape(-1, 1).astype(dtype)
+    weight = rng.uniform(0.2, 3, 5000).astype(dtype)
+    scales = []
+    for enabled in (True, False):
+        monkeypatch.setattr(compiled, "ENABLED", enabled)
+        scales.append(Standardization.fit(X, y, weight, center=True, scale=True))
+    assert scales[0].x_scale.dtype == dtype
+    assert_allclose(scales[0].x_scale, scales[1].x_scale, rtol=rtol)
+    assert np.isinf(scales[0].x_scale[7]) and np.isinf(scales[1].x_scale[7])
