@@ -169,8 +169,9 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         Number of epochs after which this call stops in any case.
     rng : numpy.random.RandomState
         Drives the shuffles.
-    shuffle : bool
-        Whether to visit the rows in a new random order each epoch.
+    shuffle : bool or "batches"
+        Whether to visit the rows in a new random order each epoch; "batches"
+        keeps each batch's rows contiguous and shuffles the batches.
     validation : callable or None
         ``validation(params) -> (loss, score)`` on held-out rows.
     act_on_stalls : bool, default=True
@@ -199,7 +200,9 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         batch_size = batching.size(progress.n_growths)
         # One full batch gives the same step in any order: no shuffle needed.
         mini_batches = batch_size < objective.n_samples
-        order = rng.permutation(objective.n_samples) if shuffle and mini_batches else None
+        order = None
+        if mini_batches:
+            order = _visiting_order(rng, objective.n_samples, batch_size, shuffle)
         loss, gradient_norm, state = run_epoch(
             objective, solver, state, params, learning_rate, batch_size, order, passes_params
         )
@@ -228,6 +231,19 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
             history.converged = True
             break
     return state, history
+
+
+def _visiting_order(rng, n_samples, batch_size, shuffle):
+    """The order of an epoch's rows, or None to visit them as they lie."""
+    if shuffle == "batches":
+        # Reading contiguous rows lets the processor stream them from memory,
+        # which a row-by-row shuffle of a large X cannot. The short batch of
+        # the last rows stays last, so that every batch is one block of rows.
+        n_full = n_samples // batch_size
+        starts = rng.permutation(n_full) * batch_size
+        blocks = (starts[:, None] + np.arange(batch_size)).ravel()
+        return np.concatenate([blocks, np.arange(n_full * batch_size, n_samples)])
+    return rng.permutation(n_samples) if shuffle else None
 
 
 def _takes_params(solver):

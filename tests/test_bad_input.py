@@ -43,6 +43,13 @@ def data():
         ({"solver": "sgd"}, "solver must be one of 'adam'"),
         ({"solver": object()}, r"or an object with methods init\(params\)"),
         ({"fit_intercept": "yes"}, "fit_intercept must be a bool"),
+        ({"shuffle": "rows"}, "shuffle must be True, False or 'batches'; got 'rows'"),
+        ({"epsilon_placement": "inside"}, "epsilon_placement must be one of"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"momentum_decay": -1.0}, "momentum_decay"),
+        ({"decay_factor": 0.0}, "decay_factor"),
+        ({"decay_epochs": 0}, "decay_epochs"),
+        ({"warmup_epochs": -1}, "warmup_epochs"),
     ],
 )
 def test_bad_parameters_are_named(data, params, match):

@@ -472,3 +472,20 @@ def test_raw_adam_without_standardization_is_available():
     # five epochs of three steps cannot get far from zero on these units.
     assert np.max(np.abs(model.coef_)) <= 15 * 0.01 + 1e-12
     assert model.score(X, y) < 0.1
+
+
+def test_shuffled_batches_keep_their_rows_and_change_their_order():
+    from sklearn_adam._training import _visiting_order
+
+    rng = np.random.RandomState(0)
+    first, second = (_visiting_order(rng, 23, 5, "batches") for _ in range(2))
+    for order in (first, second):
+        assert sorted(order) == list(range(23))
+        blocks = [tuple(order[i : i + 5]) for i in range(0, 20, 5)]
+        assert sorted(blocks) == [tuple(range(s, s + 5)) for s in range(0, 20, 5)]
+        assert list(order[20:]) == [20, 21, 22]  # the short batch stays last
+    assert not np.array_equal(first, second)
+    X, y = make_data()
+    model = AdamLinearRegressor(shuffle="batches", **PRECISE).fit(X, y)
+    exact = LinearRegression().fit(X, y)
+    assert relative_error(model.coef_, exact.coef_) < 1e-4
