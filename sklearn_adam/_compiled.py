@@ -73,9 +73,11 @@ def compiled_epoch(objective, solver, state, params, learning_rate, batch_size, 
         gradient_sum, intercept_gradient_sum,
     )
     if isinstance(X, np.ndarray):
-        weighted_squares, penalty, steps = _dense_epoch(X, *arguments)
+        no_index = np.zeros(0, dtype=np.int32)
+        representation = (X, X[:0, 0], no_index, no_index)
     else:
-        weighted_squares, penalty, steps = _csr_epoch(X.data, X.indices, X.indptr, *arguments)
+        representation = (np.zeros((0, 0), dtype=X.dtype), X.data, X.indices, X.indptr)
+    weighted_squares, penalty, steps = _epoch(*representation, *arguments)
     state.step += steps
     loss = weighted_squares / (objective.weight_sum * n_targets) + penalty
     squares = float(np.vdot(gradient_sum, gradient_sum))
@@ -215,12 +217,15 @@ def _finish_batch(n_batch, batch_size, n_samples, weight_sum, x_center, x_scale,
 
 
 @_numpy_or_compiled
-def _dense_epoch(X, y, sample_weight, rows, order, n_samples, batch_size, weight_sum,
-                 x_center, x_scale, y_center, y_scale, penalty_weights, penalized,
-                 has_intercept, coef, intercept,
-                 m_coef, v_coef, max_coef, m_intercept, v_intercept, max_intercept,
-                 step, learning_rate, beta_1, beta_2, epsilon, raw, amsgrad, decay,
-                 gradient_sum, intercept_gradient_sum):
+def _epoch(X, data, indices, indptr, y, sample_weight, rows, order, n_samples, batch_size,
+           weight_sum, x_center, x_scale, y_center, y_scale, penalty_weights, penalized,
+           has_intercept, coef, intercept,
+           m_coef, v_coef, max_coef, m_intercept, v_intercept, max_intercept,
+           step, learning_rate, beta_1, beta_2, epsilon, raw, amsgrad, decay,
+           gradient_sum, intercept_gradient_sum):
+    # X is either dense (and data, indices, indptr are empty) or given as
+    # CSR arrays (and X is empty).
+    sparse = indptr.size > 0
     n_targets, n_features = coef.shape
     raw_coef = np.empty((n_targets, n_features))
     raw_intercept = np.empty(n_targets)
@@ -240,22 +245,35 @@ def _dense_epoch(X, y, sample_weight, rows, order, n_samples, batch_size, weight
                 ahead = order[position + PREFETCH_DISTANCE]
                 if rows.size:
                     ahead = rows[ahead]
-                for j in range(0, n_features, 8):
-                    _prefetch(X[ahead], j)
+                if sparse:
+                    for k in range(indptr[ahead], indptr[ahead + 1], 8):
+                        _prefetch(data, k)
+                        _prefetch(indices, k)
+                else:
+                    for j in range(0, n_features, 8):
+                        _prefetch(X[ahead], j)
             row = order[position] if order.size else position
             if rows.size:
                 row = rows[row]
             weight = sample_weight[row]
             for t in range(n_targets):
                 prediction = raw_intercept[t]
-                for j in range(n_features):
-                    prediction += X[row, j] * raw_coef[t, j]
+                if sparse:
+                    for k in range(indptr[row], indptr[row + 1]):
+                        prediction += data[k] * raw_coef[t, indices[k]]
+                else:
+                    for j in range(n_features):
+                        prediction += X[row, j] * raw_coef[t, j]
                 residual = (prediction - y[row, t]) / y_scale[t]
                 weighted_squares += 0.5 * weight * residual * residual
                 residual *= weight
                 residual_sum[t] += residual
-                for j in range(n_features):
-                    coef_gradient[t, j] += X[row, j] * residual
+                if sparse:
+                    for k in range(indptr[row], indptr[row + 1]):
+                        coef_gradient[t, indices[k]] += data[k] * residual
+                else:
+                    for j in range(n_features):
+                        coef_gradient[t, j] += X[row, j] * residual
         steps += 1
         penalty += _finish_batch(
             stop - start, batch_size, n_samples, weight_sum, x_center, x_scale,
@@ -265,61 +283,6 @@ def _dense_epoch(X, y, sample_weight, rows, order, n_samples, batch_size, weight
             gradient_sum, intercept_gradient_sum,
         )
     return weighted_squares, penalty, steps
-
-
-@_numpy_or_compiled
-def _csr_epoch(data, indices, indptr, y, sample_weight, rows, order, n_samples, batch_size,
-               weight_sum, x_center, x_scale, y_center, y_scale, penalty_weights, penalized,
-               has_intercept, coef, intercept,
-               m_coef, v_coef, max_coef, m_intercept, v_intercept, max_intercept,
-               step, learning_rate, beta_1, beta_2, epsilon, raw, amsgrad, decay,
-               gradient_sum, intercept_gradient_sum):
-    n_targets, n_features = coef.shape
-    raw_coef = np.empty((n_targets, n_features))
-    raw_intercept = np.empty(n_targets)
-    coef_gradient = np.empty((n_targets, n_features))
-    residual_sum = np.empty(n_targets)
-    weighted_squares = 0.0
-    penalty = 0.0
-    steps = 0
-    for start in range(0, n_samples, batch_size):
-        stop = min(start + batch_size, n_samples)
-        _prepare_batch(coef, intercept, has_intercept, x_center, x_scale, y_center,
-                       y_scale, raw_coef, raw_intercept)
-        coef_gradient[:] = 0.0
-        residual_sum[:] = 0.0
-        for position in range(start, stop):
-            if order.size and position + PREFETCH_DISTANCE < n_samples:
-                ahead = order[position + PREFETCH_DISTANCE]
-                if rows.size:
-                    ahead = rows[ahead]
-                for k in range(indptr[ahead], indptr[ahead + 1], 8):
-                    _prefetch(data, k)
-                    _prefetch(indices, k)
-            row = order[position] if order.size else position
-            if rows.size:
-                row = rows[row]
-            weight = sample_weight[row]
-            for t in range(n_targets):
-                prediction = raw_intercept[t]
-                for k in range(indptr[row], indptr[row + 1]):
-                    prediction += data[k] * raw_coef[t, indices[k]]
-                residual = (prediction - y[row, t]) / y_scale[t]
-                weighted_squares += 0.5 * weight * residual * residual
-                residual *= weight
-                residual_sum[t] += residual
-                for k in range(indptr[row], indptr[row + 1]):
-                    coef_gradient[t, indices[k]] += data[k] * residual
-        steps += 1
-        penalty += _finish_batch(
-            stop - start, batch_size, n_samples, weight_sum, x_center, x_scale,
-            penalty_weights, penalized, has_intercept, coef, intercept, coef_gradient,
-            residual_sum, m_coef, v_coef, max_coef, m_intercept, v_intercept, max_intercept,
-            step + steps, learning_rate, beta_1, beta_2, epsilon, raw, amsgrad, decay,
-            gradient_sum, intercept_gradient_sum,
-        )
-    return weighted_squares, penalty, steps
-
 
 def compiled_column_spread(X, sample_weight, center):
     """Weighted variance about ``center`` and mean square of each dense column.

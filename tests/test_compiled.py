@@ -113,14 +113,14 @@ def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):
 def test_compiled_path_is_taken_for_built_in_rules_only():
     X, y, _ = make_data()
     calls = []
-    original = compiled._dense_epoch
+    original = compiled._epoch
 
     def spy(*args):
         calls.append(True)
         return original(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compiled, "_dense_epoch", spy)
+        patch.setattr(compiled, "_epoch", spy)
         AdamLinearRegressor(max_iter=1).fit(X, y)
         assert calls
         calls.clear()
