@@ -148,8 +148,7 @@ def _column_spread(X, sample_weight, center):
     variance = np.zeros(X.shape[1], dtype=X.dtype)
     mean_square = np.zeros(X.shape[1], dtype=X.dtype)
     block = _rows_per_block(X)
-    # One scratch block, reused: a fresh temporary per block would cost more
-    # in page faults than the arithmetic.
+    # One scratch block, reused, rather than new temporaries for every block.
     scratch = np.empty((min(block, X.shape[0]), X.shape[1]), dtype=X.dtype)
     for start in range(0, X.shape[0], block):
         rows = slice(start, start + block)
