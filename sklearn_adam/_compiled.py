@@ -39,8 +39,7 @@ def compiled_epoch(objective, solver, state, params, learning_rate, batch_size, 
     returns what it returns: ``(loss, gradient_norm, state)``.
     """
     X = objective.X
-    if not (ENABLED and type(solver) in _RULES and solver.epsilon_placement in ("corrected",
-                                                                                  "raw")):
+    if not (ENABLED and type(solver) in _RULES):
         return None
     if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
         return None
