@@ -1,24 +1,114 @@
-"""Compare AdamLinearRegressor with LinearRegression on a bundled dataset.
+"""Compare AdamLinearRegressor with LinearRegression on a dataset.
 
 Run ``python -m sklearn_adam --help`` for the options.
 """
 
 import argparse
+import csv
+import os
 import sys
 import time
+import warnings
 
 import numpy as np
 from sklearn import datasets
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
 
 from . import AdamLinearRegressor
+from ._adam_variants import SOLVERS
 
+# Every entry loads without a download: the two regression sets shipped with
+# scikit-learn, and the Friedman problems drawn with a fixed seed.
 DATASETS = {
     "diabetes": datasets.load_diabetes,
     "linnerud": datasets.load_linnerud,
+    "friedman1": lambda return_X_y: datasets.make_friedman1(
+        n_samples=1000, noise=1.0, random_state=0),
+    "friedman2": lambda return_X_y: datasets.make_friedman2(
+        n_samples=1000, noise=1.0, random_state=0),
+    "friedman3": lambda return_X_y: datasets.make_friedman3(
+        n_samples=1000, noise=0.1, random_state=0),
 }
+
+EPILOG = """\
+examples:
+  python -m sklearn_adam
+  python -m sklearn_adam --data linnerud --solver adamw --batch-size full
+  python -m sklearn_adam --data houses.csv --target price --early-stopping \\
+      --plot curves.png
+
+A CSV file needs a header row naming its columns and numbers in every other
+cell; --target names the column to predict and all the others are features.
+--plot needs matplotlib, which is not a dependency (pip install matplotlib).
+"""
+
+
+class UsageError(Exception):
+    """A bad combination of options, reported like argparse's errors (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the usage and then the error; one line is easier to read
+    # in a terminal and matches the other errors of this command.
+    def error(self, message):
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def _batch_size(text):
+    if text == "auto":
+        return "auto"
+    if text == "full":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer, 'auto' or 'full'; got {text!r}") from None
+
+
+def _parser():
+    parser = _Parser(
+        prog="python -m sklearn_adam",
+        description="Fit AdamLinearRegressor and LinearRegression (the closed form) on a\n"
+        "train/test split of a dataset and print their R^2, MSE, epochs and fit\n"
+        "times side by side. The dataset ships with scikit-learn or is a CSV file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--data", default="diabetes", metavar="NAME_OR_FILE",
+        help=f"a dataset that loads without a download ({', '.join(DATASETS)}; the "
+        "friedman ones are 1000 synthetic rows) or the path of a CSV file "
+        "(default: %(default)s)")
+    data.add_argument("--target", metavar="COLUMN",
+                      help="the column of the CSV file to predict; required with a file")
+    data.add_argument("--test-size", type=float, default=0.25,
+                      help="fraction of rows held out for testing (default: %(default)s)")
+    data.add_argument("--random-state", type=int, default=0,
+                      help="seed of the split and of the Adam fit (default: %(default)s)")
+    model = parser.add_argument_group("AdamLinearRegressor")
+    model.add_argument("--solver", choices=list(SOLVERS), default="adam",
+                       help="update rule: %(choices)s (default: %(default)s)")
+    model.add_argument("--batch-size", type=_batch_size, default="auto", metavar="N",
+                       help="rows per step: an integer, 'auto' (min(200, rows)) or "
+                       "'full' (all rows) (default: auto)")
+    model.add_argument("--learning-rate", type=float, default=0.01,
+                       help="base step size, > 0 (default: %(default)s)")
+    model.add_argument("--max-iter", type=int, default=1000,
+                       help="maximum number of epochs (default: %(default)s)")
+    model.add_argument("--early-stopping", action="store_true",
+                       help="hold out 10%% of the training rows, stop when their R^2 "
+                       "stalls and keep the best epoch's coefficients (default: off)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--plot", metavar="FILE.png",
+                        help="save the training loss per epoch (and, with "
+                        "--early-stopping, the validation R^2 with the kept epoch "
+                        "marked) to this image; needs matplotlib (default: no plot)")
+    return parser
 
 
 def main(argv=None):
@@ -32,35 +122,113 @@ def main(argv=None):
     Returns
     -------
     status : int
-        The exit status, 0 on success.
+        The exit status: 0 on success, 1 for bad data or a failed fit, 2 for
+        bad options or a missing optional package.
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m sklearn_adam",
-        description="Fit AdamLinearRegressor (default parameters) and "
-        "LinearRegression on a dataset bundled with scikit-learn and compare them.",
-    )
-    parser.add_argument("--data", choices=sorted(DATASETS), default="diabetes",
-                        help="bundled dataset (default: %(default)s)")
-    parser.add_argument("--test-size", type=float, default=0.25,
-                        help="fraction of rows held out for testing (default: %(default)s)")
-    parser.add_argument("--random-state", type=int, default=0,
-                        help="seed of the split and of the Adam fit (default: %(default)s)")
-    args = parser.parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed
+        return exc.code or 0
+    try:
+        if args.plot is not None:
+            _import_matplotlib()
+        name, X, y = _load(args.data, args.target)
+        _compare(args, name, X, y)
+    except BrokenPipeError:  # the reader quit early, as ``| head`` does; not an error
+        sys.stdout = None  # nothing left to flush at exit
+        return 1
+    except UsageError as exc:
+        return _fail(exc, 2)
+    except (ValueError, OSError, ArithmeticError) as exc:
+        return _fail(exc, 1)
+    return 0
 
-    X, y = DATASETS[args.data](return_X_y=True)
+
+def _fail(exc, status):
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"error: {message}", file=sys.stderr)
+    return status
+
+
+def _import_matplotlib():
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise UsageError("--plot needs matplotlib, which is not installed "
+                         "(pip install matplotlib)") from None
+    return Figure
+
+
+def _load(spec, target):
+    """Return a display name, ``X`` and ``y`` for ``--data`` and ``--target``."""
+    if spec in DATASETS and not os.path.isfile(spec):
+        if target is not None:
+            raise UsageError("--target applies only to a CSV file; "
+                             f"{spec!r} is a bundled dataset")
+        X, y = DATASETS[spec](return_X_y=True)
+        return spec, X, y
+    if not (os.path.exists(spec) or os.path.splitext(spec)[1] or "/" in spec or os.sep in spec):
+        raise UsageError(f"argument --data: invalid choice: {spec!r} is neither a dataset "
+                         f"({', '.join(DATASETS)}) nor a file")
+    if target is None:
+        raise UsageError(f"--target is required with a CSV file ({spec})")
+    X, y = _read_csv(spec, target)
+    return f"{spec} (target {target!r})", X, y
+
+
+def _read_csv(path, target):
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            rows = [row for row in csv.reader(file) if row]
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not a valid UTF-8 CSV file: {exc}") from None
+    except OSError as exc:
+        raise OSError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not rows:
+        raise ValueError(f"{path} is empty; expected a header row and data rows")
+    header = [name.strip() for name in rows[0]]
+    if header.count(target) != 1:
+        problem = "is not a column" if target not in header else "names several columns"
+        raise ValueError(f"{target!r} {problem} of {path}; its columns are: "
+                         f"{', '.join(header)}")
+    if len(header) < 2:
+        raise ValueError(f"{path} has no feature columns besides {target!r}")
+    if len(rows) < 2:
+        raise ValueError(f"{path} has a header but no data rows")
+    values = np.empty((len(rows) - 1, len(header)))
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise ValueError(f"{path}, data row {i + 1}: {len(row)} fields, but the "
+                             f"header has {len(header)}")
+        for j, cell in enumerate(row):
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise ValueError(f"{path}, data row {i + 1}, column {header[j]!r}: "
+                                 f"{cell!r} is not a number") from None
+    column = header.index(target)
+    return np.delete(values, column, axis=1), values[:, column]
+
+
+def _compare(args, name, X, y):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=args.test_size, random_state=args.random_state
     )
-    models = {
-        "AdamLinearRegressor": AdamLinearRegressor(random_state=args.random_state),
-        "LinearRegression": LinearRegression(),
-    }
+    adam = AdamLinearRegressor(
+        solver=args.solver, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        max_iter=args.max_iter, early_stopping=args.early_stopping,
+        random_state=args.random_state,
+    )
+    exact = LinearRegression()
     rows = {}
-    for name, model in models.items():
+    for label, model in (("AdamLinearRegressor", adam), ("LinearRegression", exact)):
         start = time.perf_counter()
-        model.fit(X_train, y_train)
+        # Reaching --max-iter is reported once below, not as a warning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X_train, y_train)
         elapsed = time.perf_counter() - start
-        rows[name] = {
+        rows[label] = {
             "train R^2": r2_score(y_train, model.predict(X_train)),
             "test R^2": r2_score(y_test, model.predict(X_test)),
             "train MSE": mean_squared_error(y_train, model.predict(X_train)),
@@ -68,15 +236,58 @@ def main(argv=None):
             "epochs": getattr(model, "n_iter_", "-"),
             "fit time (s)": elapsed,
         }
-    adam, exact = models["AdamLinearRegressor"], models["LinearRegression"]
-    coef_difference = np.max(np.abs(adam.coef_ - exact.coef_)) / np.max(np.abs(exact.coef_))
-    print(f"Dataset: {args.data}, {X_train.shape[0]} training and {X_test.shape[0]} "
-          f"test rows, {X.shape[1]} features\n")
+    kept_epoch = None
+    if args.early_stopping:
+        kept_epoch = int(np.argmax(adam.validation_scores_)) + 1
+        rows["AdamLinearRegressor"]["kept epoch"] = kept_epoch
+        rows["LinearRegression"]["kept epoch"] = "-"
+
+    print(f"Dataset: {name}, {X_train.shape[0]} training and {X_test.shape[0]} "
+          f"test rows, {X.shape[1]} features")
+    params = adam.get_params()
+    shown = ("solver", "batch_size", "learning_rate", "max_iter", "early_stopping")
+    print("AdamLinearRegressor(" + ", ".join(f"{key}={params[key]!r}" for key in shown)
+          + ")\n")
     print(_table(rows))
+    scale = np.max(np.abs(exact.coef_))
+    coef_difference = np.max(np.abs(adam.coef_ - exact.coef_)) / scale if scale else np.nan
     print(f"\nmax |coef difference| / max |coef| (Adam vs closed form): {coef_difference:.2e}")
     gap = rows["LinearRegression"]["train R^2"] - rows["AdamLinearRegressor"]["train R^2"]
     print(f"train R^2 gap (closed form minus Adam): {gap:.2e}")
-    return 0
+    if adam.n_iter_ >= args.max_iter:
+        print(f"note: Adam ran all {args.max_iter} epochs of --max-iter before its "
+              "stopping rule was met")
+    if args.plot is not None:
+        _plot(adam, kept_epoch, args.plot)
+        print(f"plot saved to {args.plot}")
+
+
+def _plot(adam, kept_epoch, path):
+    Figure = _import_matplotlib()
+    n_panels = 1 if kept_epoch is None else 2
+    figure = Figure(figsize=(6, 3 * n_panels))
+    axes = figure.subplots(n_panels, 1, sharex=True, squeeze=False)[:, 0]
+    epochs = np.arange(1, len(adam.loss_curve_) + 1)
+    axes[0].plot(epochs, adam.loss_curve_)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("training loss (standardized)")
+    axes[0].set_title(f"AdamLinearRegressor, solver={adam.solver}")
+    if kept_epoch is not None:
+        scores = adam.validation_scores_
+        axes[1].plot(epochs, scores, color="tab:orange")
+        axes[1].axvline(kept_epoch, color="gray", linestyle="--")
+        axes[1].plot([kept_epoch], [scores[kept_epoch - 1]], "o", color="tab:red",
+                     label=f"kept epoch {kept_epoch}")
+        axes[1].set_ylabel("validation R^2")
+        axes[1].legend()
+    axes[-1].set_xlabel("epoch")
+    figure.tight_layout()
+    try:
+        figure.savefig(path)
+    except OSError as exc:
+        raise OSError(f"cannot save the plot to {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # an extension matplotlib cannot write
+        raise ValueError(f"cannot save the plot to {path}: {exc}") from None
 
 
 def _table(rows):

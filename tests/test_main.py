@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from sklearn_adam.__main__ import main
 
 
@@ -34,3 +36,130 @@ def test_unknown_dataset_is_a_usage_error():
     )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+CSV_ROWS = [(x1, x2, 3.0 * x1 - 2.0 * x2 + 1.0) for x1, x2 in
+            [(1, 2), (2, 1), (3, 5), (4, 4), (5, 0), (6, 2), (7, 7), (8, 1), (9, 3), (0, 6)]]
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "data.csv"
+    lines = ["size,age,price"] + [",".join(str(v) for v in row) for row in CSV_ROWS]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_main(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_csv_round_trip_fits_the_target_column(capsys, csv_file):
+    status, out, err = run_main(capsys, "--data", str(csv_file), "--target", "price",
+                                "--test-size", "0.3", "--batch-size", "full")
+    assert status == 0, err
+    assert f"Dataset: {csv_file} (target 'price'), 7 training and 3 test rows, 2 features" in out
+    # The target is an exact linear function of the two feature columns.
+    test_r2 = re.search(r"test R\^2\s+(\S+)\s+(\S+)", out)
+    assert float(test_r2.group(2)) == pytest.approx(1.0)
+    assert float(test_r2.group(1)) > 0.99
+
+
+def test_solver_and_batch_size_reach_the_estimator(capsys):
+    status, out, _ = run_main(capsys, "--solver", "adamw", "--batch-size", "16",
+                              "--learning-rate", "0.02", "--max-iter", "50")
+    assert status == 0
+    assert ("AdamLinearRegressor(solver='adamw', batch_size=16, learning_rate=0.02, "
+            "max_iter=50, early_stopping=False)") in out
+    status, out, _ = run_main(capsys, "--solver", "nadam", "--batch-size", "full")
+    assert status == 0
+    assert "solver='nadam', batch_size=None" in out
+
+
+def test_early_stopping_reports_the_kept_epoch(capsys):
+    status, out, _ = run_main(capsys, "--data", "friedman1", "--early-stopping")
+    assert status == 0
+    assert "early_stopping=True" in out
+    assert re.search(r"kept epoch\s+\d+\s+-", out)
+
+
+def test_max_iter_is_a_note_not_a_warning(capsys):
+    status, out, err = run_main(capsys, "--max-iter", "3")
+    assert status == 0
+    assert "note: Adam ran all 3 epochs of --max-iter" in out
+    assert "ConvergenceWarning" not in err
+
+
+def test_help_describes_options_and_examples(capsys):
+    status, out, _ = run_main(capsys, "--help")
+    assert status == 0
+    for text in ("--data", "--target", "--solver", "--batch-size", "--learning-rate",
+                 "--max-iter", "--early-stopping", "--plot", "(default: 0.01)", "examples:"):
+        assert text in out
+
+
+BAD_INPUTS = {
+    "missing file": (["--data", "{dir}/missing.csv", "--target", "price"], "missing.csv"),
+    "unknown column": (["--data", "{csv}", "--target", "cost"], "'cost' is not a column"),
+    "non-numeric cell": (["--data", "{bad}", "--target", "price"], "'abc' is not a number"),
+    "no target for a file": (["--data", "{csv}"], "--target is required"),
+    "unknown dataset": (["--data", "housing"], "invalid choice"),
+    "target with a bundled dataset": (["--target", "price"], "only to a CSV file"),
+    "negative learning rate": (["--learning-rate", "-1"], "learning_rate"),
+    "zero batch size": (["--batch-size", "0"], "batch_size"),
+    "unparsable batch size": (["--batch-size", "half"], "--batch-size"),
+    "zero max iter": (["--max-iter", "0"], "max_iter"),
+    "bad test size": (["--test-size", "2.5"], "test_size"),
+    "unknown solver": (["--solver", "sgd"], "--solver"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_one_error_line(capsys, tmp_path, csv_file, case):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("size,age,price\n1,2,3\n4,abc,6\n")
+    argv, expected = BAD_INPUTS[case]
+    argv = [a.format(dir=tmp_path, csv=csv_file, bad=bad) for a in argv]
+    status, out, err = run_main(capsys, *argv)
+    assert status != 0
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert expected in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_bad_input_as_a_process_has_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_adam", "--data", str(tmp_path / "no.csv"),
+         "--target", "y"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot read")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_plot_writes_a_png(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    for flags, name in (([], "loss.png"), (["--early-stopping"], "both.png")):
+        path = tmp_path / name
+        status, out, err = run_main(capsys, "--plot", str(path), *flags)
+        assert status == 0, err
+        assert f"plot saved to {path}" in out
+        assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_without_matplotlib_is_a_clear_error(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    path = tmp_path / "loss.png"
+    status, out, err = run_main(capsys, "--plot", str(path))
+    assert status == 2
+    assert err == ("error: --plot needs matplotlib, which is not installed "
+                   "(pip install matplotlib)\n")
+    assert out == ""
+    assert not path.exists()
