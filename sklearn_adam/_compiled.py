@@ -78,11 +78,10 @@ def compiled_epoch(objective, solver, state, params, learning_rate, batch_size, 
         representation = (np.zeros((0, 0), dtype=X.dtype), X.data, X.indices, X.indptr)
     weighted_squares, penalty, steps = _epoch(*representation, *arguments)
     state.step += steps
-    loss = weighted_squares / (objective.weight_sum * n_targets) + penalty
-    squares = float(np.vdot(gradient_sum, gradient_sum))
-    if has_intercept:
-        squares += float(np.vdot(intercept_gradient_sum, intercept_gradient_sum))
-    gradient_norm = math.sqrt(squares) * batch_size / objective.n_samples
+    gradient_sums = [gradient_sum] + ([intercept_gradient_sum] if has_intercept else [])
+    loss, gradient_norm = objective.epoch_summary(
+        weighted_squares, penalty, gradient_sums, batch_size
+    )
     return loss, gradient_norm, state
 
 

@@ -29,6 +29,7 @@ minimizer, hence the same meaning of ``alpha``. Without standardization
 :math:`\mu = \mu_y = 0` and :math:`\sigma = \sigma_y = 1`.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,6 +272,35 @@ class LeastSquares:
             residual = self._residual(X_block, y_block, raw_coef, raw_intercept)
             sums += w_block @ np.square(residual)
         return sums
+
+    def epoch_summary(self, weighted_squares, penalty, gradient_sums, batch_size):
+        """The objective and gradient norm of an epoch, from its batches' sums.
+
+        Parameters
+        ----------
+        weighted_squares : float
+            The epoch's sum of what :meth:`batch_gradient` returned.
+        penalty : float
+            The penalty, each batch's taken before its step and weighted by
+            its share of the rows.
+        gradient_sums : list of ndarray
+            Each parameter's batch gradients summed over the epoch.
+        batch_size : int
+            The nominal rows per batch.
+
+        Returns
+        -------
+        loss : float
+            The objective averaged over the epoch.
+        gradient_norm : float
+            Norm of the batch gradients averaged over the epoch.
+        """
+        n_targets = gradient_sums[0].shape[0]
+        loss = weighted_squares / (self.weight_sum * n_targets) + penalty
+        # Each batch gradient is scaled so that an epoch's sum is
+        # n_samples / batch_size times the full gradient.
+        squares = sum(float(np.vdot(total, total)) for total in gradient_sums)
+        return loss, math.sqrt(squares) * batch_size / self.n_samples
 
     def penalized(self, params):
         """The parameters a weight decay may shrink: the coefficients, not the intercept.

@@ -324,13 +324,10 @@ def run_epoch(objective, solver, state, params, learning_rate, batch_size, order
             updates, state = solver.update(grads, state, learning_rate)
         for param, update in zip(params, updates):
             param += update
-    n_targets = params[0].shape[0]
-    loss = weighted_squares / (objective.weight_sum * n_targets)
-    # Each batch gradient is scaled so that an epoch's sum is
-    # n_samples / batch_size times the full gradient.
-    squares = sum(float(np.vdot(total, total)) for total in gradient_sum)
-    gradient_norm = math.sqrt(squares) * batch_size / objective.n_samples
-    return loss + penalty, gradient_norm, state
+    loss, gradient_norm = objective.epoch_summary(
+        weighted_squares, penalty, gradient_sum, batch_size
+    )
+    return loss, gradient_norm, state
 
 
 def check_finite(loss, params, learning_rate):
