@@ -87,7 +87,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         it may decay, None for the intercept.
     beta_1 : float, default=0.9
         Decay rate of the first-moment (gradient) average, in [0, 1). Values
-        nearer 1 (0.99) help on ill-conditioned data.
+        nearer 1 (0.99) help on ill-conditioned data; raise
+        ``n_iter_no_change`` with them (to 100 or more), since the swings of
+        heavy momentum outlast the default patience and end training early.
     beta_2 : float, default=0.999
         Decay rate of the second-moment (squared gradient) average, or of the
         infinity norm for "adamax", in [0, 1).
@@ -227,7 +229,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         The solver's state after the last step, e.g. :class:`AdamState`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when ``X`` has string column
         names.
 
@@ -245,6 +247,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     epochs, ``ScoringMonitor`` scores the model of every epoch, and a callback
     that returns True at the end of an epoch stops training. Callbacks act on
     ``fit``, not ``partial_fit``.
+
+    Like every scikit-learn estimator, it also has ``set_fit_request``,
+    ``set_partial_fit_request`` and ``set_score_request``, which request
+    metadata (``sample_weight``, ``X_val``, ...) when metadata routing is
+    enabled; see scikit-learn's metadata routing guide.
 
     Examples
     --------

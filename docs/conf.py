@@ -1,0 +1,95 @@
+"""Sphinx configuration of the sklearn-adam documentation.
+
+Build from the repository root with
+``python -m sphinx -W --keep-going -b html docs docs/_build/html``.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sklearn_adam
+
+project = "sklearn-adam"
+author = "the sklearn-adam developers"
+copyright = "2026, the sklearn-adam developers"
+release = sklearn_adam.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "myst_parser",
+    "sphinx_gallery.gen_gallery",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build"]
+templates_path = ["_templates"]
+
+# The user guide is Markdown with LaTeX between dollar signs; its section
+# links ("#when-training-stops") need anchors on the headings.
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+# The class template lists the methods itself; numpydoc's own member tables
+# would need a stub page for every inherited scikit-learn method.
+numpydoc_show_class_members = False
+
+# Every example runs during the build; one that raises fails the build.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"\.py$",
+    "abort_on_example_error": True,
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "min_reported_time": 0,
+    "doc_module": ("sklearn_adam",),
+    "backreferences_dir": "generated/backreferences",
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = "sklearn-adam"
+html_static_path = ["_static"]
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+
+
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    # scikit-learn generates set_fit_request and its siblings on every
+    # estimator; their docstrings point into scikit-learn's own glossary,
+    # which this site does not have. The estimator's docstring mentions them.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)
+
+
+def _write_cli_help():
+    # cli.md includes the command line's own --help, so the page cannot drift
+    # from the code. COLUMNS fixes argparse's wrapping width.
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_adam", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    Path(__file__).with_name("_build_cli_help.txt").write_text(result.stdout)
+
+
+_write_cli_help()
