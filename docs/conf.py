@@ -11,6 +11,9 @@ from pathlib import Path
 
 import sklearn_adam
 
+# Build helpers that the configuration names by import path.
+sys.path.insert(0, str(Path(__file__).with_name("_ext")))
+
 project = "sklearn-adam"
 author = "the sklearn-adam developers"
 copyright = "2026, the sklearn-adam developers"
@@ -51,7 +54,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "reading_order.ReadingOrder",
     "min_reported_time": 0,
     "doc_module": ("sklearn_adam",),
     "backreferences_dir": "generated/backreferences",

@@ -373,7 +373,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         any growth during an earlier ``fit``): the k-th call uses the rate
         that the k-th epoch of ``fit`` would. Stalls are not acted on (no
         batch growth, no "plateau" reduction, no stopping), there is no
-        validation, and callbacks are not called.
+        validation, and callbacks are not called. Under the default
+        ``schedule="plateau"`` the rate therefore stays at
+        ``learning_rate``; for a stream, a schedule such as "inverse_time"
+        lowers it as chunks arrive.
 
         Parameters
         ----------
