@@ -209,6 +209,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         batch, the exact gradient before the epoch's step.
     learning_rate_curve_ : list of float
         Learning rate used in each epoch.
+    batch_size_curve_ : list of int
+        Nominal number of rows per batch in each epoch, which grows at stalls
+        by ``batch_growth`` (a short last batch is not counted apart).
     best_loss_ : float
         Smallest value in ``loss_curve_``.
     validation_loss_curve_ : list of float or None
@@ -627,6 +630,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.loss_curve_ = []
         self.gradient_norm_curve_ = []
         self.learning_rate_curve_ = []
+        self.batch_size_curve_ = []
         self.validation_loss_curve_ = None
         self.validation_scores_ = None
         self.best_validation_score_ = None
@@ -747,6 +751,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.loss_curve_ = self.loss_curve_ + history.losses
         self.gradient_norm_curve_ = self.gradient_norm_curve_ + history.gradient_norms
         self.learning_rate_curve_ = self.learning_rate_curve_ + history.learning_rates
+        self.batch_size_curve_ = self.batch_size_curve_ + history.batch_sizes
         self.best_loss_ = min(self.loss_curve_)
         if progress.monitors_validation:
             self.validation_loss_curve_ = (

@@ -192,6 +192,7 @@ def test_attributes_after_fit():
     assert model.n_features_in_ == 5
     assert len(model.loss_curve_) == model.n_iter_
     assert len(model.learning_rate_curve_) == model.n_iter_
+    assert model.batch_size_curve_ == [100] * model.n_iter_
     assert model.t_ == model.n_iter_ * 6
     assert model.solver_state_.step == model.t_
     assert model.best_loss_ == min(model.loss_curve_)

@@ -155,3 +155,4 @@ def test_time_based_schedule_stops_at_the_first_stall_after_growth():
     # Batches 75 -> 150 -> 300 (all rows) at the first two stalls; the third stops.
     assert model.n_iter_ == 7
     assert model.t_ == 3 * 4 + 2 * 2 + 2 * 1
+    assert model.batch_size_curve_ == [75] * 3 + [150] * 2 + [300] * 2

@@ -39,7 +39,8 @@ def assert_same_fit(a, b):
     assert a.intercept_ == b.intercept_
     assert_same_state(a.solver_state_, b.solver_state_)
     for name in ("n_iter_", "t_", "loss_curve_", "gradient_norm_curve_",
-                 "learning_rate_curve_", "validation_scores_", "validation_loss_curve_",
+                 "learning_rate_curve_", "batch_size_curve_", "validation_scores_",
+                 "validation_loss_curve_",
                  "best_validation_score_"):
         assert getattr(a, name) == getattr(b, name), name
 
