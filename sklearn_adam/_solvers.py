@@ -387,7 +387,7 @@ class AdamW(Adam):
         grads : list of ndarray
             Gradient of the objective for each parameter array.
         state : AdamState
-            The state from :meth:`init` or the previous call; advanced in place.
+            The state from :meth:`Adam.init` or the previous call; advanced in place.
         learning_rate : float, default=None
             Step size for this step; None uses ``self.learning_rate``.
         params : list of (ndarray or None), default=None
