@@ -89,7 +89,8 @@ class AMSGrad(Adam):
     beta_2 : float, default=0.999
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
-        Added to the denominator for numerical stability; >= 0.
+        Added to the denominator for numerical stability; >= 0. With 0, a
+        coordinate whose gradients have all been zero takes no step.
     epsilon_placement : {"corrected", "raw"}, default="corrected"
         Where ``epsilon`` goes, as for :class:`Adam`. Keyword-only.
 
@@ -133,8 +134,11 @@ class AMSGrad(Adam):
             _accumulate_first_moment(m, grad, self.beta_1)
             _accumulate_second_moment(v, grad, self.beta_2)
             np.maximum(v_max, v, out=v_max)
-            denominator = self._denominator(v_max, second_correction)
-            updates.append((-learning_rate / first_correction) * m / denominator)
+            updates.append(
+                self._divide_by_root(
+                    (-learning_rate / first_correction) * m, v_max, second_correction
+                )
+            )
         return updates, state
 
     update.__doc__ = _update_doc("AMSGrad", "AMSGradState")
@@ -211,7 +215,8 @@ class NAdam(Adam):
     beta_2 : float, default=0.999
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
-        Added to the denominator for numerical stability; >= 0.
+        Added to the denominator for numerical stability; >= 0. With 0, a
+        coordinate whose gradients have all been zero takes no step.
     momentum_decay : float, default=4e-3
         Speed at which the momentum schedule rises towards ``beta_1``; >= 0.
         Keyword-only.
@@ -285,8 +290,7 @@ class NAdam(Adam):
             _accumulate_second_moment(v, grad, self.beta_2)
             nesterov = momentum_weight * m
             nesterov += gradient_weight * grad
-            nesterov /= self._denominator(v, second_correction)
-            updates.append(nesterov)
+            updates.append(self._divide_by_root(nesterov, v, second_correction))
         return updates, state
 
     update.__doc__ = _update_doc("NAdam", "NAdamState")

@@ -152,7 +152,9 @@ def _adam_element(g, m, v, v_max, theta, first_correction, second_correction, le
         denominator = (math.sqrt(root) + epsilon) / math.sqrt(second_correction)
     else:
         denominator = math.sqrt(root / second_correction) + epsilon
-    update = ((-learning_rate / first_correction) * m) / denominator
+    # As in the numpy rules: with epsilon=0 a coordinate whose gradients have
+    # all been zero has a zero denominator and takes no step.
+    update = ((-learning_rate / first_correction) * m) / denominator if denominator != 0.0 else 0.0
     if decay != 0.0:
         update = update - (learning_rate * decay) * theta
     return m, v, v_max, theta + update

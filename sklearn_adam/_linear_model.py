@@ -95,6 +95,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         infinity norm for "adamax", in [0, 1).
     epsilon : float, default=1e-8
         Added to the denominator of the step for numerical stability, >= 0.
+        With 0, a coefficient whose gradients have all been zero (that of a
+        constant feature) takes no step.
     epsilon_placement : {"corrected", "raw"}, default="corrected"
         Where ``epsilon`` goes. "corrected" adds it to the root of the
         bias-corrected second moment, as Algorithm 1 of the paper; "raw" adds

@@ -210,7 +210,8 @@ class Adam:
     beta_2 : float, default=0.999
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
-        Added to the denominator for numerical stability; >= 0.
+        Added to the denominator for numerical stability; >= 0. With 0, a
+        coordinate whose gradients have all been zero takes no step.
     epsilon_placement : {"corrected", "raw"}, default="corrected"
         Add ``epsilon`` to the root of the bias-corrected second moment
         (Algorithm 1, PyTorch) or to the root of the raw one (scikit-learn's
@@ -266,8 +267,16 @@ class Adam:
 
     init.__doc__ = _init_doc("AdamState", "Step zero, zero moments.")
 
-    def _denominator(self, v, second_correction):
-        return _root_denominator(v, second_correction, self.epsilon, self.epsilon_placement)
+    def _divide_by_root(self, numerator, v, second_correction):
+        # numerator / (root of the second moment, epsilon placed as set). The
+        # root is zero only with epsilon=0 on a coordinate whose gradients
+        # have all been zero (a constant feature): no step there, not 0 / 0.
+        denominator = _root_denominator(v, second_correction, self.epsilon, self.epsilon_placement)
+        if self.epsilon > 0:
+            return numerator / denominator
+        return np.divide(
+            numerator, denominator, out=np.zeros_like(numerator), where=denominator != 0
+        )
 
     def update(self, grads, state, learning_rate=None):
         if learning_rate is None:
@@ -279,8 +288,9 @@ class Adam:
         for grad, m, v in zip(grads, state.first_moment, state.second_moment):
             _accumulate_first_moment(m, grad, self.beta_1)
             _accumulate_second_moment(v, grad, self.beta_2)
-            denominator = self._denominator(v, second_correction)
-            updates.append((-learning_rate / first_correction) * m / denominator)
+            updates.append(
+                self._divide_by_root((-learning_rate / first_correction) * m, v, second_correction)
+            )
         return updates, state
 
     update.__doc__ = _update_doc("Adam", "AdamState")
@@ -338,7 +348,8 @@ class AdamW(Adam):
     beta_2 : float, default=0.999
         Decay rate of the second-moment average, in [0, 1).
     epsilon : float, default=1e-8
-        Added to the denominator for numerical stability; >= 0.
+        Added to the denominator for numerical stability; >= 0. With 0, a
+        coordinate whose gradients have all been zero takes no step.
     weight_decay : float, default=1e-2
         Decoupled decay rate, multiplied by the learning rate; >= 0.
     epsilon_placement : {"corrected", "raw"}, default="corrected"

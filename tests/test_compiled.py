@@ -72,6 +72,8 @@ SETTINGS = {
     "amsgrad": dict(solver="amsgrad"),
     "adamw": dict(solver="adamw", weight_decay=0.5),
     "raw epsilon": dict(epsilon_placement="raw", epsilon=1e-3),
+    # The constant column's gradients are all zero: 0 / 0 without the guard.
+    "zero epsilon": dict(epsilon=0.0),
     "ridge": dict(alpha=30.0),
     "no intercept": dict(fit_intercept=False),
     "no standardization": dict(standardize=False, learning_rate=0.05),

@@ -375,6 +375,17 @@ def test_constant_column_gets_zero_coefficient(offset):
     assert exact.score(X[:, :-1], y) - model.score(X, y) < 1e-3
 
 
+@pytest.mark.parametrize("solver", ["adam", "amsgrad", "adamw", "nadam", "adamax"])
+def test_zero_epsilon_trains_past_a_constant_column(solver):
+    # The constant column's gradients are all zero, so epsilon=0 leaves its
+    # step 0 / 0; the rules take no step there instead of diverging.
+    X, y = load_diabetes(return_X_y=True)
+    X = np.c_[X, np.full(len(y), 2.0)]
+    model = AdamLinearRegressor(epsilon=0.0, solver=solver, random_state=0).fit(X, y)
+    assert model.coef_[-1] == 0.0
+    assert LinearRegression().fit(X, y).score(X, y) - model.score(X, y) < 1e-3
+
+
 def test_float32_column_with_large_mean_keeps_its_scale():
     rng = np.random.RandomState(0)
     X = np.c_[3000 + rng.randn(500), rng.randn(500)].astype(np.float32)

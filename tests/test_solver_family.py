@@ -387,6 +387,21 @@ def _state_arrays(state):
     ]
 
 
+@pytest.mark.parametrize("placement", ["corrected", "raw"])
+@pytest.mark.parametrize("make", FAMILY)
+def test_zero_epsilon_leaves_coordinates_without_gradient_still(make, placement):
+    # With epsilon=0 a coordinate whose gradients have all been zero has a
+    # zero denominator; it takes no step, rather than 0 / 0 = NaN.
+    solver = make(epsilon=0.0, epsilon_placement=placement)
+    params = [np.zeros(3)]
+    state = solver.init(params)
+    for _ in range(3):
+        (update,), state = _step(solver, [np.array([0.5, 0.0, -2.0])], state, params)
+        assert np.all(np.isfinite(update))
+        assert update[1] == 0.0
+        assert update[0] < 0 < update[2]
+
+
 @pytest.mark.parametrize("make", FAMILY)
 def test_init_leaves_params_alone_and_shares_no_memory(make):
     solver = make()
