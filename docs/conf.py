@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sphinx.errors import ExtensionError
+
 import sklearn_adam
 
 # Build helpers that the configuration names by import path.
@@ -84,8 +86,22 @@ def _skip_metadata_request_methods(app, what, name, obj, skip, options):
     return None
 
 
+def _check_every_example_drew_a_figure(app, exception):
+    # An example that runs but draws nothing would pass sphinx-gallery; each
+    # one is meant to show a figure, so a missing one fails the build.
+    if exception is not None or not app.config.sphinx_gallery_conf.get("plot_gallery", True):
+        return
+    source = Path(app.srcdir)
+    examples = sorted((source.parent / "examples").glob("plot_*.py"))
+    images = source / "auto_examples" / "images"
+    without = [e.name for e in examples if not (images / f"sphx_glr_{e.stem}_001.png").exists()]
+    if without:
+        raise ExtensionError(f"these gallery examples drew no figure: {', '.join(without)}")
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
+    app.connect("build-finished", _check_every_example_drew_a_figure)
 
 
 def _write_cli_help():
