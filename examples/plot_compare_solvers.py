@@ -91,15 +91,19 @@ for name, (X_train, X_test, *_, alpha) in problems.items():
 #   equal batches, and ``alpha / 4`` gives Ridge's penalty. Its default is
 #   ``alpha=1e-4``; we pass 0 for least squares.
 #
-# SGD and MLP take steps of a fixed size in the units of the data, so both are fitted
-# behind a ``StandardScaler``. MLP also does not scale the target: each Adam step moves a
-# coefficient by about ``learning_rate_init``, and coefficients of the size of the
-# diabetes target (its standard deviation is printed above) would take thousands of
-# epochs to reach. It therefore also gets a standardized target, through
-# :class:`~sklearn.compose.TransformedTargetRegressor`, which scales the objective but
-# does not move its minimum. Its ``learning_rate_init`` is set to 0.01, the default rate
-# of ``AdamLinearRegressor``; everything else is left at the defaults (200 epochs at most,
-# stop when the training loss improves by less than 1e-4 for 10 epochs).
+# Neither scales the data itself, so both are fitted behind a ``StandardScaler``, for
+# different reasons. SGD's step is its learning rate times the gradient, one rate for
+# every coefficient: on features whose scales differ by factors of ten the problem is
+# badly conditioned, and any single rate is too large for some coordinates and too small
+# for others. MLP's Adam, in contrast, moves each coefficient by about
+# ``learning_rate_init`` per step, whatever the gradient's size, so the coefficients must
+# be of order one to be reached in a few epochs. For the same reason MLP also gets a
+# standardized target: coefficients of the size of the diabetes target (its standard
+# deviation is printed above) would take thousands of epochs to reach. The target is
+# scaled through :class:`~sklearn.compose.TransformedTargetRegressor`, which scales the
+# objective but does not move its minimum. Its ``learning_rate_init`` is set to 0.01, the
+# default rate of ``AdamLinearRegressor``; everything else is left at the defaults (200
+# epochs at most, and the stopping rule described with the results).
 #
 # "Adam, exact" is ``tol=0, n_iter_no_change=100, max_iter=5000``: train until the
 # objective stops improving at all.
@@ -185,9 +189,12 @@ with warnings.catch_warnings():
             )
 
 results = pd.DataFrame(rows)
-reference = results["problem"].map(lambda p: coefficients[p, "closed form"])
+# Each coefficient times the standard deviation of its feature in the training rows.
+train_std = {problem: X_train.std(axis=0) for problem, (X_train, *_) in problems.items()}
+reference = [coefficients[p, "closed form"] * train_std[p] for p in results["problem"]]
+scaled_coef = [c * train_std[p] for c, p in zip(results["coef"], results["problem"])]
 results["relative coef error"] = [
-    np.linalg.norm(c - w) / np.linalg.norm(w) for c, w in zip(results["coef"], reference)
+    np.linalg.norm(c - w) / np.linalg.norm(w) for c, w in zip(scaled_coef, reference)
 ]
 table = results.drop(columns="coef").set_index(["problem", "method"])
 table = table[["test R^2", "relative coef error", "epochs", "fit time (ms)"]]
@@ -206,7 +213,12 @@ shown  # noqa: B018 (sphinx-gallery shows the last expression of a cell as a tab
 # --------------------
 #
 # The relative coefficient error is ``||w - w*|| / ||w*||``, with ``w*`` the closed-form
-# coefficients and all coefficients in the units of the original features.
+# coefficients. Before the norms are taken, each coefficient is multiplied by the
+# standard deviation of its feature in the training rows: the change of the prediction
+# for one standard deviation of the feature. This measures every feature's contribution
+# to the prediction on one scale; in the units of the original features, the error on
+# the mixed-units problems would be that of the few features with the largest
+# coefficients alone.
 
 
 errors = table["relative coef error"].unstack()
@@ -219,8 +231,14 @@ print(errors.drop(columns="closed form").to_string(float_format="{:.1e}".format)
 print("\n|test R^2 - closed form's test R^2|:")
 print(r2_gap.drop(columns="closed form").to_string(float_format="{:.1e}".format))
 slowdown = times.drop(columns="closed form").div(times["closed form"], axis=0)
+print("\nrelative coefficient error / that of Adam at its defaults:")
+versus_adam = errors[["SGDRegressor", "MLPRegressor"]].div(errors["Adam, defaults"], axis=0)
+print(versus_adam.to_string(float_format="{:.1f}".format))
 print("\nfit time / closed form's fit time:")
-print(slowdown.to_string(float_format="{:.0f}".format))
+print(slowdown.to_string(float_format="{:.1f}".format))
+print("\nmethods from fastest to slowest in this run:")
+for problem, row in times.iterrows():
+    print(f"{problem}: {' < '.join(row.sort_values().index)}")
 for problem, (X_train, *_) in problems.items():
     condition = np.linalg.cond(StandardScaler().fit_transform(X_train))
     print(f"{problem}: condition number of the standardized training features {condition:.1f}")
@@ -238,28 +256,35 @@ for problem, (X_train, *_) in problems.items():
 # very different coefficients give almost the same predictions there.
 #
 # ``SGDRegressor`` and ``MLPRegressor`` stop, by their own default rules, after a few tens
-# of epochs (``SGDRegressor``: the training loss improved by less than 1e-3 for 5 epochs;
-# ``MLPRegressor``: by less than 1e-4 for 10 epochs), where ``AdamLinearRegressor``
-# goes on for hundreds, growing its batch and then lowering its rate each time the
-# objective stalls. Their coefficients are further from the closed form than those of
-# Adam at its defaults on every problem, though on the generated data their test R^2 is
-# as good.
+# of epochs, where ``AdamLinearRegressor`` goes on for hundreds, growing its batch and
+# then lowering its rate each time the objective stalls. ``SGDRegressor`` stops once its
+# objective (the loss plus the penalty, averaged over the epoch) has failed to improve on
+# its best by at least ``tol=1e-3`` for ``n_iter_no_change=5`` epochs in a row.
+# ``MLPRegressor`` stops once its training loss (penalty included) has failed to improve
+# on its best by at least ``tol=1e-4`` more than ``n_iter_no_change=10`` times in a row,
+# that is, for 11 epochs. On the generated problems their coefficients are much further
+# from the closed form than those of Adam at its defaults (the ratios of the relative
+# errors are printed above), though their test R^2 is as good. On diabetes every fit
+# that stops early, Adam's at its defaults included, is far from the closed form, and
+# the ratios there are of order one.
 #
-# On problems this small the closed form takes about a millisecond, and
-# ``AdamLinearRegressor`` and ``MLPRegressor`` take many times longer, the exact Adam
-# settings the longest. ``SGDRegressor`` is only a few times slower than the closed form,
-# as it runs few and cheap epochs. (Times vary from run to run.) An iterative solver
-# earns its cost when a factorization of ``X`` is too expensive (many rows, sparse data)
-# or when the data arrive in chunks, for ``partial_fit``.
+# Every fit takes milliseconds to tens of milliseconds on problems this small (the
+# table's last column); times vary from run to run, and so may the order of methods whose
+# times are close. The closed form and ``SGDRegressor``, which runs few and cheap epochs,
+# are the fastest, within a small factor of each other. ``AdamLinearRegressor`` at its
+# defaults and ``MLPRegressor`` take several to tens of times as long as the closed form,
+# and the exact Adam settings, which run by far the most epochs, take the longest. An
+# iterative solver earns its cost when a factorization of ``X`` is too expensive (many
+# rows, sparse data) or when the data arrive in chunks, for ``partial_fit``.
 
 # %%
 # Coefficient agreement
 # ---------------------
 #
 # Each panel plots every method's coefficients against the closed-form ones; points on
-# the diagonal agree. To put features of different units on one axis, each coefficient
-# is multiplied by the standard deviation of its feature in the training data: the
-# change of the prediction for one standard deviation of the feature.
+# the diagonal agree. As in the table, each coefficient is multiplied by the standard
+# deviation of its feature in the training rows, which puts features of different units
+# on one axis.
 
 markers = {
     "Adam, defaults": ("o", 9),
@@ -267,9 +292,9 @@ markers = {
     "SGDRegressor": ("s", 6),
     "MLPRegressor": ("^", 6),
 }
-fig, axes = plt.subplots(1, len(problems), figsize=(13, 4.4))
-for ax, (problem, (X_train, *_)) in zip(axes, problems.items()):
-    feature_std = X_train.std(axis=0)
+fig, axes = plt.subplots(1, len(problems), figsize=(13, 4.8), layout="constrained")
+for ax, problem in zip(axes, problems):
+    feature_std = train_std[problem]
     reference_std = coefficients[problem, "closed form"] * feature_std
     low, high = reference_std.min(), reference_std.max()
     margin = 0.08 * (high - low)
@@ -287,9 +312,8 @@ for ax, (problem, (X_train, *_)) in zip(axes, problems.items()):
     ax.set_title(problem)
     ax.set_xlabel("closed-form coefficient x feature std")
 axes[0].set_ylabel("method's coefficient x feature std")
-axes[0].legend(loc="lower right")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=5)
 fig.suptitle("Coefficients of each method against the closed form")
-fig.tight_layout()
 plt.show()
 
 # %%
@@ -297,5 +321,6 @@ plt.show()
 # the other iterative fits, Adam at its defaults included, scatter around it: the data
 # determine the coefficients only weakly there, and stopping early leaves them away from
 # the least-squares solution even though the predictions are about as good. On the two
-# generated problems every method lies on the diagonal at the scale of the plot; their
-# differences, of a percent or less, are those of the table.
+# generated problems every method lies on the diagonal at the scale of the plot; the
+# differences there are too small to see, and the table's relative errors, computed on
+# the same scaled coefficients, give their size.

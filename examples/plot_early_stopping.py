@@ -82,7 +82,9 @@ epochs = np.arange(1, model.n_iter_ + 1)
 rates = np.asarray(model.learning_rate_curve_)
 rate_drops = epochs[1:][rates[1:] < rates[:-1]]
 print("learning rate lowered at epochs:", rate_drops.tolist())
-print(f"epochs run after the best one: {model.n_iter_ - best_epoch}")
+after_best = model.n_iter_ - best_epoch
+print(f"epochs run after the best one: {after_best}", end=" ")
+print(f"({after_best / model.n_iter_no_change:g} x n_iter_no_change={model.n_iter_no_change})")
 
 fig, (ax_loss, ax_score) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 ax_loss.plot(epochs, model.loss_curve_, label="training loss")
@@ -118,10 +120,10 @@ plt.show()
 # model starts to fit the noise of its training rows. It levels off once the learning
 # rate has been lowered, after which the coefficients change little.
 #
-# Training goes on well past the best epoch, 100 epochs here as printed above: five
-# stalls of ``n_iter_no_change=20`` epochs without a better validation score. The first
-# grows the batch to all training rows, the next three lower the learning rate, and the
-# last ends training.
+# Training goes on well past the best epoch, for the number of epochs printed above:
+# five stalls of ``n_iter_no_change`` epochs without a better validation score. The
+# first grows the batch to all training rows, the next three lower the learning rate,
+# and the last ends training.
 
 # %%
 # The kept model is the best epoch's
@@ -170,8 +172,8 @@ for name, score in test_scores.items():
 # solution and shares its poor test score. Stopping at the best validation epoch keeps
 # the coefficients nearer their zero start, much as a penalty would, and gives a much
 # better test R^2, although the model saw a fifth fewer training rows. A ridge penalty
-# chosen by cross-validation does a little better still on this problem; early stopping
-# needs only one training run.
+# chosen by cross-validation does a little better still on this problem. Early stopping
+# needs no grid of penalties to search: the validation score decides when to stop.
 
 # %%
 # Passing a validation set to ``fit``

@@ -213,7 +213,7 @@ elapsed = time.perf_counter() - start
 error_batch, r2_batch = relative_error(batch.coef_), batch.score(X_test, y_test)
 print(f"fit on all rows: {batch.n_iter_} epochs ({batch.n_iter_ * len(y_all)} rows "
       f"processed), error {error_batch:.1e}, held-out R^2 {r2_batch:.5f} "
-      f"({elapsed:.2f} s)")
+      f"(gap to the closed form {r2_exact - r2_batch:.1e}; {elapsed:.2f} s)")
 print(f"rows processed by {n_passes} streaming passes: {n_passes * len(y_all)}")
 
 # %%
@@ -239,6 +239,11 @@ print(f"rows processed by {n_passes} streaming passes: {n_passes * len(y_all)}")
 # shortfall in R^2 at the end of the stream. Coefficient accuracy matters
 # when the coefficients themselves are interpreted; for prediction, all the
 # streaming learners end within a few thousandths of the best R^2.
+#
+# The fit on all rows appears only in the left panel: its held-out R^2
+# differs from the closed-form solution's by the gap printed after it, far
+# too little to show at the scale of the right panel, where its line would
+# hide under the dashed one.
 
 rows_seen = chunk_size * np.arange(1, n_passes * n_chunks + 1)
 fig, (ax_error, ax_r2) = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -246,7 +251,6 @@ for name, (errors, scores) in history.items():
     ax_error.plot(rows_seen, errors, label=name)
     ax_r2.plot(rows_seen, scores, label=name)
 ax_error.axhline(error_batch, color="black", linestyle=":", label="fit on all rows")
-ax_r2.axhline(r2_batch, color="black", linestyle=":", label="fit on all rows")
 ax_r2.axhline(r2_exact, color="grey", linestyle="--", label="closed form (LinearRegression)")
 for ax in (ax_error, ax_r2):
     for boundary in range(1, n_passes):

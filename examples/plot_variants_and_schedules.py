@@ -100,10 +100,17 @@ print(f"lambda_max = {eigenvalues.max():.3f}, gradient-descent rate = {gd_rate:.
 # step, so the excess over ``loss_star`` measures convergence exactly, down
 # to rounding errors near 1e-16.
 #
-# The table also gives, for each rule, a run with the default ``"plateau"``
+# In the first table, ``burst at`` is the first epoch at which the excess
+# climbs back above 1e-10 after having fallen below it, and ``largest rise``
+# the largest increase of the excess over its lowest value so far: the size
+# of the worst burst.
+#
+# The second table gives, for each rule, a run with the default ``"plateau"``
 # schedule and the settings that ask for the exact solution (``tol=0``,
-# ``n_iter_no_change=100``, ``max_iter=10000``): how many epochs it took and
-# how close its coefficients got.
+# ``n_iter_no_change=100``, ``max_iter=10000``): how many epochs it took, how
+# close its coefficients got, the epochs at which it lowered the rate, and
+# the largest rise of the excess after the first of those cuts (``rise after
+# 1st cut``).
 
 solvers = {
     "adam": "adam",
@@ -114,7 +121,28 @@ solvers = {
     "gradient descent (user-defined)": GradientDescent(),
 }
 n_epochs = 3_000
-excess, table = {}, []
+
+
+def burst_epoch(values, level=1e-10):
+    """First epoch at which ``values`` climbs back above ``level`` after falling below."""
+    below = np.flatnonzero(values < level)
+    if below.size == 0:
+        return None
+    above = np.flatnonzero(values[below[0]:] > level)
+    return None if above.size == 0 else below[0] + above[0] + 1
+
+
+def largest_rise(values):
+    """Largest increase of ``values`` over their running minimum."""
+    return np.max(values - np.minimum.accumulate(values))
+
+
+def rate_cuts(rates):
+    """The (1-based) epochs at which a ``learning_rate_curve_`` changes."""
+    return (np.flatnonzero(np.diff(rates)) + 2).tolist()
+
+
+excess, constant_errors, plateau_runs = {}, {}, {}
 for name, solver in solvers.items():
     rate = gd_rate if name.startswith("gradient") else 0.01
     constant = AdamLinearRegressor(
@@ -132,22 +160,27 @@ for name, solver in solvers.items():
         constant.fit(X, y)
         plateau.fit(X, y)
     excess[name] = np.array(constant.loss_curve_) - loss_star
-    below = np.flatnonzero(excess[name] < 1e-10)
-    table.append((
-        name,
-        "never" if below.size == 0 else str(below[0] + 1),
-        excess[name][-1],
-        relative_error(constant.coef_),
-        plateau.n_iter_,
-        relative_error(plateau.coef_),
-    ))
+    constant_errors[name] = relative_error(constant.coef_)
+    plateau_runs[name] = plateau
 
-print(f"{'':32s} {'constant rate, 3000 epochs':^34s} {'plateau, tol=0':^18s}")
-print(f"{'solver':32s} {'<1e-10 at':>10s} {'excess':>10s} {'error':>10s}   "
-      f"{'epochs':>7s} {'error':>9s}")
-for name, first, final_excess, error, epochs, plateau_error in table:
-    print(f"{name:32s} {first:>10s} {final_excess:>10.1e} {error:>10.1e}   "
-          f"{epochs:>7d} {plateau_error:>9.1e}")
+print(f"constant rate, {n_epochs} epochs")
+print(f"{'solver':32s} {'<1e-10 at':>10s} {'burst at':>9s} {'largest rise':>13s} "
+      f"{'final excess':>13s} {'error':>8s}")
+for name, values in excess.items():
+    below = np.flatnonzero(values < 1e-10)
+    burst = burst_epoch(values)
+    print(f"{name:32s} {'never' if below.size == 0 else below[0] + 1:>10} "
+          f"{'-' if burst is None else burst:>9} {largest_rise(values):>13.1e} "
+          f"{values[-1]:>13.1e} {constant_errors[name]:>8.1e}")
+
+print("\nplateau schedule, tol=0")
+print(f"{'solver':32s} {'epochs':>7s} {'error':>8s} {'rate cuts at':>19s} "
+      f"{'rise after 1st cut':>19s}")
+for name, model in plateau_runs.items():
+    cuts = rate_cuts(model.learning_rate_curve_)
+    after = np.array(model.loss_curve_[cuts[0] - 1:]) - loss_star
+    print(f"{name:32s} {model.n_iter_:>7d} {relative_error(model.coef_):>8.1e} "
+          f"{', '.join(map(str, cuts)):>19s} {largest_rise(after):>19.1e}")
 
 fig, ax = plt.subplots(figsize=(10, 4.5))
 for name, values in excess.items():
@@ -180,13 +213,14 @@ fig.tight_layout()
 #   fraction of ``sqrt(v)``, and ``v`` forgets past gradients on the time
 #   scale of ``1 / (1 - beta_2)`` steps, 1,000 with the default ``beta_2``.
 #   Its gradient never vanishes, and its bursts stay small. With ``tol=0``
-#   it never stalls and runs to ``max_iter``.
+#   it stalls rarely (its plateau run lowers the rate only at the epochs in
+#   the second table), so it runs to ``max_iter``.
 # * **NAdam** applies the momentum of the next step (Nesterov), with a
 #   momentum that warms up slowly towards ``beta_1``. Here it is no faster
 #   than Adam, and at a constant rate it never settles: it bursts before it
 #   gets near rounding level, again and again. With the default ``"plateau"``
-#   schedule, which lowers the rate at stalls, it does converge (last two
-#   columns).
+#   schedule, which lowers the rate at stalls, it does converge (second
+#   table).
 # * **Adamax** divides by an exponentially weighted maximum of the
 #   gradient's absolute value instead of a root mean square. It is clearly
 #   slower in the middle of the run (the ``<1e-10 at`` column), reaches
@@ -198,8 +232,18 @@ fig.tight_layout()
 #   step above ``2 / lambda_max``) and steps that stay sensible with noisy
 #   mini-batch gradients.
 #
-# The bursts are one reason why the stopping rule matters: with
-# ``n_iter_no_change=100`` the plateau runs stop long before the first burst.
+# The bursts are one reason why the stopping rule matters. A plateau run
+# that reaches rounding level stalls there, since the objective can no
+# longer improve, and the schedule cuts the rate at that stall and at the
+# next two (the ``rate cuts at`` column; Adam's, for instance, come well
+# before the epoch at which its constant-rate run first bursts). Each cut
+# divides the growing effective rate ``learning_rate / sqrt(v)`` by ten, and
+# the run ends at the stall after the third. A burst that does occur shows
+# as a stall too, and is cut short the same way: NAdam's and AdamW's first
+# cuts followed one. After its first cut, no plateau run climbs back: the
+# ``rise after 1st cut`` column stays at rounding level for the runs that
+# had reached it, and for NAdam and AdamW far below their bursts at a
+# constant rate (``largest rise`` in the first table).
 
 # %%
 # Learning-rate schedules
@@ -218,8 +262,10 @@ fig.tight_layout()
 #   once, or along a half cosine, after which ``"cosine"`` stays at a tenth
 #   while the other two keep falling. For these the stopping rule is
 #   switched off, so that they run all 300 epochs.
-# * ``warmup_epochs=20`` adds a linear ramp from a twentieth of the rate up to
-#   the full rate before the cosine decay starts.
+# * ``warmup_epochs=20`` adds a linear ramp: the rate starts at
+#   ``1 / (warmup_epochs + 1)`` of its full value and rises in equal steps to
+#   the full rate, reached at epoch ``warmup_epochs + 1`` (both printed
+#   below), where the cosine decay starts.
 # * ``"plateau"`` does not follow the epoch count: it divides the rate by ten
 #   when the training loss has not improved by ``tol`` (relative) for
 #   ``n_iter_no_change`` epochs, that is, when the fit has reached the noise
@@ -270,6 +316,23 @@ for name, params in schedules.items():
     print(f"{name:26s} {fitted.n_iter_:>6d} {fitted.learning_rate_curve_[-1]:>10.1e} "
           f"{errors[-1]:>11.1e} {errors.min():>9.1e}")
 
+warmup_rates = runs["cosine, warmup_epochs=20"][0]
+print(f"warm-up: first rate {warmup_rates[0]:.3g} (learning rate / "
+      f"{warmup_rates.max() / warmup_rates[0]:.0f}), full rate from epoch "
+      f"{np.argmax(warmup_rates == warmup_rates.max()) + 1}")
+for name in ("step", "plateau (default)"):
+    rates, errors = runs[name]
+    cuts = rate_cuts(rates)
+    print(f"{name}: rate lowered at epochs {cuts} "
+          f"to {', '.join(f'{rates[cut - 1]:g}' for cut in cuts)}")
+# The plateau run's error when its second cut comes (after the first reduced
+# rate), and at the end (after the two smaller rates).
+rates, errors = runs["plateau (default)"]
+cuts = rate_cuts(rates)
+before_second = errors[cuts[1] - 2]
+print(f"plateau: error {before_second:.1e} at epoch {cuts[1] - 1}, {errors[-1]:.1e} at "
+      f"epoch {len(errors)}: {before_second / errors[-1]:.1f} times closer")
+
 fig, (ax_rate, ax_error) = plt.subplots(1, 2, figsize=(12, 4.5))
 for name, (rates, errors) in runs.items():
     epochs = np.arange(1, len(rates) + 1)
@@ -295,15 +358,17 @@ fig.tight_layout()
 #   initial descent; after 300 epochs it is still approaching the optimum.
 # * ``"cosine"`` keeps a large rate for the first epochs, then ends at a
 #   tenth of it and stays on that rate's floor.
-# * ``"step"`` cuts the rate to a tenth at epoch 100 and to a hundredth at
-#   epoch 200, and spends most of the remaining epochs descending to the new
-#   floor; it ends closest here.
+# * ``"step"`` cuts the rate to a tenth after ``decay_epochs`` epochs and
+#   to a hundredth after twice as many (at the epochs printed above), and
+#   spends most of the remaining epochs descending to the new floor; it ends
+#   closest here.
 # * ``"plateau"`` cuts the rate when the loss stops improving, that is, late
 #   by construction, once the current rate has done what it can (the epochs
-#   of its cuts are printed below). Its first cut has the effect of the
-#   cosine decay, but with the default patience of 20 epochs the two smaller
-#   rates had too few epochs to bring the coefficients any closer before the
-#   next stall ended training. With the estimator's default
+#   of its cuts are printed above). Its first cut has the effect of the
+#   cosine decay. The two smaller rates, each kept only until the next stall
+#   (20 epochs of patience), then bring the coefficients about twice as close
+#   (the factor is printed above), slightly closer than cosine ends, before
+#   the stall after the third cut ends training. With the estimator's default
 #   ``batch_growth=2``, the first stalls would instead enlarge the batch,
 #   which removes the noise itself rather than averaging it out with small
 #   steps (see the batch-size example).
@@ -316,31 +381,30 @@ fig.tight_layout()
 # is useful when the rate is large enough that full steps from the starting
 # point would overshoot.
 
-plateau_rates = runs["plateau (default)"][0]
-cuts = np.flatnonzero(np.diff(plateau_rates)) + 2
-print("plateau: rate lowered at epochs", cuts.tolist(),
-      f"to {', '.join(f'{rate:g}' for rate in plateau_rates[cuts - 1])}")
-
 # %%
 # AdamW's weight decay is not Ridge's alpha
 # -----------------------------------------
 #
 # For a penalty with Ridge's meaning, use ``alpha``: it adds
-# ``alpha * ||coef||^2`` to the objective, and every coefficient shrinks
-# smoothly towards zero. AdamW's ``weight_decay`` acts on the update
-# instead. At a full-batch fixed point the decay ``weight_decay * coef`` has to
-# balance Adam's normalized step, whose size per coordinate is at most about
-# one; so every standardized coefficient ends within ``1 / weight_decay`` of
-# zero. The fit behaves like least squares under that bound (Xie & Li, 2024,
+# ``alpha * ||coef||^2`` to the objective, which pulls the coefficients
+# towards zero as a whole. Equivalently, Ridge minimizes the squared error
+# under a bound on the L2 norm of the coefficients, not on each of them.
+# AdamW's ``weight_decay`` acts on the update instead. At a full-batch fixed
+# point the decay ``weight_decay * coef`` has to balance Adam's normalized
+# step, whose size per coordinate is at most about one; so every
+# standardized coefficient ends within about ``1 / weight_decay`` of zero.
+# The fit behaves like least squares under that bound (Xie & Li, 2024,
 # "Implicit Bias of AdamW: l-infinity norm constrained optimization"):
 # coefficients that would exceed it are held at it and, because the features
 # are correlated, the others shift to make up for them.
 #
-# Below, AdamW with ``weight_decay=3`` (bound 1/3) is trained on the full
-# batch with the default schedule until ``max_iter=20000``, and compared in
-# standardized units (``coef_ * X.std(axis=0) / y.std()``) with:
+# Below, AdamW with a ``weight_decay`` large enough for the bound to matter
+# (its value and the bound are printed) is trained on the full batch with the
+# default schedule until ``max_iter=20000``, and compared in standardized
+# units (``coef_ * X.std(axis=0) / y.std()``) with:
 #
-# * the least-squares solution under the bound ``|coef| <= 1/3``, computed by
+# * the least-squares solution under the same bound on each coefficient,
+#   ``|coef| <= 1 / weight_decay``, computed by
 #   :func:`scipy.optimize.lsq_linear`;
 # * Ridge on standardized data, with ``alpha`` chosen to give the same
 #   training R^2 as the AdamW fit.
@@ -366,15 +430,27 @@ log_alpha = brentq(
 ridge = Ridge(alpha=np.exp(log_alpha)).fit(X_std, y_std)
 ols_coef = exact.coef_ * X.std(axis=0) / y.std()
 
-print(f"AdamW: {adamw.n_iter_} epochs, training R^2 {r2_adamw:.4f}, "
-      f"largest |coef| {np.abs(adamw_coef).max():.4f} (bound {1 / weight_decay:.4f})")
-print(f"largest difference from the bounded least-squares solution: "
-      f"{np.abs(adamw_coef - bounded).max():.4f}")
-changed = np.sign(adamw_coef) != np.sign(ols_coef)
-print(f"coefficients whose sign differs from least squares: {changed.sum()} "
-      f"(features {np.flatnonzero(changed).tolist()})")
+print(f"AdamW, weight_decay={weight_decay:g}: {adamw.n_iter_} epochs, rate lowered at "
+      f"epochs {rate_cuts(adamw.learning_rate_curve_)}, training R^2 {r2_adamw:.4f}")
 print(f"Ridge with the same training R^2: alpha = {ridge.alpha:.0f} "
       f"(R^2 {ridge.score(X_std, y_std):.4f})")
+print(f"AdamW's largest difference from the bounded least-squares solution: "
+      f"{np.abs(adamw_coef - bounded).max():.4f}")
+
+fits = {"least squares": ols_coef, "Ridge": ridge.coef_, "AdamW": adamw_coef,
+        "bounded": bounded}
+print(f"\nstandardized coefficients (bound {1 / weight_decay:.4f})")
+print(f"{'feature':>7s} " + " ".join(f"{name:>13s}" for name in fits))
+for feature in range(n_features):
+    print(f"{feature:>7d} " + " ".join(f"{coef[feature]:>13.3f}" for coef in fits.values()))
+print(f"{'L2 norm':>7s} " + " ".join(f"{np.linalg.norm(c):>13.3f}" for c in fits.values()))
+print(f"{'max':>7s} " + " ".join(f"{np.abs(c).max():>13.4f}" for c in fits.values()))
+for name in ("Ridge", "AdamW"):
+    coef = fits[name]
+    flipped = np.flatnonzero(np.sign(coef) != np.sign(ols_coef)).tolist()
+    larger = np.flatnonzero(np.abs(coef) > np.abs(ols_coef)).tolist()
+    print(f"{name}: sign differs from least squares for features {flipped}, "
+          f"larger in absolute value for features {larger}")
 
 positions = np.arange(n_features)
 width = 0.27
@@ -383,21 +459,28 @@ ax.bar(positions - width, ols_coef, width, label="least squares")
 ax.bar(positions, ridge.coef_, width, label=f"Ridge, alpha={ridge.alpha:.0f}")
 ax.bar(positions + width, adamw_coef, width, label=f"AdamW, weight_decay={weight_decay:g}")
 ax.plot(positions + width, bounded, "k_", markersize=12,
-        label="least squares with |coef| <= 1/3")
+        label=f"least squares with |coef| <= 1/{weight_decay:g}")
 for sign in (-1, 1):
     ax.axhline(sign / weight_decay, color="grey", linestyle=":", linewidth=1)
 ax.set(xlabel="feature", ylabel="standardized coefficient", xticks=positions,
-       title="Same training R^2: Ridge shrinks every coefficient, AdamW bounds them")
+       title="Same training R^2: Ridge bounds the L2 norm, AdamW each coefficient")
 ax.legend(fontsize="small")
 fig.tight_layout()
 
 # %%
-# Ridge shrinks all coefficients, the large one included, towards zero.
-# AdamW holds the largest coefficients at the bound (dotted lines) and
-# refits the others, some of which even change sign to make up for the
-# correlated features that are held back. Its coefficients match the bounded
-# least-squares solution (black marks) to the printed difference: the
-# approach to that fixed point is slow, for the reason given for AdamW above.
+# At the same training R^2, Ridge's coefficients have the smaller L2 norm
+# and AdamW's the smaller largest absolute value, the L-infinity norm (the
+# last two rows of the table): each method bounds its own norm. Ridge pulls
+# the coefficients towards zero as a whole, but not each of them: on
+# correlated features, shrinking the large coefficients shifts weight onto
+# their neighbours, and some coefficients grow or even change sign (the
+# features are listed after the table). AdamW holds the largest coefficients
+# at the bound (dotted lines) and refits the others, some of which grow or
+# change sign too, to make up for the correlated features that are held
+# back. Its coefficients match the bounded least-squares solution (black
+# marks) to the printed difference: the approach to that fixed point is
+# slow, for the reason given for AdamW above, and this fit too stalls rarely
+# (the epochs of its rate cuts are printed), so it runs to ``max_iter``.
 # With the default ``weight_decay=0.01`` the bound is 100, far above any
 # standardized coefficient of this problem, and AdamW's fixed point is the
 # least-squares solution.
