@@ -32,17 +32,20 @@ should hold only its configuration: the estimator keeps the state in
 ``solver_state_`` and hands it back to continue training.
 """
 
-from ._adam_variants import (
+from ._linear_model import AdamLinearRegressor
+from ._rules import (
+    Adam,
     Adamax,
     AdamaxState,
+    AdamState,
+    AdamW,
     AMSGrad,
     AMSGradState,
     NAdam,
     NAdamState,
+    Solver,
 )
-from ._linear_model import AdamLinearRegressor
 from ._schedules import LearningRateSchedule
-from ._solvers import Adam, AdamState, AdamW
 
 __all__ = [
     "AMSGrad",
@@ -56,5 +59,6 @@ __all__ = [
     "LearningRateSchedule",
     "NAdam",
     "NAdamState",
+    "Solver",
 ]
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
 
 from . import AdamLinearRegressor
-from ._adam_variants import SOLVERS
+from ._rules import SOLVERS
 
 # Every entry loads without a download: the two regression sets shipped with
 # scikit-learn, and the Friedman problems drawn with a fixed seed.

@@ -12,7 +12,6 @@ from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._adam_variants import SOLVERS
 from ._callbacks import (
     CALLBACKS_AVAILABLE,
     CallbackSupportMixin,
@@ -20,11 +19,12 @@ from ._callbacks import (
     with_callbacks,
 )
 from ._data import check_fit_data, check_validation_arguments, split_validation
-from ._loss import LeastSquares, Standardization
-from ._monitor import HeldOutEvaluation
+from ._objective import HeldOutEvaluation, LeastSquares, Standardization
+from ._progress import Progress
+from ._rules import SOLVERS
+from ._rules._family import check_family_hyperparameters as _check_common
 from ._schedules import LearningRateSchedule
-from ._solvers import _check_common
-from ._training import Batching, Progress, train
+from ._training import Batching, train
 from ._validation import check_option, check_scalar
 
 # What fit and partial_fit set on the estimator besides the public fitted

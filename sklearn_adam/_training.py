@@ -1,18 +1,14 @@
-"""The training loop: epochs of mini-batch steps, monitoring and stopping."""
+"""The epoch loop: batch sizes, visiting orders and the rate of each epoch, run
+until the stopping rule, a callback or ``max_iter`` ends training."""
 
-import inspect
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._compiled import compiled_epoch
-from ._monitor import PlateauMonitor
-
-# Under the "plateau" schedule the rate is lowered at most this many times;
-# the next stall ends training.
-MAX_PLATEAU_REDUCTIONS = 3
+from ._engine import epoch_driver
+from ._progress import relieve_stall
 
 
 @dataclass
@@ -52,67 +48,6 @@ class History:
     converged: bool = False
 
 
-@dataclass
-class Progress:
-    """Where training stands, carried over warm starts and ``partial_fit``.
-
-    Together with the parameters, the solver state, the random generator and
-    the data (its standardization and validation split, which the estimator
-    keeps), this decides the next epoch, so that resuming from it continues
-    exactly as one longer run would.
-
-    Parameters
-    ----------
-    monitor : PlateauMonitor
-        Tracks the monitored value (training loss or validation score).
-    epoch : int, default=0
-        Epochs run so far: the position in the learning-rate schedule.
-    n_reductions : int, default=0
-        Times the "plateau" schedule has lowered the rate.
-    n_growths : int, default=0
-        Times the batch size has grown.
-    best_params : list of ndarray or None, default=None
-        With a validation set, a copy of the parameters of the best epoch.
-    """
-
-    monitor: PlateauMonitor
-    epoch: int = 0
-    n_reductions: int = 0
-    n_growths: int = 0
-    best_params: list | None = None
-
-    @property
-    def monitors_validation(self):
-        """bool : Whether a validation score is monitored (greater is better)."""
-        return self.monitor.greater_is_better
-
-    @staticmethod
-    def new_monitor(tol, n_iter_no_change, *, monitors_validation):
-        """A monitor for a validation score or for the training loss.
-
-        Parameters
-        ----------
-        tol : float
-            Smallest progress that counts: relative for a training loss,
-            absolute for a validation score.
-        n_iter_no_change : int
-            Epochs without progress after which the monitored value stalls.
-        monitors_validation : bool
-            Whether a validation score (greater is better) is monitored
-            instead of the training loss.
-
-        Returns
-        -------
-        monitor : PlateauMonitor
-        """
-        return PlateauMonitor(
-            tol,
-            n_iter_no_change,
-            greater_is_better=monitors_validation,
-            relative=not monitors_validation,
-        )
-
-
 @dataclass(frozen=True)
 class Batching:
     """Batch sizes: a base size that grows at each stall, up to all rows.
@@ -148,7 +83,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     ``validation`` is given, else the training loss) is handed to
     ``progress.monitor``. When it has stalled, the first of these that
     applies is done: grow the batch, lower the rate (schedule "plateau", at
-    most :data:`MAX_PLATEAU_REDUCTIONS` times), stop.
+    most :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS` times), stop.
 
     Parameters
     ----------
@@ -192,7 +127,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         # The last call stopped at a stall: resuming gets a fresh patience.
         progress.monitor.restart_patience()
     start = time.perf_counter()
-    passes_params = _takes_params(solver)
+    driver = epoch_driver(objective, solver)
     for _ in range(max_iter):
         if callbacks is not None:
             callbacks.begin()
@@ -203,9 +138,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         order = None
         if mini_batches:
             order = _visiting_order(rng, objective.n_samples, batch_size, shuffle)
-        loss, gradient_norm, state = run_epoch(
-            objective, solver, state, params, learning_rate, batch_size, order, passes_params
-        )
+        loss, gradient_norm, state = driver.run(params, state, learning_rate, batch_size, order)
         check_finite(loss, params, learning_rate)
         history.losses.append(loss)
         history.gradient_norms.append(gradient_norm)
@@ -227,7 +160,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         if callbacks is not None and callbacks.end(params):
             history.converged = True
             break
-        if act_on_stalls and stalled and not _relieve_stall(progress, schedule, batching):
+        if act_on_stalls and stalled and not relieve_stall(progress, schedule, batching):
             history.converged = True
             break
     return state, history
@@ -244,90 +177,6 @@ def _visiting_order(rng, n_samples, batch_size, shuffle):
         blocks = (starts[:, None] + np.arange(batch_size)).ravel()
         return np.concatenate([blocks, np.arange(n_full * batch_size, n_samples)])
     return rng.permutation(n_samples) if shuffle else None
-
-
-def _takes_params(solver):
-    # A rule that declares a ``params`` keyword (AdamW) is handed the arrays
-    # it may decay; see the solver protocol in sklearn_adam/__init__.py.
-    try:
-        return "params" in inspect.signature(solver.update).parameters
-    except (TypeError, ValueError):  # no readable signature: the basic protocol
-        return False
-
-
-def _relieve_stall(progress, schedule, batching):
-    """Grow the batch or lower the rate; False when neither is left to do."""
-    if batching.can_grow(progress.n_growths):
-        progress.n_growths += 1
-    elif schedule.reduces_on_plateau and progress.n_reductions < MAX_PLATEAU_REDUCTIONS:
-        progress.n_reductions += 1
-    else:
-        return False
-    progress.monitor.restart_patience()
-    return True
-
-
-def run_epoch(objective, solver, state, params, learning_rate, batch_size, order=None,
-              passes_params=False):
-    """One pass over the training rows, one solver step per batch.
-
-    Parameters
-    ----------
-    objective : LeastSquares
-    solver : object following the solver protocol
-    state : object
-        The solver's state.
-    params : list of ndarray
-        Updated in place.
-    learning_rate : float
-    batch_size : int
-        Rows per step; the last batch may be shorter.
-    order : ndarray of int or None
-        Order in which to visit the rows; None visits them in turn.
-    passes_params : bool, default=False
-        Whether to hand the solver the parameters it may decay, as
-        ``update(..., params=...)`` (AdamW).
-
-    Returns
-    -------
-    loss : float
-        The objective averaged over the epoch, each batch's share taken
-        before its step.
-    gradient_norm : float
-        Norm of the batch gradients averaged over the epoch.
-    state : object
-        The advanced solver state.
-    """
-    compiled = compiled_epoch(objective, solver, state, params, learning_rate, batch_size, order)
-    if compiled is not None:
-        return compiled
-    grads = [np.empty_like(p) for p in params]
-    gradient_sum = [np.zeros_like(p) for p in params]
-    # The arrays are updated in place, so this list stays current.
-    decayed = objective.penalized(params) if passes_params else None
-    weighted_squares = penalty = 0.0
-    for start in range(0, objective.n_samples, batch_size):
-        if order is None:
-            batch = slice(start, start + batch_size)
-        else:
-            batch = order[start : start + batch_size]
-        weighted_squares += objective.batch_gradient(params, batch, batch_size, grads)
-        # The penalty at the same point as the batch's data term, so that
-        # with one full batch the loss is the objective before the step.
-        n_batch = min(batch_size, objective.n_samples - start)
-        penalty += objective.penalty_value(params) * n_batch / objective.n_samples
-        for total, grad in zip(gradient_sum, grads):
-            total += grad
-        if passes_params:
-            updates, state = solver.update(grads, state, learning_rate, params=decayed)
-        else:
-            updates, state = solver.update(grads, state, learning_rate)
-        for param, update in zip(params, updates):
-            param += update
-    loss, gradient_norm = objective.epoch_summary(
-        weighted_squares, penalty, gradient_sum, batch_size
-    )
-    return loss, gradient_norm, state
 
 
 def check_finite(loss, params, learning_rate):

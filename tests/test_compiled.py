@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
-import sklearn_adam._compiled as compiled
+import sklearn_adam._kernels as compiled
 from sklearn_adam import AdamLinearRegressor
 
 pytest.importorskip("numba")
@@ -115,14 +115,14 @@ def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):
 def test_compiled_path_is_taken_for_built_in_rules_only():
     X, y, _ = make_data()
     calls = []
-    original = compiled._epoch
+    original = compiled.epoch
 
     def spy(*args):
         calls.append(True)
         return original(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compiled, "_epoch", spy)
+        patch.setattr(compiled, "epoch", spy)
         AdamLinearRegressor(max_iter=1).fit(X, y)
         assert calls
         calls.clear()
@@ -133,7 +133,7 @@ def test_compiled_path_is_taken_for_built_in_rules_only():
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
 def test_compiled_feature_scales_agree_with_numpy(monkeypatch, dtype, rtol):
-    from sklearn_adam._loss import Standardization
+    from sklearn_adam._objective import Standardization
 
     rng = np.random.RandomState(0)
     # Large means next to small spreads: the centered sums must stay accurate.

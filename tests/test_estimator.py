@@ -16,8 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_adam import Adam, AdamLinearRegressor, LearningRateSchedule
-from sklearn_adam._loss import LeastSquares, Standardization
-from sklearn_adam._training import Batching, Progress, train
+from sklearn_adam._objective import LeastSquares, Standardization
+from sklearn_adam._progress import Progress
+from sklearn_adam._training import Batching, train
 
 # Settings that run the fit to convergence, for comparisons with closed forms.
 PRECISE = dict(

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_adam import AdamLinearRegressor, LearningRateSchedule
-from sklearn_adam._adam_variants import SOLVERS
+from sklearn_adam._rules import SOLVERS
 
 
 def rates(schedule, n_epochs, n_reductions=0):

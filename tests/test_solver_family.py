@@ -14,17 +14,18 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_adam._adam_variants import (
+from sklearn_adam._rules import (
     SOLVERS,
+    Adam,
     Adamax,
     AdamaxState,
+    AdamState,
     AdamW,
     AMSGrad,
     AMSGradState,
     NAdam,
     NAdamState,
 )
-from sklearn_adam._solvers import Adam, AdamState
 
 # Gradient sequences for two parameter arrays, shapes (2,) and (): one tuple
 # per step, like tests/test_solvers.py.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sklearn_adam._solvers import Adam, AdamState
+from sklearn_adam._rules import Adam, AdamState
 
 
 def test_first_two_steps_match_hand_derived_values():

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sklearn_adam._adam_variants import Adamax, AdamW, AMSGrad, NAdam
-from sklearn_adam._solvers import Adam
+from sklearn_adam._rules import Adam, Adamax, AdamW, AMSGrad, NAdam
 
 if os.environ.get("SKLEARN_ADAM_REQUIRE_TORCH"):
     import torch

@@ -1,146 +1,25 @@
-"""Update rules: turn a gradient into a change of the parameters.
+"""Adam, and AdamW, which keeps exactly Adam's state.
 
-This module holds Adam, the pieces its variants share, and AdamW, which keeps
-exactly Adam's state; the variants with more state are in
-:mod:`sklearn_adam._adam_variants`.
-
-A solver is a plain object that holds only its configuration. Everything that
-changes during training lives in a separate *state* object created by
-``init`` and advanced by ``update``, so the caller owns it: it can be inspected,
-copied and pickled, and handing it back to the solver resumes training exactly
-where it stopped. A solver never sees the data and never touches the
-parameters; the caller adds the returned updates itself.
-
-The solver protocol
--------------------
-Any object with these two methods can be passed as ``solver`` to
-:class:`~sklearn_adam.AdamLinearRegressor`:
-
-``init(params) -> state``
-    ``params`` is a list of numpy arrays (for the regressor: the coefficients
-    and the intercept, in that order). Returns a fresh state for arrays of
-    those shapes and dtypes. Must not modify ``params``.
-
-``update(grads, state, learning_rate) -> (updates, state)``
-    ``grads`` is a list of arrays shaped like ``params``; ``learning_rate`` is
-    the step size to use for this step (a float; the training loop owns any
-    schedule). Returns one update array per parameter, to be *added* to it,
-    and the advanced state. The state may be advanced in place; the returned
-    update arrays are only read until the next call. Must not modify ``grads``.
-
-State objects should be picklable so that fitted estimators are.
+Both follow the solver protocol (:class:`~sklearn_adam.Solver`) and declare
+what the compiled epoch needs to run them (:class:`AdamKernelSpec`).
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_option, check_scalar
-
-# Where epsilon goes in the denominator of the Adam family's step; see Adam.
-EPSILON_PLACEMENTS = ("corrected", "raw")
-
-# Shared pieces of the Adam family. Each works in place on one parameter's
-# arrays, so a step allocates only temporaries the size of that parameter.
-
-
-def _check_common(learning_rate, beta_1, beta_2, epsilon, epsilon_placement):
-    """Validate the hyperparameters every rule of the Adam family has."""
-    return (
-        check_scalar("learning_rate", learning_rate, kind="real", low=0, closed="neither"),
-        check_scalar("beta_1", beta_1, kind="real", low=0, high=1, closed="left"),
-        check_scalar("beta_2", beta_2, kind="real", low=0, high=1, closed="left"),
-        check_scalar("epsilon", epsilon, kind="real", low=0),
-        check_option("epsilon_placement", epsilon_placement, EPSILON_PLACEMENTS),
-    )
-
-
-def _zeros_like_each(params):
-    """One zero array per parameter, of its shape and dtype."""
-    for index, param in enumerate(params):
-        if not np.issubdtype(np.asarray(param).dtype, np.floating):
-            raise ValueError(
-                f"params[{index}] must be a floating-point array; got dtype "
-                f"{np.asarray(param).dtype}."
-            )
-    return [np.zeros_like(p) for p in params]
-
-
-def _bias_correction(beta, step):
-    """``1 - beta**step``, the factor that unbiases a zero-started average."""
-    return 1.0 - beta**step
-
-
-def _accumulate_first_moment(m, grad, beta_1):
-    """``m <- beta_1 m + (1 - beta_1) grad``, in place."""
-    m *= beta_1
-    m += (1.0 - beta_1) * grad
-
-
-def _accumulate_second_moment(v, grad, beta_2):
-    """``v <- beta_2 v + (1 - beta_2) grad**2``, in place."""
-    v *= beta_2
-    v += (1.0 - beta_2) * np.square(grad)
-
-
-def _root_denominator(v, correction, epsilon, placement):
-    """The denominator of an Adam step, a new array.
-
-    ``sqrt(v / correction) + epsilon`` for ``placement="corrected"``;
-    ``(sqrt(v) + epsilon) / sqrt(correction)`` for ``placement="raw"``.
-    """
-    if placement == "corrected":
-        denominator = np.sqrt(v / correction)
-        denominator += epsilon
-    else:
-        denominator = np.sqrt(v)
-        denominator += epsilon
-        denominator /= math.sqrt(correction)
-    return denominator
-
-
-# The family's init and update methods differ in their docstrings only by the
-# rule's and the state class's names, so those docstrings are filled in here.
-
-
-def _init_doc(state_class, contents):
-    """The docstring of a family member's ``init``, naming its state class."""
-    return f"""Create the state for a fresh start on ``params``.
-
-    Parameters
-    ----------
-    params : list of ndarray
-        The parameter arrays to be trained; only their shapes and dtypes
-        are read.
-
-    Returns
-    -------
-    state : {state_class}
-        {contents}
-    """
-
-
-def _update_doc(rule, state_class):
-    """The docstring of a family member's ``update``, naming rule and state."""
-    return f"""Take one {rule} step.
-
-    Parameters
-    ----------
-    grads : list of ndarray
-        Gradient of the objective for each parameter array.
-    state : {state_class}
-        The state from :meth:`init` or the previous call; advanced in place.
-    learning_rate : float, default=None
-        Step size for this step; None uses ``self.learning_rate``.
-
-    Returns
-    -------
-    updates : list of ndarray
-        The change to add to each parameter array.
-    state : {state_class}
-        The advanced state (the same object).
-    """
+from .._validation import check_scalar
+from ._family import (
+    accumulate_first_moment,
+    accumulate_second_moment,
+    bias_correction,
+    check_family_hyperparameters,
+    init_doc,
+    root_denominator,
+    update_doc,
+    zeros_like_each,
+)
+from ._protocol import AdamKernelSpec
 
 
 @dataclass
@@ -252,7 +131,7 @@ class Adam:
             self.beta_2,
             self.epsilon,
             self.epsilon_placement,
-        ) = _check_common(learning_rate, beta_1, beta_2, epsilon, epsilon_placement)
+        ) = check_family_hyperparameters(learning_rate, beta_1, beta_2, epsilon, epsilon_placement)
 
     def __repr__(self):
         arguments = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)
@@ -261,39 +140,58 @@ class Adam:
     def init(self, params):
         return AdamState(
             step=0,
-            first_moment=_zeros_like_each(params),
-            second_moment=_zeros_like_each(params),
+            first_moment=zeros_like_each(params),
+            second_moment=zeros_like_each(params),
         )
 
-    init.__doc__ = _init_doc("AdamState", "Step zero, zero moments.")
+    init.__doc__ = init_doc("AdamState", "Step zero, zero moments.")
+
+    def kernel_spec(self):
+        """What the compiled epoch needs to take this rule's steps.
+
+        Returns
+        -------
+        spec : AdamKernelSpec
+        """
+        return self._spec(weight_decay=0.0, running_maximum=False)
+
+    def _spec(self, *, weight_decay, running_maximum):
+        return AdamKernelSpec(
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            raw_epsilon=self.epsilon_placement == "raw",
+            weight_decay=weight_decay,
+            running_maximum=running_maximum,
+        )
 
     def _divide_by_root(self, numerator, v, second_correction):
         # numerator / (root of the second moment, epsilon placed as set). The
         # root is zero only with epsilon=0 on a coordinate whose gradients
         # have all been zero (a constant feature): no step there, not 0 / 0.
-        denominator = _root_denominator(v, second_correction, self.epsilon, self.epsilon_placement)
+        denominator = root_denominator(v, second_correction, self.epsilon, self.epsilon_placement)
         if self.epsilon > 0:
             return numerator / denominator
         return np.divide(
             numerator, denominator, out=np.zeros_like(numerator), where=denominator != 0
         )
 
-    def update(self, grads, state, learning_rate=None):
+    def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
-        first_correction = _bias_correction(self.beta_1, state.step)
-        second_correction = _bias_correction(self.beta_2, state.step)
+        first_correction = bias_correction(self.beta_1, state.step)
+        second_correction = bias_correction(self.beta_2, state.step)
         updates = []
         for grad, m, v in zip(grads, state.first_moment, state.second_moment):
-            _accumulate_first_moment(m, grad, self.beta_1)
-            _accumulate_second_moment(v, grad, self.beta_2)
+            accumulate_first_moment(m, grad, self.beta_1)
+            accumulate_second_moment(v, grad, self.beta_2)
             updates.append(
                 self._divide_by_root((-learning_rate / first_correction) * m, v, second_correction)
             )
         return updates, state
 
-    update.__doc__ = _update_doc("Adam", "AdamState")
+    update.__doc__ = update_doc("Adam", "AdamState")
 
 
 class AdamW(Adam):
@@ -328,9 +226,9 @@ class AdamW(Adam):
     The decay needs the current parameters, so :meth:`update` takes them as
     the extra keyword ``params``. An entry of ``params`` that is None leaves
     that array undecayed (the regressor passes ``[coef, None]`` so that the
-    intercept is not decayed). When ``params`` itself is None (as when a
-    training loop that only knows the basic solver protocol calls it) the
-    decay term is skipped and the step is exactly Adam's.
+    intercept is not decayed). When ``params`` itself is None, as in a
+    call without it, the decay term is skipped and the step is exactly
+    Adam's.
 
     The decay is not Ridge's penalty. Run to a fixed point on a full batch,
     the adaptive part of the step is at most about one in size per
@@ -426,3 +324,12 @@ class AdamW(Adam):
                 for update, param in zip(updates, params)
             ]
         return updates, state
+
+    def kernel_spec(self):
+        """What the compiled epoch needs to take this rule's steps.
+
+        Returns
+        -------
+        spec : AdamKernelSpec
+        """
+        return self._spec(weight_decay=self.weight_decay, running_maximum=False)

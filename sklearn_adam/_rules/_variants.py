@@ -1,27 +1,25 @@
-"""Variants of the Adam update rule that keep more state than Adam does.
+"""Variants of Adam that keep more state than it does: AMSGrad, NAdam and Adamax.
 
-AMSGrad, NAdam and Adamax, behind the same solver protocol as
-:class:`~sklearn_adam.Adam` (see :mod:`sklearn_adam._solvers`, which also holds
-:class:`~sklearn_adam.AdamW`: it shares Adam's state). Every rule takes Adam's
-hyperparameters, ``epsilon_placement`` included, and the module-level dict
-:data:`SOLVERS` names the whole family.
+Each follows the solver protocol (:class:`~sklearn_adam.Solver`) and takes
+Adam's hyperparameters, ``epsilon_placement`` included. AMSGrad declares what
+the compiled epoch needs to run it; NAdam and Adamax are trained by their
+numpy ``update``.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._solvers import (
-    Adam,
-    AdamW,
-    _accumulate_first_moment,
-    _accumulate_second_moment,
-    _bias_correction,
-    _init_doc,
-    _update_doc,
-    _zeros_like_each,
+from .._validation import check_scalar
+from ._adam import Adam
+from ._family import (
+    accumulate_first_moment,
+    accumulate_second_moment,
+    bias_correction,
+    init_doc,
+    update_doc,
+    zeros_like_each,
 )
-from ._validation import check_scalar
 
 
 @dataclass
@@ -114,25 +112,34 @@ class AMSGrad(Adam):
     def init(self, params):
         return AMSGradState(
             step=0,
-            first_moment=_zeros_like_each(params),
-            second_moment=_zeros_like_each(params),
-            max_second_moment=_zeros_like_each(params),
+            first_moment=zeros_like_each(params),
+            second_moment=zeros_like_each(params),
+            max_second_moment=zeros_like_each(params),
         )
 
-    init.__doc__ = _init_doc("AMSGradState", "Step zero; zero averages and maximum.")
+    init.__doc__ = init_doc("AMSGradState", "Step zero; zero averages and maximum.")
 
-    def update(self, grads, state, learning_rate=None):
+    def kernel_spec(self):
+        """What the compiled epoch needs to take this rule's steps.
+
+        Returns
+        -------
+        spec : AdamKernelSpec
+        """
+        return self._spec(weight_decay=0.0, running_maximum=True)
+
+    def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
-        first_correction = _bias_correction(self.beta_1, state.step)
-        second_correction = _bias_correction(self.beta_2, state.step)
+        first_correction = bias_correction(self.beta_1, state.step)
+        second_correction = bias_correction(self.beta_2, state.step)
         updates = []
         for grad, m, v, v_max in zip(
             grads, state.first_moment, state.second_moment, state.max_second_moment
         ):
-            _accumulate_first_moment(m, grad, self.beta_1)
-            _accumulate_second_moment(v, grad, self.beta_2)
+            accumulate_first_moment(m, grad, self.beta_1)
+            accumulate_second_moment(v, grad, self.beta_2)
             np.maximum(v_max, v, out=v_max)
             updates.append(
                 self._divide_by_root(
@@ -141,7 +148,7 @@ class AMSGrad(Adam):
             )
         return updates, state
 
-    update.__doc__ = _update_doc("AMSGrad", "AMSGradState")
+    update.__doc__ = update_doc("AMSGrad", "AMSGradState")
 
 
 @dataclass
@@ -265,14 +272,14 @@ class NAdam(Adam):
     def init(self, params):
         return NAdamState(
             step=0,
-            first_moment=_zeros_like_each(params),
-            second_moment=_zeros_like_each(params),
+            first_moment=zeros_like_each(params),
+            second_moment=zeros_like_each(params),
             momentum_product=1.0,
         )
 
-    init.__doc__ = _init_doc("NAdamState", "Step zero, zero moments, momentum product 1.")
+    init.__doc__ = init_doc("NAdamState", "Step zero, zero moments, momentum product 1.")
 
-    def update(self, grads, state, learning_rate=None):
+    def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
@@ -283,17 +290,17 @@ class NAdam(Adam):
         momentum_weight = (
             -learning_rate * next_momentum / (1.0 - state.momentum_product * next_momentum)
         )
-        second_correction = _bias_correction(self.beta_2, state.step)
+        second_correction = bias_correction(self.beta_2, state.step)
         updates = []
         for grad, m, v in zip(grads, state.first_moment, state.second_moment):
-            _accumulate_first_moment(m, grad, self.beta_1)
-            _accumulate_second_moment(v, grad, self.beta_2)
+            accumulate_first_moment(m, grad, self.beta_1)
+            accumulate_second_moment(v, grad, self.beta_2)
             nesterov = momentum_weight * m
             nesterov += gradient_weight * grad
             updates.append(self._divide_by_root(nesterov, v, second_correction))
         return updates, state
 
-    update.__doc__ = _update_doc("NAdam", "NAdamState")
+    update.__doc__ = update_doc("NAdam", "NAdamState")
 
 
 @dataclass
@@ -390,20 +397,20 @@ class Adamax(Adam):
     def init(self, params):
         return AdamaxState(
             step=0,
-            first_moment=_zeros_like_each(params),
-            infinity_norm=_zeros_like_each(params),
+            first_moment=zeros_like_each(params),
+            infinity_norm=zeros_like_each(params),
         )
 
-    init.__doc__ = _init_doc("AdamaxState", "Step zero, zero moment and infinity norm.")
+    init.__doc__ = init_doc("AdamaxState", "Step zero, zero moment and infinity norm.")
 
-    def update(self, grads, state, learning_rate=None):
+    def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
         state.step += 1
-        step_size = -learning_rate / _bias_correction(self.beta_1, state.step)
+        step_size = -learning_rate / bias_correction(self.beta_1, state.step)
         updates = []
         for grad, m, u in zip(grads, state.first_moment, state.infinity_norm):
-            _accumulate_first_moment(m, grad, self.beta_1)
+            accumulate_first_moment(m, grad, self.beta_1)
             u *= self.beta_2
             magnitude = np.abs(grad)
             magnitude += self.epsilon
@@ -417,12 +424,5 @@ class Adamax(Adam):
             updates.append(update)
         return updates, state
 
-    update.__doc__ = _update_doc("Adamax", "AdamaxState")
+    update.__doc__ = update_doc("Adamax", "AdamaxState")
 
-
-SOLVERS = {"adam": Adam, "amsgrad": AMSGrad, "adamw": AdamW, "nadam": NAdam, "adamax": Adamax}
-"""The Adam family by name: lower-case name -> solver class.
-
-Each class is built from keyword hyperparameters (``SOLVERS["nadam"](beta_1=0.95)``)
-and follows the solver protocol of :mod:`sklearn_adam._solvers`.
-"""

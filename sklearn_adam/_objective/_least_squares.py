@@ -1,10 +1,10 @@
 r"""The weighted, L2-penalized least-squares objective and its gradient.
 
-The solver works on *standardized* coefficients: each feature is centered and
-divided by its scale, and so is the target, which makes one learning rate fit
-every dataset. The data are never copied to do this; the standardization is
-folded into the coefficients used for the products with ``X``, so dense and
-sparse inputs take the same path and sparse inputs stay sparse.
+The solver works on *standardized* coefficients (see
+:class:`~sklearn_adam._objective.Standardization`). The data are never copied
+to do this: the standardization is folded into the coefficients used for the
+products with ``X``, so dense and sparse inputs take the same path and sparse
+inputs stay sparse.
 
 With :math:`s_i` the sample weights, :math:`S = \sum_i s_i`, :math:`\mu` and
 :math:`\sigma` the feature centers and scales, and :math:`\mu_y, \sigma_y` the
@@ -30,148 +30,10 @@ minimizer, hence the same meaning of ``alpha``. Without standardization
 """
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-from ._compiled import compiled_column_spread
-
-# Rows per block when a batch is processed in pieces; keeps the temporaries of
-# a full-batch step small whatever the number of samples.
-_BLOCK_BYTES = 4 * 2**20
-
-
-@dataclass
-class Standardization:
-    """Centers and scales of the features and targets.
-
-    Parameters
-    ----------
-    x_center : ndarray of shape (n_features,)
-    x_scale : ndarray of shape (n_features,)
-    y_center : ndarray of shape (n_targets,)
-    y_scale : ndarray of shape (n_targets,)
-    """
-
-    x_center: np.ndarray
-    x_scale: np.ndarray
-    y_center: np.ndarray
-    y_scale: np.ndarray
-
-    @classmethod
-    def fit(cls, X, y, sample_weight, *, center, scale):
-        """Weighted centers and scales of ``X`` and ``y``.
-
-        Parameters
-        ----------
-        X : ndarray or sparse matrix of shape (n_samples, n_features)
-        y : ndarray of shape (n_samples, n_targets)
-        sample_weight : ndarray of shape (n_samples,)
-        center : bool
-            Whether to center (on the weighted mean); if False, the centers
-            are zero and the scales are root mean squares.
-        scale : bool
-            Whether to scale at all; if False, the scales are one.
-
-        Returns
-        -------
-        standardization : Standardization
-        """
-        dtype = X.dtype
-        n_features, n_targets = X.shape[1], y.shape[1]
-        weight_sum = sample_weight.sum()
-        if center:
-            x_center = np.asarray(X.T @ sample_weight).ravel() / weight_sum
-            y_center = (sample_weight @ y) / weight_sum
-        else:
-            x_center = np.zeros(n_features, dtype=dtype)
-            y_center = np.zeros(n_targets, dtype=dtype)
-        if scale:
-            x_variance, x_mean_square, exact = _column_spread(X, sample_weight, x_center)
-            # A column whose spread is rounding noise of its values is constant:
-            # its coefficient cannot be told from the intercept, so an infinite
-            # scale pins it at zero (a zero gradient and a zero coefficient).
-            noise = _noise_level(dtype, exact)
-            x_scale = np.sqrt(x_variance)
-            x_scale[x_variance <= noise * x_mean_square] = np.inf
-            y_variance = (sample_weight @ np.square(y - y_center)) / weight_sum
-            y_mean_square = (sample_weight @ np.square(y)) / weight_sum
-            y_scale = np.sqrt(y_variance)
-            y_scale[y_variance <= _noise_level(dtype, True) * y_mean_square] = 1
-        else:
-            x_scale = np.ones(n_features, dtype=dtype)
-            y_scale = np.ones(n_targets, dtype=dtype)
-        return cls(
-            x_center.astype(dtype, copy=False),
-            x_scale.astype(dtype, copy=False),
-            y_center.astype(dtype, copy=False),
-            y_scale.astype(dtype, copy=False),
-        )
-
-    def to_original(self, coef, intercept):
-        """Map standardized coefficients to those of the original data.
-
-        Parameters
-        ----------
-        coef : ndarray of shape (n_targets, n_features)
-        intercept : ndarray of shape (n_targets,) or None
-            None when no intercept is fitted.
-
-        Returns
-        -------
-        coef : ndarray of shape (n_targets, n_features)
-        intercept : ndarray of shape (n_targets,)
-        """
-        original_coef = coef * (self.y_scale[:, None] / self.x_scale)
-        original_intercept = self.y_center - original_coef @ self.x_center
-        if intercept is not None:
-            original_intercept += self.y_scale * intercept
-        return original_coef, original_intercept
-
-
-def _column_spread(X, sample_weight, center):
-    """Weighted variance about ``center`` and mean square of each column.
-
-    Dense input is read in row blocks, so no temporary as large as ``X`` is
-    made, and the variance is summed from the centered values, which keeps it
-    accurate when a column's mean is large next to its spread. Sparse input
-    uses ``E[x**2] - center**2`` to stay sparse; the third value returned says
-    whether the variance was computed exactly in that sense.
-    """
-    weight_sum = sample_weight.sum()
-    if sp.issparse(X):
-        mean_square = np.asarray(X.multiply(X).T @ sample_weight).ravel() / weight_sum
-        return np.maximum(mean_square - np.square(center), 0), mean_square, False
-    compiled = compiled_column_spread(X, sample_weight, center)
-    if compiled is not None:
-        return (*compiled, True)
-    variance = np.zeros(X.shape[1], dtype=X.dtype)
-    mean_square = np.zeros(X.shape[1], dtype=X.dtype)
-    block = _rows_per_block(X)
-    # One scratch block, reused, rather than new temporaries for every block.
-    scratch = np.empty((min(block, X.shape[0]), X.shape[1]), dtype=X.dtype)
-    for start in range(0, X.shape[0], block):
-        rows = slice(start, start + block)
-        squares = scratch[: len(range(*rows.indices(X.shape[0])))]
-        np.subtract(X[rows], center, out=squares)
-        np.square(squares, out=squares)
-        variance += sample_weight[rows] @ squares
-        np.square(X[rows], out=squares)
-        mean_square += sample_weight[rows] @ squares
-    return variance / weight_sum, mean_square / weight_sum, True
-
-
-def _noise_level(dtype, exact):
-    # Relative size of the rounding noise in a variance: squared relative
-    # errors of the values when summed from centered values, the relative
-    # error itself when computed as a difference of mean squares.
-    relative_error = 100 * np.finfo(dtype).eps
-    return relative_error**2 if exact else relative_error
-
-
-def _rows_per_block(X):
-    return max(1, _BLOCK_BYTES // (X.dtype.itemsize * max(1, X.shape[1])))
+from ._standardization import rows_per_block
 
 
 class LeastSquares:
@@ -205,7 +67,7 @@ class LeastSquares:
         # The penalty's weight on each squared standardized coefficient.
         self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
         self.penalized_any = alpha > 0
-        self._block_rows = _rows_per_block(X)
+        self._block_rows = rows_per_block(X)
 
     def batch_gradient(self, params, batch, batch_size, grads):
         """Gradient estimate on one batch, written into ``grads``.

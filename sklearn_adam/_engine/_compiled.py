@@ -1,0 +1,106 @@
+"""The compiled epoch: a whole epoch of an Adam-family rule in one kernel call.
+
+The numpy epoch spends most of a small batch's time in the interpreter, a
+dozen numpy calls per step. Here the rule's declaration
+(:class:`~sklearn_adam._rules.AdamKernelSpec`) and the objective's arrays are
+gathered into the kernels' named groups once per fit, and each epoch,
+gradients and steps of every batch, is one call of
+:func:`sklearn_adam._kernels.epoch`, which reads each row of ``X`` in place
+(no batch copies).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import _kernels as kernels
+from .._rules import kernel_spec
+
+
+class CompiledEpochs:
+    """Epochs of an Adam-family rule on dense or CSR data, as compiled code.
+
+    Parameters
+    ----------
+    objective : LeastSquares
+    spec : AdamKernelSpec
+        What the rule's kernel needs, from the solver's ``kernel_spec()``.
+    """
+
+    def __init__(self, objective, spec):
+        self.objective = objective
+        self._spec = spec
+        X, standardization = objective.X, objective.standardization
+        if isinstance(X, np.ndarray):
+            no_index = np.zeros(0, dtype=np.int32)
+            dense, values, indices, indptr = X, X[:0, 0], no_index, no_index
+        else:
+            dense = np.zeros((0, 0), dtype=X.dtype)
+            values, indices, indptr = X.data, X.indices, X.indptr
+        rows = objective.rows if objective.rows is not None else np.zeros(0, dtype=np.intp)
+        self._data = kernels.Data(
+            dense, values, indices, indptr, objective.y, objective.sample_weight,
+            rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
+            objective.penalty_weights, objective.penalized_any,
+        )
+        self._scaling = kernels.Scaling(
+            standardization.x_center, standardization.x_scale,
+            standardization.y_center, standardization.y_scale,
+        )
+        self._rule = kernels.Rule(
+            spec.beta_1, spec.beta_2, spec.epsilon, spec.raw_epsilon, spec.running_maximum,
+            spec.weight_decay,
+        )
+
+    @classmethod
+    def for_fit(cls, objective, solver):
+        """The compiled driver, or None where it does not apply.
+
+        It applies when numba is installed, the solver declares a kernel
+        spec that covers its ``update`` and ``X`` is a dense array or CSR.
+
+        Parameters
+        ----------
+        objective : LeastSquares
+        solver : object following the solver protocol
+
+        Returns
+        -------
+        driver : CompiledEpochs or None
+        """
+        X = objective.X
+        if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
+            return None
+        spec = kernel_spec(solver) if kernels.ENABLED else None
+        return None if spec is None else cls(objective, spec)
+
+    def run(self, params, state, learning_rate, batch_size, order):
+        """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
+        steps_before, first, second, maximum = self._spec.unpack(state)
+        coef = params[0]
+        has_intercept = len(params) > 1
+        # Without an intercept or a running maximum the kernel gets scratch
+        # arrays in their place, which it leaves unread.
+        empty = np.zeros(coef.shape[0], dtype=coef.dtype)
+        if maximum is None:
+            maximum = [np.zeros_like(coef), empty]
+        intercept_arrays = (
+            (params[1], first[1], second[1], maximum[1]) if has_intercept else (empty,) * 4
+        )
+        arrays = kernels.State(
+            coef, intercept_arrays[0], has_intercept, first[0], second[0], maximum[0],
+            *intercept_arrays[1:],
+        )
+        if order is None:
+            order = np.zeros(0, dtype=np.intp)
+        plan = kernels.Epoch(
+            order.astype(np.intp, copy=False), batch_size, float(learning_rate), steps_before
+        )
+        weighted_squares, penalty, steps, coef_sum, intercept_sum = kernels.epoch(
+            self._data, self._scaling, self._rule, arrays, plan
+        )
+        state = self._spec.advance(state, steps)
+        gradient_sums = [coef_sum] + ([intercept_sum] if has_intercept else [])
+        loss, gradient_norm = self.objective.epoch_summary(
+            weighted_squares, penalty, gradient_sums, batch_size
+        )
+        return loss, gradient_norm, state

@@ -1,0 +1,48 @@
+"""The numpy epoch: any solver, any data, one ``update`` call per batch."""
+
+import numpy as np
+
+from .._rules import update_function
+
+
+class NumpyEpochs:
+    """Epochs of ``solver`` on ``objective``, in numpy.
+
+    Parameters
+    ----------
+    objective : LeastSquares
+        Computes each batch's gradient.
+    solver : object following the solver protocol
+    """
+
+    def __init__(self, objective, solver):
+        self.objective = objective
+        self._update = update_function(solver)
+
+    def run(self, params, state, learning_rate, batch_size, order):
+        """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
+        objective = self.objective
+        grads = [np.empty_like(p) for p in params]
+        gradient_sum = [np.zeros_like(p) for p in params]
+        # The arrays are updated in place, so this list stays current.
+        decayed = objective.penalized(params)
+        weighted_squares = penalty = 0.0
+        for start in range(0, objective.n_samples, batch_size):
+            if order is None:
+                batch = slice(start, start + batch_size)
+            else:
+                batch = order[start : start + batch_size]
+            weighted_squares += objective.batch_gradient(params, batch, batch_size, grads)
+            # The penalty at the same point as the batch's data term, so that
+            # with one full batch the loss is the objective before the step.
+            n_batch = min(batch_size, objective.n_samples - start)
+            penalty += objective.penalty_value(params) * n_batch / objective.n_samples
+            for total, grad in zip(gradient_sum, grads):
+                total += grad
+            updates, state = self._update(grads, state, learning_rate, decayed)
+            for param, update in zip(params, updates):
+                param += update
+        loss, gradient_norm = objective.epoch_summary(
+            weighted_squares, penalty, gradient_sum, batch_size
+        )
+        return loss, gradient_norm, state

@@ -1,0 +1,271 @@
+"""Compiled kernels: an epoch of mini-batch Adam, and the columns' spreads.
+
+Kernels only: numpy arrays and numbers in, numbers out, compiled by numba
+when it is installed (the ``fast`` extra). They import nothing from the rest
+of the package; the callers (:mod:`sklearn_adam._engine._compiled` and the
+standardization) gather their arguments into the few named groups below.
+Each kernel repeats, step for step, the arithmetic of the numpy code it
+stands for, which the tests hold it to; only sums may be added in another
+order, so the two agree to rounding.
+"""
+
+import math
+from collections import namedtuple
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # numba is optional: the numpy code does the same work
+    numba = None
+
+# Whether the kernels are used: numba is there, and the tests that compare
+# both paths have not switched them off.
+ENABLED = numba is not None
+
+Data = namedtuple(
+    "Data",
+    ["X", "values", "indices", "indptr", "y", "sample_weight", "rows", "n_samples",
+     "weight_sum", "penalty_weights", "penalized"],
+)
+Data.__doc__ = """The training data and the objective's terms.
+
+X is dense (and values, indices and indptr are empty) or given by its CSR
+arrays (and X is empty). rows are the training rows of X, all when empty.
+penalty_weights is the penalty's weight on each squared coefficient, used
+when penalized.
+"""
+
+Scaling = namedtuple("Scaling", ["x_center", "x_scale", "y_center", "y_scale"])
+Scaling.__doc__ = "Centers and scales of the features and the targets."
+
+Rule = namedtuple(
+    "Rule", ["beta_1", "beta_2", "epsilon", "raw_epsilon", "running_maximum", "weight_decay"]
+)
+Rule.__doc__ = "The constants of an Adam, AMSGrad or AdamW step."
+
+State = namedtuple(
+    "State",
+    ["coef", "intercept", "has_intercept", "first_coef", "second_coef", "maximum_coef",
+     "first_intercept", "second_intercept", "maximum_intercept"],
+)
+State.__doc__ = """Standardized parameters and the rule's moments, advanced in place.
+
+Without an intercept (or a running maximum) those arrays are scratch space,
+left unread.
+"""
+
+Epoch = namedtuple("Epoch", ["order", "batch_size", "learning_rate", "steps_before"])
+Epoch.__doc__ = """One epoch's plan: the order of the rows (as they lie when
+empty), rows per step, the rate, and the solver steps taken before it."""
+
+# How many rows ahead of the one in hand the epoch asks the processor to
+# fetch: a shuffled order visits rows where its prefetcher cannot guess, and
+# waiting for each from memory would take most of an epoch's time.
+PREFETCH_DISTANCE = 8
+
+if numba is not None:
+    from llvmlite import ir
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _prefetch(typingctx, array, index):
+        """Ask the processor to bring ``array[index]``'s cache line in, without waiting."""
+        if not isinstance(array, numba.types.Array):
+            return None
+        signature = numba.types.void(array, index)
+
+        def codegen(context, builder, signature, args):
+            array_type = signature.args[0]
+            view = context.make_array(array_type)(context, builder, args[0])
+            pointer = cgutils.get_item_pointer(
+                context, builder, array_type, view, [args[1]], wraparound=False
+            )
+            pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+            int32 = ir.IntType(32)
+            function = cgutils.get_or_insert_function(
+                builder.module,
+                ir.FunctionType(ir.VoidType(), [pointer.type, int32, int32, int32]),
+                "llvm.prefetch.p0",
+            )
+            # A read, to be kept in all cache levels, of data.
+            builder.call(function, [pointer, int32(0), int32(3), int32(1)])
+            return context.get_dummy_value()
+
+        return signature, codegen
+
+    # error_model="numpy": a division by zero gives inf or nan, as in numpy
+    # (the training loop checks for those), instead of a check per division
+    # that keeps loops from being vectorized. fastmath lets the compiler
+    # reorder the sums over features, which changes them in the last bits.
+    _kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=True)
+
+else:
+
+    def _prefetch(array, index):
+        pass
+
+    def _kernel(function):
+        return function
+
+
+@_kernel
+def adam_element(g, m, v, v_max, theta, rule, decay, learning_rate, corrections):
+    # One coordinate of an Adam, AMSGrad or AdamW step, in the order in which
+    # the numpy rules (sklearn_adam._rules) compute it; corrections are the
+    # bias corrections of both moments. Returns m, v, v_max, theta.
+    first_correction, second_correction = corrections
+    m = m * rule.beta_1 + (1.0 - rule.beta_1) * g
+    v = v * rule.beta_2 + (1.0 - rule.beta_2) * (g * g)
+    root = v
+    if rule.running_maximum:
+        v_max = max(v_max, v)
+        root = v_max
+    if rule.raw_epsilon:
+        denominator = (math.sqrt(root) + rule.epsilon) / math.sqrt(second_correction)
+    else:
+        denominator = math.sqrt(root / second_correction) + rule.epsilon
+    # As in the numpy rules: with epsilon=0 a coordinate whose gradients have
+    # all been zero has a zero denominator and takes no step.
+    update = ((-learning_rate / first_correction) * m) / denominator if denominator != 0.0 else 0.0
+    if decay != 0.0:
+        update = update - (learning_rate * decay) * theta
+    return m, v, v_max, theta + update
+
+
+@_kernel
+def original_units(state, scaling, raw_coef, raw_intercept):
+    # The coefficients in the units of the data (Standardization.to_original).
+    n_targets, n_features = state.coef.shape
+    for t in range(n_targets):
+        offset = 0.0
+        for j in range(n_features):
+            raw_coef[t, j] = state.coef[t, j] * (scaling.y_scale[t] / scaling.x_scale[j])
+            offset += raw_coef[t, j] * scaling.x_center[j]
+        raw_intercept[t] = scaling.y_center[t] - offset
+        if state.has_intercept:
+            raw_intercept[t] += scaling.y_scale[t] * state.intercept[t]
+
+
+@_kernel
+def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, step_number):
+    # Turn the batch's sums into the gradient (LeastSquares.batch_gradient),
+    # add it to the epoch's totals, take the step, and return the penalty
+    # before it, weighted by the batch's share of the rows.
+    coef, intercept = state.coef, state.intercept
+    coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums
+    n_targets, n_features = coef.shape
+    scaling_factor = data.n_samples / (batch_size * data.weight_sum)
+    penalty = 0.0
+    if data.penalized:
+        for t in range(n_targets):
+            for j in range(n_features):
+                penalty += data.penalty_weights[j] * coef[t, j] * coef[t, j]
+        penalty = 0.5 * penalty / n_targets * n_batch / data.n_samples
+    corrections = (1.0 - rule.beta_1**step_number, 1.0 - rule.beta_2**step_number)
+    for t in range(n_targets):
+        for j in range(n_features):
+            g = (coef_gradient[t, j] - residual_sum[t] * scaling.x_center[j]) * (
+                scaling_factor / scaling.x_scale[j]
+            )
+            if data.penalized:
+                g += (n_batch / batch_size) * data.penalty_weights[j] * coef[t, j]
+            gradient_sum[t, j] += g
+            (state.first_coef[t, j], state.second_coef[t, j], state.maximum_coef[t, j],
+             coef[t, j]) = adam_element(
+                g, state.first_coef[t, j], state.second_coef[t, j], state.maximum_coef[t, j],
+                coef[t, j], rule, rule.weight_decay, learning_rate, corrections,
+            )
+        if state.has_intercept:
+            g = residual_sum[t] * scaling_factor
+            intercept_gradient_sum[t] += g
+            (state.first_intercept[t], state.second_intercept[t], state.maximum_intercept[t],
+             intercept[t]) = adam_element(
+                g, state.first_intercept[t], state.second_intercept[t],
+                state.maximum_intercept[t], intercept[t], rule, 0.0, learning_rate, corrections,
+            )
+    return penalty
+
+
+@_kernel
+def epoch(data, scaling, rule, state, plan):
+    # One pass over the training rows, one step per batch. Returns the
+    # epoch's half weighted sum of squared residuals and penalty (each batch's
+    # taken before its step), the number of steps, and the sums of the batch
+    # gradients of the coefficients and the intercept.
+    X, values, indices, indptr = data.X, data.values, data.indices, data.indptr
+    rows, order = data.rows, plan.order
+    sparse = indptr.size > 0
+    n_samples, batch_size = data.n_samples, plan.batch_size
+    n_targets, n_features = state.coef.shape
+    raw_coef = np.empty((n_targets, n_features))
+    raw_intercept = np.empty(n_targets)
+    coef_gradient = np.empty((n_targets, n_features))
+    residual_sum = np.empty(n_targets)
+    gradient_sum = np.zeros_like(state.coef)
+    intercept_gradient_sum = np.zeros_like(state.intercept)
+    sums = (coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum)
+    weighted_squares = 0.0
+    penalty = 0.0
+    steps = 0
+    for start in range(0, n_samples, batch_size):
+        stop = min(start + batch_size, n_samples)
+        original_units(state, scaling, raw_coef, raw_intercept)
+        coef_gradient[:] = 0.0
+        residual_sum[:] = 0.0
+        for position in range(start, stop):
+            if order.size and position + PREFETCH_DISTANCE < n_samples:
+                ahead = order[position + PREFETCH_DISTANCE]
+                if rows.size:
+                    ahead = rows[ahead]
+                if sparse:
+                    for k in range(indptr[ahead], indptr[ahead + 1], 8):
+                        _prefetch(values, k)
+                        _prefetch(indices, k)
+                else:
+                    for j in range(0, n_features, 8):
+                        _prefetch(X[ahead], j)
+            row = order[position] if order.size else position
+            if rows.size:
+                row = rows[row]
+            weight = data.sample_weight[row]
+            for t in range(n_targets):
+                prediction = raw_intercept[t]
+                if sparse:
+                    for k in range(indptr[row], indptr[row + 1]):
+                        prediction += values[k] * raw_coef[t, indices[k]]
+                else:
+                    for j in range(n_features):
+                        prediction += X[row, j] * raw_coef[t, j]
+                residual = (prediction - data.y[row, t]) / scaling.y_scale[t]
+                weighted_squares += 0.5 * weight * residual * residual
+                residual *= weight
+                residual_sum[t] += residual
+                if sparse:
+                    for k in range(indptr[row], indptr[row + 1]):
+                        coef_gradient[t, indices[k]] += values[k] * residual
+                else:
+                    for j in range(n_features):
+                        coef_gradient[t, j] += X[row, j] * residual
+        steps += 1
+        penalty += step(
+            data, scaling, rule, state, sums, stop - start, batch_size, plan.learning_rate,
+            plan.steps_before + steps,
+        )
+    return weighted_squares, penalty, steps, gradient_sum, intercept_gradient_sum
+
+
+@_kernel
+def column_sums(X, sample_weight, center, variance, mean_square):
+    # Weighted sums of squared deviations from center and of squares of each
+    # dense column, added into variance and mean_square, in one pass over
+    # the rows and without temporaries.
+    n_samples, n_features = X.shape
+    for i in range(n_samples):
+        weight = sample_weight[i]
+        for j in range(n_features):
+            value = X[i, j]
+            deviation = value - center[j]
+            variance[j] += weight * deviation * deviation
+            mean_square[j] += weight * value * value

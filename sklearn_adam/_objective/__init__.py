@@ -1,0 +1,13 @@
+"""The objective: what training minimizes, and how well held-out rows are fitted.
+
+- ``_standardization``: the centers and scales of features and targets;
+- ``_least_squares``: the weighted, penalized least-squares objective, its
+  batch gradients and the per-epoch summary;
+- ``_held_out``: loss and score on validation rows, for early stopping.
+"""
+
+from ._held_out import HeldOutEvaluation
+from ._least_squares import LeastSquares
+from ._standardization import Standardization
+
+__all__ = ["HeldOutEvaluation", "LeastSquares", "Standardization"]

@@ -1,0 +1,37 @@
+"""The update rules: turn a gradient into a change of the parameters.
+
+- ``_protocol``: what any rule provides (:class:`Solver`) and what the
+  compiled epoch needs of one (:class:`AdamKernelSpec`);
+- ``_family``: the moment arithmetic the Adam family shares;
+- ``_adam``: :class:`Adam` and :class:`AdamW`, which keeps Adam's state;
+- ``_variants``: :class:`AMSGrad`, :class:`NAdam` and :class:`Adamax`, which
+  keep more.
+"""
+
+from ._adam import Adam, AdamState, AdamW
+from ._protocol import AdamKernelSpec, Solver, kernel_spec, update_function
+from ._variants import Adamax, AdamaxState, AMSGrad, AMSGradState, NAdam, NAdamState
+
+SOLVERS = {"adam": Adam, "amsgrad": AMSGrad, "adamw": AdamW, "nadam": NAdam, "adamax": Adamax}
+"""The Adam family by name: lower-case name -> solver class.
+
+Each class is built from keyword hyperparameters (``SOLVERS["nadam"](beta_1=0.95)``)
+and follows the solver protocol, :class:`Solver`.
+"""
+
+__all__ = [
+    "SOLVERS",
+    "AMSGrad",
+    "AMSGradState",
+    "Adam",
+    "AdamKernelSpec",
+    "AdamState",
+    "AdamW",
+    "Adamax",
+    "AdamaxState",
+    "NAdam",
+    "NAdamState",
+    "Solver",
+    "kernel_spec",
+    "update_function",
+]

@@ -1,0 +1,202 @@
+"""What an update rule is: the solver protocol, and what a compiled epoch needs of one."""
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Solver(Protocol):
+    """The solver protocol: what any update rule given as ``solver`` provides.
+
+    A solver holds only its configuration. Everything that changes during
+    training lives in a separate *state* that :meth:`init` creates and
+    :meth:`update` advances, so the caller owns it: the estimator keeps it in
+    ``solver_state_`` and hands it back to resume training exactly. A solver
+    never sees the data and never touches the parameters; the caller adds
+    the returned updates itself. The state should be picklable, so that a
+    fitted estimator is.
+
+    Written as a :class:`typing.Protocol`: a class follows it by having
+    these two methods, without inheriting from it, and
+    ``isinstance(obj, Solver)`` checks that both are there.
+
+    Examples
+    --------
+    Plain gradient descent, with no state, following the protocol:
+
+    >>> from sklearn_adam import Solver
+    >>> class GradientDescent:
+    ...     def init(self, params):
+    ...         return None
+    ...
+    ...     def update(self, grads, state, learning_rate, params):
+    ...         return [-learning_rate * g for g in grads], state
+    >>> isinstance(GradientDescent(), Solver)
+    True
+    """
+
+    def init(self, params: list[np.ndarray]) -> Any:
+        """Create the state for a fresh start on ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The arrays to be trained. For the estimator: the coefficients,
+            shape (n_targets, n_features), then the intercept, shape
+            (n_targets,), when one is fitted. Only their shapes and dtypes
+            may be read; they must not be modified.
+
+        Returns
+        -------
+        state : object
+            A fresh state for arrays of those shapes and dtypes.
+        """
+
+    def update(
+        self,
+        grads: list[np.ndarray],
+        state: Any,
+        learning_rate: float,
+        params: list[np.ndarray | None],
+    ) -> tuple[list[np.ndarray], Any]:
+        """Turn one gradient into one change of the parameters.
+
+        Parameters
+        ----------
+        grads : list of ndarray
+            One gradient array per parameter; must not be modified.
+        state : object
+            The state from :meth:`init` or the previous call; may be
+            advanced in place.
+        learning_rate : float
+            The step size of this step, chosen by the training loop (which
+            owns any schedule).
+        params : list of (ndarray or None)
+            The current parameters, read only, for a rule that acts on them
+            directly (as :class:`~sklearn_adam.AdamW`'s decay does). The
+            estimator passes None in place of the intercept, which is never
+            decayed. A rule that does not need them ignores them.
+
+        Returns
+        -------
+        updates : list of ndarray
+            One array per parameter, which the caller *adds* to it; only
+            read before the next call.
+        state : object
+            The advanced state.
+        """
+
+
+@dataclass(frozen=True)
+class AdamKernelSpec:
+    """What the compiled epoch needs to take an Adam-family rule's steps itself.
+
+    A rule whose arithmetic is Adam's, with or without AMSGrad's running
+    maximum and AdamW's decoupled decay, returns one of these from its
+    ``kernel_spec()``; the compiled epoch then runs whole epochs of its
+    steps in one call. The spec also knows where the rule's state keeps the
+    arrays and the step count, so that the compiled code only ever sees
+    arrays and numbers. A rule without ``kernel_spec``, or whose
+    ``kernel_spec()`` returns None, is trained by the numpy epoch, one
+    :meth:`Solver.update` per batch.
+
+    Parameters
+    ----------
+    beta_1, beta_2, epsilon : float
+        The rule's hyperparameters.
+    raw_epsilon : bool
+        Whether epsilon is added to the root of the raw second moment
+        (``epsilon_placement="raw"``) rather than the bias-corrected one.
+    weight_decay : float
+        Decoupled decay of the coefficients per unit of learning rate; 0 for
+        none.
+    running_maximum : bool
+        Whether the step divides by the running maximum of the second moment
+        (AMSGrad), kept in the state's ``max_second_moment``.
+    """
+
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    raw_epsilon: bool
+    weight_decay: float
+    running_maximum: bool
+
+    def unpack(self, state):
+        """The state's step count and arrays, as the compiled epoch reads them.
+
+        Parameters
+        ----------
+        state : AdamState or AMSGradState
+
+        Returns
+        -------
+        step : int
+            Steps taken so far.
+        first, second : list of ndarray
+            First and second moments, one array per parameter, advanced in
+            place by the compiled epoch.
+        maximum : list of ndarray or None
+            The running maxima of the second moments, with
+            ``running_maximum``.
+        """
+        maximum = state.max_second_moment if self.running_maximum else None
+        return state.step, state.first_moment, state.second_moment, maximum
+
+    @staticmethod
+    def advance(state, n_steps):
+        """Count ``n_steps`` steps taken on ``state`` by compiled code; returns it."""
+        state.step += n_steps
+        return state
+
+
+def kernel_spec(solver):
+    """The solver's :class:`AdamKernelSpec`, or None where compiled steps would differ.
+
+    A spec describes the ``update`` of the class that declares it, so it is
+    taken only when that class defines ``update`` or inherits it: a subclass
+    that writes its own ``update`` and no ``kernel_spec`` of its own is
+    trained by its ``update``, never by the arithmetic of its parent.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+
+    Returns
+    -------
+    spec : AdamKernelSpec or None
+    """
+    lineage = type(solver).__mro__
+    declares_spec = next((c for c in lineage if "kernel_spec" in vars(c)), None)
+    declares_update = next((c for c in lineage if "update" in vars(c)), None)
+    if declares_spec is None or lineage.index(declares_spec) > lineage.index(declares_update):
+        return None
+    return solver.kernel_spec()
+
+
+def update_function(solver):
+    """``solver.update`` as a function of ``(grads, state, learning_rate, params)``.
+
+    Solvers written for version 0.1 of the protocol have an ``update`` of
+    three arguments, without ``params``: they keep working, called without
+    it. The signature is read here, once per fit.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+
+    Returns
+    -------
+    update : callable
+    """
+    update = solver.update
+    try:
+        inspect.signature(update).bind(None, None, None, None)
+    except TypeError:
+        return lambda grads, state, learning_rate, params: update(grads, state, learning_rate)
+    except ValueError:  # no signature to read: assume the protocol is followed
+        pass
+    return update
