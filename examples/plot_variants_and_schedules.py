@@ -64,9 +64,10 @@ print(f"training R^2 of the exact solution: {exact.score(X, y):.4f}")
 # --------------------------
 #
 # ``solver`` also accepts any object with two methods: ``init(params)``
-# returns a fresh state, and ``update(grads, state, learning_rate)`` returns
-# one array per parameter, to be *added* to that parameter, and the new state (see
-# :mod:`sklearn_adam`). The estimator provides the gradients of the
+# returns a fresh state, and ``update(grads, state, learning_rate, params)``
+# returns one array per parameter, to be *added* to that parameter, and the
+# new state (the protocol :class:`~sklearn_adam.Solver`; ``params`` are the
+# current coefficients, for a rule that acts on them). The estimator provides the gradients of the
 # standardized objective and the learning rate of the epoch. Plain gradient
 # descent needs no state:
 
@@ -75,7 +76,7 @@ class GradientDescent:
     def init(self, params):
         return None
 
-    def update(self, grads, state, learning_rate):
+    def update(self, grads, state, learning_rate, params):
         return [-learning_rate * grad for grad in grads], state
 
 

@@ -1,54 +1,58 @@
 """Checks of the data passed to ``fit``, and the split of a validation set."""
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
 
-def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None,
-                   names=("X", "y", "sample_weight")):
-    """Validate training (or validation) data for ``estimator``.
+class FitData(NamedTuple):
+    """Training (or validation) data, validated and converted once per fit.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix, float64 or float32
+    y : ndarray of shape (n_samples, n_targets), of the dtype of ``X``
+    sample_weight : ndarray of shape (n_samples,), of the dtype of ``X``
+        Ones when None was passed.
+    y_ndim : int
+        Dimensions of ``y`` as passed, which decide the shape of ``coef_``.
+    passed : tuple
+        ``(X, y, sample_weight)`` as the caller passed them, with the
+        weights as validated (None when none were passed): what a scorer or
+        a callback is given, so that a DataFrame keeps its column names.
+    """
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+    y_ndim: int
+    passed: tuple
+
+
+def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
+    """Validate and convert the training data of ``estimator``.
 
     Parameters
     ----------
     estimator : AdamLinearRegressor
         Records ``n_features_in_`` (and feature names) when ``reset``,
-        otherwise ``X`` is checked against them; for training data, records
-        the number of dimensions of ``y``.
+        otherwise ``X`` is checked against them.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
     sample_weight : array-like of shape (n_samples,), float or None
     reset : bool
         Whether this is the data of a new fit.
     n_targets : int or None, default=None
-        Required number of targets; None takes it from the fitted model when
-        not ``reset``.
-    names : tuple of str, default=("X", "y", "sample_weight")
-        How the three arguments are called in error messages.
+        Required number of targets; None accepts any.
 
     Returns
     -------
-    X : ndarray or sparse matrix, float64 or float32
-    y : ndarray of shape (n_samples, n_targets), of the dtype of ``X``
-    sample_weight : ndarray of shape (n_samples,), of the dtype of ``X``
-        Ones when None was passed.
+    data : FitData
     """
-    X_name, y_name, weight_name = names
-    if not reset and X_name != "X":
-        n_features = check_array(X, accept_sparse=True, dtype=None, input_name=X_name).shape[1]
-        if n_features != estimator.n_features_in_:
-            raise ValueError(
-                f"{X_name} has {n_features} features, but X has "
-                f"{estimator.n_features_in_}; they must have the same columns."
-            )
-    if X_name != "X" and _num_rows(X) != _num_rows(y):
-        raise ValueError(
-            f"{y_name} has {_num_rows(y)} rows but {X_name} has {_num_rows(X)}; they "
-            "must have one target per row."
-        )
-    X, y = validate_data(
+    X_checked, y_checked = validate_data(
         estimator,
         X,
         y,
@@ -58,18 +62,65 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None,
         y_numeric=True,
         reset=reset,
     )
-    if X_name == "X":
-        # coef_ and intercept_ take the shape that this fit's y asks for.
-        estimator._y_ndim = y.ndim
+    return _fit_data(X_checked, y_checked, sample_weight, (X, y), n_targets,
+                     ("X", "y", "sample_weight"))
+
+
+def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets):
+    """Validate and convert the held-out data passed to ``fit``, naming them as passed.
+
+    Parameters
+    ----------
+    estimator : AdamLinearRegressor
+        Holding this fit's ``n_features_in_`` (and feature names), which
+        ``X_val`` must match.
+    X_val : {array-like, sparse matrix} of shape (n_val, n_features)
+    y_val : array-like of shape (n_val,) or (n_val, n_targets)
+    sample_weight_val : array-like of shape (n_val,), float or None
+    n_targets : int
+        The number of targets of the training data.
+
+    Returns
+    -------
+    data : FitData
+    """
+    X_checked = check_array(
+        X_val, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), input_name="X_val"
+    )
+    if X_checked.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X_val has {X_checked.shape[1]} features, but X has "
+            f"{estimator.n_features_in_}; they must have the same columns."
+        )
+    # Feature names are compared on the data as passed; nothing is converted again.
+    validate_data(estimator, X_val, reset=False, skip_check_array=True)
+    y_checked = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+    if y_checked.dtype.kind == "O":
+        y_checked = y_checked.astype(np.float64)
+    if y_checked.shape[0] != X_checked.shape[0]:
+        raise ValueError(
+            f"y_val has {y_checked.shape[0]} rows but X_val has {X_checked.shape[0]}; they "
+            "must have one target per row."
+        )
+    return _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
+                     ("X_val", "y_val", "sample_weight_val"))
+
+
+def _fit_data(X, y, sample_weight, passed, n_targets, names):
+    X_name, y_name, weight_name = names
+    y_ndim = y.ndim
     y = y.astype(X.dtype, copy=False).reshape(X.shape[0], -1)
-    if n_targets is None and not reset:
-        n_targets = estimator._params[0].shape[0]
     if n_targets is not None and y.shape[1] != n_targets:
         raise ValueError(
             f"{y_name} has {y.shape[1]} targets, but the model has {n_targets}."
         )
+    weight = _check_sample_weight(sample_weight, X, X_name, weight_name)
+    return FitData(X, y, weight, y_ndim, (*passed, None if sample_weight is None else weight))
+
+
+def _check_sample_weight(sample_weight, X, X_name, weight_name):
     if sample_weight is None:
-        return X, y, np.ones(X.shape[0], dtype=X.dtype)
+        return np.ones(X.shape[0], dtype=X.dtype)
     if np.isscalar(sample_weight):
         sample_weight = np.full(X.shape[0], sample_weight)
     sample_weight = check_array(
@@ -86,11 +137,7 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None,
         )
     if not sample_weight.sum() > 0:
         raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
-    return X, y, sample_weight
-
-
-def _num_rows(data):
-    return data.shape[0] if hasattr(data, "shape") else len(data)
+    return sample_weight
 
 
 def split_validation(sample_weight, validation_fraction, rng):

@@ -1,15 +1,11 @@
 """AdamLinearRegressor: the scikit-learn estimator around the solver."""
 
 import contextlib
-import copy
-import inspect
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
-from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._callbacks import (
@@ -18,24 +14,9 @@ from ._callbacks import (
     EpochCallbacks,
     with_callbacks,
 )
-from ._data import check_fit_data, check_validation_arguments, split_validation
-from ._objective import HeldOutEvaluation, LeastSquares, Standardization
-from ._progress import Progress
-from ._rules import SOLVERS
-from ._rules._family import check_family_hyperparameters as _check_common
-from ._schedules import LearningRateSchedule
-from ._training import Batching, train
-from ._validation import check_option, check_scalar
-
-# What fit and partial_fit set on the estimator besides the public fitted
-# attributes (the names ending in "_"); all of it is put back if they fail.
-_PRIVATE_FIT_STATE = (
-    "_params", "_progress", "_standardization", "_rng", "_split", "_structure", "_y_ndim",
-)
-
-# batch_size="auto" uses mini-batches of this many rows, or one full batch
-# when there are fewer samples.
-AUTO_BATCH_SIZE = 200
+from ._data import check_fit_data, check_held_out_data, check_validation_arguments
+from ._fit import TrainingRun
+from ._parameters import checked_components
 
 
 class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
@@ -78,13 +59,14 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         :class:`~sklearn_adam.AMSGrad`, :class:`~sklearn_adam.AdamW`,
         :class:`~sklearn_adam.NAdam` or :class:`~sklearn_adam.Adamax`, built
         from the hyperparameters below. Any other object must follow the
-        solver protocol (methods ``init(params)`` and
-        ``update(grads, state, learning_rate)``, see :mod:`sklearn_adam`); it
-        is copied, never modified, and its own hyperparameters apply, so those
-        below are then ignored. The step size always comes from
-        ``learning_rate`` and ``schedule``. If its ``update`` has a ``params``
-        keyword, it is also handed ``[coef, None]``: the current coefficients
-        it may decay, None for the intercept.
+        solver protocol, :class:`~sklearn_adam.Solver` (methods
+        ``init(params)`` and ``update(grads, state, learning_rate, params)``,
+        where ``params`` is ``[coef, None]``: the current coefficients it may
+        decay, None for the intercept); it is copied, never modified, and its
+        own hyperparameters apply, so those below are then ignored (they are
+        still checked). The step size always comes from ``learning_rate`` and
+        ``schedule``. An ``update`` of three arguments, without ``params``
+        (version 0.1 of the protocol), is still accepted.
     beta_1 : float, default=0.9
         Decay rate of the first-moment (gradient) average, in [0, 1). Values
         nearer 1 (0.99) help on ill-conditioned data; raise
@@ -142,14 +124,20 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     n_iter_no_change : int, default=20
         Number of epochs in a row without progress after which the monitored
         value has stalled, >= 1.
-    schedule : {"constant", "inverse_time", "step", "cosine", "plateau"}, \
-            default="plateau"
+    schedule : {"constant", "inverse_time", "step", "cosine", "plateau"} or \
+            LearningRateSchedule, default="plateau"
         How the rate changes over epochs; see
         :class:`~sklearn_adam.LearningRateSchedule` for the formulas.
         "plateau" lowers it when the monitored value stalls, the others
         follow the epoch count. The default "plateau" costs a few more epochs
         than "constant" and gives coefficients several times closer to the
-        optimum at the same ``tol``.
+        optimum at the same ``tol``. A name is combined with
+        ``learning_rate``, ``decay_factor``, ``decay_epochs`` and
+        ``warmup_epochs``; a :class:`~sklearn_adam.LearningRateSchedule`
+        instance is used as it is, its own base rate and decay included, so
+        those four are then ignored (they are still checked), as a custom
+        solver's own hyperparameters are. An instance is cloned like any
+        parameter and can be one of the values a grid search tries.
     decay_factor : float, default=0.1
         Fraction of the rate left after ``decay_epochs`` epochs
         ("inverse_time", "step", "cosine") or after each stall ("plateau"),
@@ -400,100 +388,6 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         with self._unchanged_on_failure():
             return self._partial_fit(X, y, sample_weight)
 
-    def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
-        solver, schedule = self._check_params()
-        given_validation = check_validation_arguments(
-            X_val, y_val, sample_weight_val, self.early_stopping
-        )
-        # Changing what the parameters are (an intercept or not, raw or
-        # standardized coordinates) leaves nothing to continue from.
-        resume = (
-            self.warm_start
-            and hasattr(self, "solver_state_")
-            and self._structure == (self.fit_intercept, self.standardize)
-        )
-        # Callbacks and scorers get the data as passed (a DataFrame keeps its
-        # column names), with the weights as validated.
-        X_passed, y_passed = X, y
-        X, y, weight = check_fit_data(self, X, y, sample_weight, reset=not resume)
-        passed = (X_passed, y_passed, None if sample_weight is None else weight)
-        if given_validation:
-            checked_val = check_fit_data(
-                self, X_val, y_val, sample_weight_val, reset=False, n_targets=y.shape[1],
-                names=("X_val", "y_val", "sample_weight_val"),
-            )
-        # A warm start continues the random stream of the fit it resumes.
-        rng = copy.deepcopy(self._rng) if resume else check_random_state(self.random_state)
-        train_rows = validation_rows = None
-        if self.early_stopping and not given_validation:
-            train_rows, validation_rows = self._validation_split(weight, rng, resume)
-        if not resume:
-            self._initialize(X, y, weight, train_rows, rng)
-        objective = self._objective(X, y, weight, train_rows)
-        evaluation = None
-        if given_validation:
-            evaluation = self._held_out_evaluation(
-                (*checked_val, None),
-                (X_val, y_val, None if sample_weight_val is None else checked_val[2]),
-            )
-        elif self.early_stopping:
-            evaluation = self._held_out_evaluation((X, y, weight, validation_rows), passed)
-        callback_data = {
-            "X": X_passed,
-            "y": y_passed,
-            "metadata": None if sample_weight is None else {"sample_weight": weight},
-        }
-        progress = self._progress_for(evaluation)
-        context = self._init_callback_context(max_subtasks=self.max_iter)
-        context.call_on_fit_task_begin(estimator=self, **callback_data)
-        history = self._train(
-            objective,
-            solver,
-            schedule,
-            progress,
-            rng,
-            max_iter=self.max_iter,
-            validation=evaluation,
-            callbacks=EpochCallbacks(
-                context, self, **callback_data, fitted_attributes=self._fitted_attributes
-            ),
-        )
-        if not history.converged:
-            warnings.warn(
-                f"AdamLinearRegressor reached max_iter={self.max_iter} epochs "
-                "without converging; increase max_iter or tol.",
-                ConvergenceWarning,
-                # Point at the caller of fit, past _fit and scikit-learn's wrapper.
-                stacklevel=4 if CALLBACKS_AVAILABLE else 3,
-            )
-        context.call_on_fit_task_end(
-            estimator=self, **callback_data, reconstruction_attributes={}
-        )
-        return self
-
-    def _partial_fit(self, X, y, sample_weight):
-        solver, schedule = self._check_params()
-        first_call = not hasattr(self, "solver_state_")
-        if not first_call and self._structure != (self.fit_intercept, self.standardize):
-            raise ValueError(
-                "fit_intercept and standardize must stay as they were at the first "
-                f"partial_fit call ({self._structure[0]} and {self._structure[1]}); got "
-                f"{self.fit_intercept} and {self.standardize}. Call fit to start afresh."
-            )
-        X, y, sample_weight = check_fit_data(self, X, y, sample_weight, reset=first_call)
-        if first_call:
-            self._initialize(X, y, sample_weight, None, check_random_state(self.random_state))
-        self._train(
-            self._objective(X, y, sample_weight, None),
-            solver,
-            schedule,
-            self._progress_for(None),
-            copy.deepcopy(self._rng),
-            max_iter=1,
-            act_on_stalls=False,
-        )
-        return self
-
     def predict(self, X):
         """Predict with the fitted linear model.
 
@@ -517,6 +411,76 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
         return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
 
+    def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
+        components = checked_components(self)
+        given_validation = check_validation_arguments(
+            X_val, y_val, sample_weight_val, self.early_stopping
+        )
+        # Changing what the parameters are (an intercept or not, raw or
+        # standardized coordinates) leaves nothing to continue from.
+        resume = self.warm_start and self._continues_structure()
+        data = check_fit_data(
+            self, X, y, sample_weight, reset=not resume,
+            n_targets=self._carried.params[0].shape[0] if resume else None,
+        )
+        held_out = None
+        if given_validation:
+            held_out = check_held_out_data(
+                self, X_val, y_val, sample_weight_val, n_targets=data.y.shape[1]
+            )
+        run = TrainingRun.for_fit(self, components, data, held_out, resume)
+        X_passed, y_passed, weight_passed = data.passed
+        callback_data = {
+            "X": X_passed,
+            "y": y_passed,
+            "metadata": None if weight_passed is None else {"sample_weight": weight_passed},
+        }
+        context = self._init_callback_context(max_subtasks=self.max_iter)
+        context.call_on_fit_task_begin(estimator=self, **callback_data)
+        history = run.train(
+            max_iter=self.max_iter,
+            callbacks=EpochCallbacks(
+                context, self, **callback_data, fitted_attributes=run.fitted_attributes
+            ),
+        )
+        if not history.converged:
+            warnings.warn(
+                f"AdamLinearRegressor reached max_iter={self.max_iter} epochs "
+                "without converging; increase max_iter or tol.",
+                ConvergenceWarning,
+                # Point at the caller of fit, past _fit and scikit-learn's wrapper.
+                stacklevel=4 if CALLBACKS_AVAILABLE else 3,
+            )
+        context.call_on_fit_task_end(
+            estimator=self, **callback_data, reconstruction_attributes={}
+        )
+        return self
+
+    def _partial_fit(self, X, y, sample_weight):
+        components = checked_components(self)
+        first_call = not hasattr(self, "_carried")
+        if not first_call and not self._continues_structure():
+            fit_intercept, standardize = self._carried.structure
+            raise ValueError(
+                "fit_intercept and standardize must stay as they were at the first "
+                f"partial_fit call ({fit_intercept} and {standardize}); got "
+                f"{self.fit_intercept} and {self.standardize}. Call fit to start afresh."
+            )
+        data = check_fit_data(
+            self, X, y, sample_weight, reset=first_call,
+            n_targets=None if first_call else self._carried.params[0].shape[0],
+        )
+        TrainingRun.for_partial_fit(self, components, data).train(
+            max_iter=1, act_on_stalls=False
+        )
+        return self
+
+    def _continues_structure(self):
+        """Whether a previous fit trained parameters of the same kind as these settings."""
+        return hasattr(self, "_carried") and self._carried.structure == (
+            self.fit_intercept, self.standardize
+        )
+
     @contextlib.contextmanager
     def _unchanged_on_failure(self):
         """Put back the fitted state if fitting raises, so that no half-fit remains."""
@@ -530,264 +494,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 setattr(self, name, value)
             raise
 
-    # The steps of fit, in the order it calls them.
-
-    def _check_params(self):
-        """Validate every hyperparameter; return the solver and the schedule."""
-        check_scalar("max_iter", self.max_iter, kind="int", low=1)
-        check_scalar("tol", self.tol, kind="real", low=0)
-        check_scalar("n_iter_no_change", self.n_iter_no_change, kind="int", low=1)
-        check_scalar("alpha", self.alpha, kind="real", low=0)
-        check_scalar("batch_growth", self.batch_growth, kind="real", low=1)
-        check_scalar(
-            "validation_fraction", self.validation_fraction, kind="real", low=0, high=1,
-            closed="neither",
-        )
-        if isinstance(self.batch_size, str) or self.batch_size is None:
-            if self.batch_size is not None:
-                check_option("batch_size", self.batch_size, ("auto",))
-        else:
-            check_scalar("batch_size", self.batch_size, kind="int", low=1)
-        if not (isinstance(self.shuffle, (bool, np.bool_)) or self.shuffle == "batches"):
-            raise ValueError(f"shuffle must be True, False or 'batches'; got {self.shuffle!r}.")
-        for name in ("fit_intercept", "standardize", "early_stopping", "warm_start", "verbose"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be a bool; got {getattr(self, name)!r}.")
-        if self.scoring is not None:
-            if not (isinstance(self.scoring, str) or callable(self.scoring)):
-                raise ValueError(
-                    "scoring must be None, a scorer name or a callable; got "
-                    f"{self.scoring!r}."
-                )
-            check_scoring(self, scoring=self.scoring)
-        schedule = LearningRateSchedule(
-            self.schedule, self.learning_rate, self.decay_factor, self.decay_epochs,
-            self.warmup_epochs,
-        )
-        return self._make_solver(), schedule
-
-    def _make_solver(self):
-        # Every rule's hyperparameters are checked whichever solver is
-        # chosen, so that a bad value never waits for a grid-search point.
-        _check_common(
-            self.learning_rate, self.beta_1, self.beta_2, self.epsilon, self.epsilon_placement
-        )
-        check_scalar("weight_decay", self.weight_decay, kind="real", low=0)
-        check_scalar("momentum_decay", self.momentum_decay, kind="real", low=0)
-        if not isinstance(self.solver, str):
-            if not (callable(getattr(self.solver, "init", None))
-                    and callable(getattr(self.solver, "update", None))):
-                raise ValueError(
-                    f"solver must be one of {', '.join(map(repr, SOLVERS))} or an object "
-                    "with methods init(params) and update(grads, state, learning_rate); "
-                    f"got {self.solver!r}."
-                )
-            return copy.deepcopy(self.solver)
-        check_option("solver", self.solver, tuple(SOLVERS))
-        extra = {
-            "adamw": {"weight_decay": self.weight_decay},
-            "nadam": {"momentum_decay": self.momentum_decay},
-        }.get(self.solver, {})
-        return SOLVERS[self.solver](
-            learning_rate=self.learning_rate,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            epsilon_placement=self.epsilon_placement,
-            **extra,
-        )
-
-    def _validation_split(self, sample_weight, rng, resume):
-        """Training and validation rows; a warm start keeps its split while n_samples stays."""
-        key = (sample_weight.shape[0], self.validation_fraction)
-        previous = getattr(self, "_split", None)
-        if resume and previous is not None and previous[0] == key:
-            return previous[1]
-        rows = split_validation(sample_weight, self.validation_fraction, rng)
-        self._split = (key, rows)
-        return rows
-
-    def _initialize(self, X, y, sample_weight, train_rows, rng):
-        """Fresh standardization, zero coefficients, solver state and progress."""
-        self._rng = rng
-        self._structure = (self.fit_intercept, self.standardize)
-        train_weight = sample_weight
-        if train_rows is not None:
-            train_weight = np.zeros_like(sample_weight)
-            train_weight[train_rows] = sample_weight[train_rows]
-        self._standardization = Standardization.fit(
-            X,
-            y,
-            train_weight,
-            center=self.fit_intercept and self.standardize,
-            scale=self.standardize,
-        )
-        n_targets, n_features = y.shape[1], X.shape[1]
-        self._params = [np.zeros((n_targets, n_features), dtype=X.dtype)]
-        if self.fit_intercept:
-            self._params.append(np.zeros(n_targets, dtype=X.dtype))
-        self.solver_state_ = None
-        self._progress = None
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.gradient_norm_curve_ = []
-        self.learning_rate_curve_ = []
-        self.batch_size_curve_ = []
-        self.validation_loss_curve_ = None
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-
-    def _objective(self, X, y, sample_weight, rows):
-        return LeastSquares(
-            X,
-            y,
-            sample_weight,
-            alpha=self.alpha,
-            standardization=self._standardization,
-            rows=rows,
-        )
-
-    def _held_out_evaluation(self, arrays, passed):
-        """Validation loss and score.
-
-        ``arrays`` are the validated ``(X, y, sample_weight, rows)`` holding the
-        held-out rows; ``passed`` is ``(X, y, sample_weight)`` as the caller
-        passed them, which a scorer is given (``rows`` of them, if not None).
-        """
-        X, y, sample_weight, rows = arrays
-        objective = self._objective(X, y, sample_weight, rows)
-        if self.scoring is None:
-            return HeldOutEvaluation(objective)
-        scorer = check_scoring(self, scoring=self.scoring)
-        X_in, y_in, sample_weight_in = passed
-        if sample_weight_in is not None and not _takes_sample_weight(scorer):
-            raise ValueError(
-                f"scoring={self.scoring!r} does not take a sample_weight argument, "
-                "but the validation rows have weights; use a scorer that does "
-                "(e.g. one made by sklearn.metrics.make_scorer)."
-            )
-        if rows is not None:
-            X_in, y_in = _safe_indexing(X_in, rows), _safe_indexing(y_in, rows)
-            if sample_weight_in is not None:
-                sample_weight_in = _safe_indexing(sample_weight_in, rows)
-        extra = {} if sample_weight_in is None else {"sample_weight": sample_weight_in}
-
-        def score(params):
-            model = copy.copy(self)
-            for name, value in self._fitted_attributes(params).items():
-                setattr(model, name, value)
-            return scorer(model, X_in, y_in, **extra)
-
-        return HeldOutEvaluation(objective, score)
-
-    def _progress_for(self, evaluation):
-        """A copy of the progress so far (fresh on a new fit), monitoring the right value.
-
-        ``evaluation`` is the held-out evaluation of this call, or None when
-        the training loss is monitored.
-        """
-        validating = evaluation is not None
-        progress = copy.deepcopy(self._progress)
-        if progress is None or progress.monitors_validation != validating:
-            # A new fit, or early stopping switched on or off: what is
-            # monitored changes, so the monitor starts afresh.
-            monitor = Progress.new_monitor(
-                self.tol, self.n_iter_no_change, monitors_validation=validating
-            )
-            if progress is None:
-                return Progress(monitor)
-            progress.monitor, progress.best_params = monitor, None
-        elif validating and progress.best_params is not None:
-            # The validation data may have changed since the best epoch was
-            # scored: score it again, so that later epochs compete with it
-            # on the same data (on unchanged data the score is the same).
-            progress.monitor.best = evaluation(progress.best_params)[1]
-        progress.monitor.tol, progress.monitor.patience = self.tol, self.n_iter_no_change
-        return progress
-
-    def _state_for(self, solver):
-        """A copy of the solver state to continue from, or a fresh one."""
-        fresh = solver.init([p.copy() for p in self._params])
-        if self.solver_state_ is None or type(self.solver_state_) is not type(fresh):
-            # First fit, or a warm start with a solver of another kind.
-            return fresh
-        return copy.deepcopy(self.solver_state_)
-
-    def _batching(self, n_train):
-        if self.batch_size is None:
-            base = n_train
-        elif self.batch_size == "auto":
-            base = min(AUTO_BATCH_SIZE, n_train)
-        else:
-            base = min(self.batch_size, n_train)
-        return Batching(n_train, base, self.batch_growth)
-
-    def _train(self, objective, solver, schedule, progress, rng, **options):
-        """Train from the kept parameters and state, then record the outcome."""
-        params = [p.copy() for p in self._params]
-        state, history = train(
-            objective,
-            solver,
-            self._state_for(solver),
-            params,
-            progress,
-            schedule=schedule,
-            batching=self._batching(objective.n_samples),
-            rng=rng,
-            shuffle=self.shuffle,
-            verbose=self.verbose,
-            **options,
-        )
-        self._record(params, solver, state, progress, history, rng)
-        return history
-
-    def _record(self, params, solver, state, progress, history, rng):
-        """Keep the trained parameters and set the public attributes."""
-        self._rng = rng
-        self._params = params
-        self._progress = progress
-        self.solver_ = solver
-        self.solver_state_ = state
-        self.n_iter_ = progress.epoch
-        self.t_ += sum(history.n_steps)
-        self.loss_curve_ = self.loss_curve_ + history.losses
-        self.gradient_norm_curve_ = self.gradient_norm_curve_ + history.gradient_norms
-        self.learning_rate_curve_ = self.learning_rate_curve_ + history.learning_rates
-        self.batch_size_curve_ = self.batch_size_curve_ + history.batch_sizes
-        self.best_loss_ = min(self.loss_curve_)
-        if progress.monitors_validation:
-            self.validation_loss_curve_ = (
-                (self.validation_loss_curve_ or []) + history.validation_losses
-            )
-            self.validation_scores_ = (self.validation_scores_ or []) + history.validation_scores
-        # The best score describes the kept coefficients only while a
-        # validation score picks them.
-        self.best_validation_score_ = (
-            progress.monitor.best if progress.monitors_validation else None
-        )
-        kept = params if progress.best_params is None else progress.best_params
-        for name, value in self._fitted_attributes(kept).items():
-            setattr(self, name, value)
-
-    def _fitted_attributes(self, params):
-        """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``."""
-        coef, intercept = self._standardization.to_original(
-            params[0], params[1] if len(params) > 1 else None
-        )
-        if self._y_ndim == 1:
-            return {"coef_": coef[0], "intercept_": float(intercept[0])}
-        return {"coef_": coef, "intercept_": intercept}
-
-
-def _takes_sample_weight(scorer):
-    try:
-        parameters = inspect.signature(scorer).parameters.values()
-    except (TypeError, ValueError):  # no signature to read: let the call decide
-        return True
-    return any(
-        p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
-    )
-
 
 def _is_fit_state(name):
-    return name in _PRIVATE_FIT_STATE or (name.endswith("_") and not name.startswith("_"))
+    # What fit and partial_fit set: the public fitted attributes (names
+    # ending in "_") and what the next warm start resumes from.
+    return name == "_carried" or (name.endswith("_") and not name.startswith("_"))

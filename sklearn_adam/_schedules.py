@@ -7,9 +7,19 @@ the rate of the coming epoch and hands that rate to whichever solver it runs.
 import math
 from dataclasses import dataclass
 
-from ._validation import check_option, check_scalar
+from ._validation import POSITIVE_REAL, Interval, Options, check_parameters
 
 SCHEDULES = ("constant", "inverse_time", "step", "cosine", "plateau")
+
+# The values each argument accepts, under the estimator's names (the
+# estimator's table of constraints takes them from here).
+CONSTRAINTS = {
+    "schedule": [Options(*SCHEDULES)],
+    "learning_rate": [POSITIVE_REAL],
+    "decay_factor": [Interval("real", 0, 1, closed="right")],
+    "decay_epochs": [Interval("int", 1)],
+    "warmup_epochs": [Interval("int", 0)],
+}
 
 
 @dataclass(frozen=True)
@@ -68,12 +78,9 @@ class LearningRateSchedule:
     warmup_epochs: int = 0
 
     def __post_init__(self):
-        check_option("schedule", self.name, SCHEDULES)
-        check_scalar("learning_rate", self.learning_rate, kind="real", low=0, closed="neither")
-        check_scalar("decay_factor", self.decay_factor, kind="real", low=0, high=1,
-                     closed="right")
-        check_scalar("decay_epochs", self.decay_epochs, kind="int", low=1)
-        check_scalar("warmup_epochs", self.warmup_epochs, kind="int", low=0)
+        values = {"schedule": self.name}
+        values |= {name: getattr(self, name) for name in list(CONSTRAINTS)[1:]}
+        check_parameters(values, CONSTRAINTS)
 
     @property
     def reduces_on_plateau(self):

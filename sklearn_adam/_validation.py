@@ -1,7 +1,14 @@
-"""Small checks for hyperparameters, each naming the parameter it rejects.
+"""Parameter constraints, declared as tables and checked in one pass.
 
-scikit-learn's own declarative constraints (``_parameter_constraints``) are
-private API, so the few rules this package needs are written out here.
+A table maps each parameter's name to the values it accepts: a list of
+constraints (:class:`Interval`, :class:`Options`, :class:`HasMethods`,
+:class:`InstanceOf`, :data:`BOOLEAN`, :data:`SCORER_NAME`,
+:data:`CALLABLE`, or None for the value
+None), any one of which may hold. :func:`check_parameters` checks a whole
+table before any work and names the parameter, the value received and what
+was expected. scikit-learn's own declarative constraints
+(``_parameter_constraints``) are private API, so the few kinds this package
+needs are written out here.
 """
 
 import numbers
@@ -94,3 +101,187 @@ def _describe_interval(kind, low, high, closed):
     if high is None:
         right = ")"
     return f"{noun} in {left}{low_text}, {high_text}{right}"
+
+
+class Interval:
+    """Numbers of one kind inside an interval (see :func:`check_scalar`).
+
+    Parameters
+    ----------
+    kind : {"real", "int"}
+    low, high : float or None, default=None
+    closed : {"both", "left", "right", "neither"}, default="both"
+    """
+
+    def __init__(self, kind, low=None, high=None, closed="both"):
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def is_of_its_type(self, value):
+        # Any number is judged against the interval: 2.5 for an integer
+        # parameter is "not an integer in [1, inf)", not "not one of 'auto'".
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+    def holds(self, value):
+        try:
+            check_scalar("", value, kind=self.kind, low=self.low, high=self.high,
+                         closed=self.closed)
+        except ValueError:
+            return False
+        return True
+
+    def __str__(self):
+        return _describe_interval(self.kind, self.low, self.high, self.closed)
+
+
+class Options:
+    """One of a few fixed values: strings, or True and False.
+
+    Parameters
+    ----------
+    *options : str or bool
+    """
+
+    def __init__(self, *options):
+        self.options = options
+
+    def is_of_its_type(self, value):
+        return isinstance(value, str) or (
+            isinstance(value, (bool, np.bool_)) and any(isinstance(o, bool) for o in self.options)
+        )
+
+    def holds(self, value):
+        if isinstance(value, (bool, np.bool_)):
+            return any(isinstance(o, bool) and o == bool(value) for o in self.options)
+        return isinstance(value, str) and value in self.options
+
+    def __str__(self):
+        if all(isinstance(option, str) for option in self.options):
+            return "one of " + ", ".join(repr(option) for option in self.options)
+        *first, last = [repr(option) for option in self.options]
+        return f"{', '.join(first)} or {last}"
+
+
+class HasMethods:
+    """Any object with the named methods (a duck type).
+
+    Parameters
+    ----------
+    *methods : str
+    description : str
+        What such an object is, for the error message.
+    """
+
+    def __init__(self, *methods, description):
+        self.methods, self.description = methods, description
+
+    def is_of_its_type(self, value):
+        # Any object might have been meant as one: a failure names every
+        # accepted form.
+        return False
+
+    def holds(self, value):
+        return all(callable(getattr(value, method, None)) for method in self.methods)
+
+    def __str__(self):
+        return self.description
+
+
+class InstanceOf:
+    """An instance of one class.
+
+    Parameters
+    ----------
+    cls : type
+    """
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def is_of_its_type(self, value):
+        return isinstance(value, self.cls)
+
+    def holds(self, value):
+        return isinstance(value, self.cls)
+
+    def __str__(self):
+        return f"a {self.cls.__name__}"
+
+
+class _Boolean:
+    def is_of_its_type(self, value):
+        return isinstance(value, (bool, np.bool_))
+
+    holds = is_of_its_type
+
+    def __str__(self):
+        return "a bool"
+
+
+class _ScorerName:
+    def is_of_its_type(self, value):
+        return isinstance(value, str)
+
+    holds = is_of_its_type
+
+    def __str__(self):
+        return "a scorer name"
+
+
+class _Callable:
+    def is_of_its_type(self, value):
+        return callable(value)
+
+    holds = is_of_its_type
+
+    def __str__(self):
+        return "a callable"
+
+
+POSITIVE_REAL = Interval("real", 0, None, closed="neither")
+"""Constraint: a finite real number > 0."""
+
+NON_NEGATIVE_REAL = Interval("real", 0)
+"""Constraint: a finite real number >= 0."""
+
+BOOLEAN = _Boolean()
+"""Constraint: a bool (numpy's included)."""
+
+SCORER_NAME = _ScorerName()
+"""Constraint: a string; :func:`sklearn.metrics.check_scoring` says whether
+such a scorer exists."""
+
+CALLABLE = _Callable()
+"""Constraint: anything callable."""
+
+
+def check_parameters(values, constraints):
+    """Check every value against its constraints, in the table's order.
+
+    Parameters
+    ----------
+    values : dict
+        Parameter name -> value.
+    constraints : dict
+        Parameter name -> list of constraints, any one of which may hold
+        (None stands for the value None).
+
+    Raises
+    ------
+    ValueError
+        For the first value that no constraint accepts, naming the
+        parameter, the value and what was expected: the constraints of the
+        value's type when some are (an integer out of range is told the
+        range), else every accepted form.
+    """
+    for name, accepted in constraints.items():
+        value = values[name]
+        if any(value is None if c is None else c.holds(value) for c in accepted):
+            continue
+        forms = [c for c in accepted if c is not None and c.is_of_its_type(value)]
+        if not forms:
+            forms = accepted
+        described = ["None" if c is None else str(c) for c in forms]
+        expected = described[0] if len(described) == 1 else (
+            f"{', '.join(described[:-1])} or {described[-1]}"
+        )
+        raise ValueError(f"{name} must be {expected}; got {value!r}.")

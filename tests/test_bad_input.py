@@ -50,6 +50,11 @@ def data():
         ({"decay_factor": 0.0}, "decay_factor"),
         ({"decay_epochs": 0}, "decay_epochs"),
         ({"warmup_epochs": -1}, "warmup_epochs"),
+        ({"random_state": "seed"}, r"random_state must be None, an integer in \[0, 4294967295\] "
+                                   r"or a RandomState; got 'seed'"),
+        ({"random_state": -1}, r"random_state must be an integer in \[0, 4294967295\]; got -1"),
+        ({"verbose": "loud"}, "verbose must be a bool; got 'loud'"),
+        ({"scoring": 3}, "scoring must be None, a scorer name or a callable; got 3"),
     ],
 )
 def test_bad_parameters_are_named(data, params, match):
@@ -202,3 +207,9 @@ def test_a_failed_fit_leaves_the_whole_fitted_state_as_it_was(data, break_it):
     assert_array_equal(after.coef_, before.coef_)
     assert after.loss_curve_ == before.loss_curve_
     assert after.t_ == before.t_
+
+
+def test_every_parameter_has_its_constraints():
+    from sklearn_adam._parameters import PARAMETER_CONSTRAINTS
+
+    assert sorted(PARAMETER_CONSTRAINTS) == sorted(AdamLinearRegressor().get_params())

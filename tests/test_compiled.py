@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_adam._kernels as compiled
-from sklearn_adam import AdamLinearRegressor
+from sklearn_adam import Adam, AdamLinearRegressor
 
 pytest.importorskip("numba")
 
@@ -112,8 +112,9 @@ def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):
     assert_same(fast, slow, rtol=2e-4)
 
 
-def test_compiled_path_is_taken_for_built_in_rules_only():
-    X, y, _ = make_data()
+@pytest.fixture
+def compiled_calls(monkeypatch):
+    """A list that gets an entry at every call of the compiled epoch."""
     calls = []
     original = compiled.epoch
 
@@ -121,8 +122,15 @@ def test_compiled_path_is_taken_for_built_in_rules_only():
         calls.append(True)
         return original(*args)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compiled, "epoch", spy)
+    monkeypatch.setattr(compiled, "epoch", spy)
+    return calls
+
+
+def test_compiled_path_is_taken_for_built_in_rules_only(compiled_calls):
+    X, y, _ = make_data()
+    calls = compiled_calls
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         AdamLinearRegressor(max_iter=1).fit(X, y)
         assert calls
         calls.clear()
@@ -148,3 +156,26 @@ def test_compiled_feature_scales_agree_with_numpy(monkeypatch, dtype, rtol):
     assert scales[0].x_scale.dtype == dtype
     assert_allclose(scales[0].x_scale, scales[1].x_scale, rtol=rtol)
     assert np.isinf(scales[0].x_scale[7]) and np.isinf(scales[1].x_scale[7])
+
+
+class CountingAdam(Adam):
+    """A user's variant: Adam's arithmetic with a count of its steps."""
+
+    def update(self, grads, state, learning_rate=None, params=None):
+        self.calls = getattr(self, "calls", 0) + 1
+        return super().update(grads, state, learning_rate, params)
+
+
+class RenamedAdam(Adam):
+    """A subclass that keeps Adam's update, and so its kernel."""
+
+
+def test_a_subclass_with_its_own_update_is_trained_by_it(compiled_calls):
+    X, y, _ = make_data()
+    calls = compiled_calls
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = AdamLinearRegressor(solver=CountingAdam(), max_iter=2).fit(X, y)
+        assert not calls and model.solver_.calls == model.t_
+        AdamLinearRegressor(solver=RenamedAdam(), max_iter=2).fit(X, y)
+        assert calls

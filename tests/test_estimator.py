@@ -392,7 +392,7 @@ def test_float32_column_with_large_mean_keeps_its_scale():
     X = np.c_[3000 + rng.randn(500), rng.randn(500)].astype(np.float32)
     y = (X[:, 0] - 3000) * 2 + X[:, 1]
     model = AdamLinearRegressor(random_state=0).fit(X, y)
-    assert_allclose(model._standardization.x_scale[0], 1.0, rtol=0.1)
+    assert_allclose(model._carried.standardization.x_scale[0], 1.0, rtol=0.1)
     assert_allclose(model.coef_, [2.0, 1.0], rtol=1e-2)
 
 
@@ -445,6 +445,51 @@ def test_custom_solver_is_used_and_left_untouched():
     assert model.solver_state_ == {"steps": model.t_}
     exact = LinearRegression().fit(X, y)
     assert relative_error(model.coef_, exact.coef_) < 1e-4
+
+
+class DecayingGradientDescent:
+    """A solver written to the protocol of version 0.2: update receives params."""
+
+    def __init__(self, decay):
+        self.decay = decay
+        self.seen = []
+
+    def init(self, params):
+        return None
+
+    def update(self, grads, state, learning_rate, params):
+        self.seen.append([None if p is None else p.copy() for p in params])
+        updates = [-learning_rate * g for g in grads]
+        updates[0] -= learning_rate * self.decay * params[0]
+        return updates, state
+
+
+def test_protocol_solver_receives_the_current_coefficients_and_no_intercept():
+    from sklearn_adam import Solver
+
+    X, y = make_data()
+    solver = DecayingGradientDescent(decay=0.1)
+    assert isinstance(solver, Solver) and isinstance(PlainGradientDescent(), Solver)
+    model = AdamLinearRegressor(
+        solver=solver, learning_rate=0.5, batch_size=None, max_iter=5, tol=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    seen = model.solver_.seen
+    assert len(seen) == model.t_ == 5
+    assert all(params[1] is None for params in seen)
+    # Each step sees the coefficients the previous step left: zeros first.
+    assert np.all(seen[0][0] == 0) and not np.all(seen[-1][0] == 0)
+    undecayed = AdamLinearRegressor(
+        solver=DecayingGradientDescent(decay=0.0), learning_rate=0.5, batch_size=None,
+        max_iter=5, tol=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        undecayed.fit(X, y)
+    # The decay the solver applied through params shrank the coefficients.
+    assert np.linalg.norm(seen[-1][0]) < np.linalg.norm(undecayed.solver_.seen[-1][0])
 
 
 def test_pipeline_grid_search_and_cross_validation():

@@ -156,3 +156,53 @@ def test_time_based_schedule_stops_at_the_first_stall_after_growth():
     assert model.n_iter_ == 7
     assert model.t_ == 3 * 4 + 2 * 2 + 2 * 1
     assert model.batch_size_curve_ == [75] * 3 + [150] * 2 + [300] * 2
+
+
+def test_schedule_instance_gives_the_same_fit_as_its_name():
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 4)
+    y = X @ [1.0, -2.0, 0.5, 3.0] + 0.1 * rng.randn(300)
+    by_name = AdamLinearRegressor(
+        schedule="step", learning_rate=0.02, decay_factor=0.5, decay_epochs=7,
+        warmup_epochs=2, max_iter=30, random_state=0,
+    )
+    # The instance brings its own rate and decay: the estimator's are ignored.
+    by_instance = AdamLinearRegressor(
+        schedule=LearningRateSchedule("step", 0.02, decay_factor=0.5, decay_epochs=7,
+                                      warmup_epochs=2),
+        learning_rate=0.5, decay_factor=0.9, max_iter=30, random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        by_name.fit(X, y)
+        by_instance.fit(X, y)
+    assert by_instance.learning_rate_curve_ == by_name.learning_rate_curve_
+    np.testing.assert_array_equal(by_instance.coef_, by_name.coef_)
+
+
+def test_schedule_instances_are_cloned_and_searched():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.RandomState(1)
+    X = rng.randn(200, 3)
+    y = X @ [1.0, 2.0, -1.0] + 0.1 * rng.randn(200)
+    schedules = [
+        LearningRateSchedule("cosine", 0.05, decay_epochs=20),
+        LearningRateSchedule("inverse_time", 0.01, decay_factor=0.5),
+    ]
+    model = AdamLinearRegressor(schedule=schedules[0], max_iter=20, random_state=0)
+    copy = clone(model)
+    assert copy.schedule == schedules[0] and copy.schedule is not schedules[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(model, {"schedule": schedules}, cv=2).fit(X, y)
+    assert search.best_params_["schedule"] in schedules
+    assert search.best_estimator_.learning_rate_curve_[0] in (0.05, 0.01)
+
+
+def test_schedule_of_another_type_is_named():
+    X = np.random.RandomState(0).randn(20, 2)
+    with pytest.raises(ValueError, match="schedule must be one of 'constant'.* or a "
+                                         "LearningRateSchedule; got 0.1"):
+        AdamLinearRegressor(schedule=0.1).fit(X, X[:, 0])

@@ -86,8 +86,8 @@ def test_something_happens_in_the_configurations():
     X, y = make_data()
     settings = CONFIGURATIONS["growth and plateau reductions"]
     model = fit_quietly(AdamLinearRegressor(max_iter=2 * K, random_state=0, **settings), X, y)
-    assert model._progress.n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
-    assert model._progress.n_reductions >= 1
+    assert model._carried.progress.n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
+    assert model._carried.progress.n_reductions >= 1
     assert len(set(model.learning_rate_curve_)) > 1
 
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_scalar
 from ._family import (
     accumulate_first_moment,
     accumulate_second_moment,
     bias_correction,
-    check_family_hyperparameters,
+    check_hyperparameters,
     init_doc,
     root_denominator,
     update_doc,
@@ -131,7 +130,13 @@ class Adam:
             self.beta_2,
             self.epsilon,
             self.epsilon_placement,
-        ) = check_family_hyperparameters(learning_rate, beta_1, beta_2, epsilon, epsilon_placement)
+        ) = check_hyperparameters(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            epsilon_placement=epsilon_placement,
+        )
 
     def __repr__(self):
         arguments = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)
@@ -286,7 +291,7 @@ class AdamW(Adam):
         super().__init__(
             learning_rate, beta_1, beta_2, epsilon, epsilon_placement=epsilon_placement
         )
-        self.weight_decay = check_scalar("weight_decay", weight_decay, kind="real", low=0)
+        (self.weight_decay,) = check_hyperparameters(weight_decay=weight_decay)
 
     def update(self, grads, state, learning_rate=None, params=None):
         """Take one AdamW step.

@@ -8,21 +8,32 @@ import math
 
 import numpy as np
 
-from .._validation import check_option, check_scalar
+from .._validation import NON_NEGATIVE_REAL, POSITIVE_REAL, Interval, Options, check_parameters
 
-# Where epsilon goes in the denominator of the Adam family's step; see Adam.
-EPSILON_PLACEMENTS = ("corrected", "raw")
+# The values each hyperparameter of the family accepts; the estimator's
+# table of constraints takes them from here.
+HYPERPARAMETER_CONSTRAINTS = {
+    "learning_rate": [POSITIVE_REAL],
+    "beta_1": [Interval("real", 0, 1, closed="left")],
+    "beta_2": [Interval("real", 0, 1, closed="left")],
+    "epsilon": [NON_NEGATIVE_REAL],
+    # Where epsilon goes in the denominator of the step; see Adam.
+    "epsilon_placement": [Options("corrected", "raw")],
+    "weight_decay": [NON_NEGATIVE_REAL],
+    "momentum_decay": [NON_NEGATIVE_REAL],
+}
 
 
-def check_family_hyperparameters(learning_rate, beta_1, beta_2, epsilon, epsilon_placement):
-    """Validate the hyperparameters every rule of the Adam family has."""
-    return (
-        check_scalar("learning_rate", learning_rate, kind="real", low=0, closed="neither"),
-        check_scalar("beta_1", beta_1, kind="real", low=0, high=1, closed="left"),
-        check_scalar("beta_2", beta_2, kind="real", low=0, high=1, closed="left"),
-        check_scalar("epsilon", epsilon, kind="real", low=0),
-        check_option("epsilon_placement", epsilon_placement, EPSILON_PLACEMENTS),
-    )
+def check_hyperparameters(**values):
+    """Check a rule's hyperparameters against the family's constraints.
+
+    Returns
+    -------
+    values : tuple
+        The values, unchanged, in the order given.
+    """
+    check_parameters(values, {name: HYPERPARAMETER_CONSTRAINTS[name] for name in values})
+    return tuple(values.values())
 
 
 def zeros_like_each(params):

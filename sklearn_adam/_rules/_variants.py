@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_scalar
 from ._adam import Adam
 from ._family import (
     accumulate_first_moment,
     accumulate_second_moment,
     bias_correction,
+    check_hyperparameters,
     init_doc,
     update_doc,
     zeros_like_each,
@@ -263,7 +263,7 @@ class NAdam(Adam):
         super().__init__(
             learning_rate, beta_1, beta_2, epsilon, epsilon_placement=epsilon_placement
         )
-        self.momentum_decay = check_scalar("momentum_decay", momentum_decay, kind="real", low=0)
+        (self.momentum_decay,) = check_hyperparameters(momentum_decay=momentum_decay)
 
     def _momentum(self, step):
         """The scheduled momentum ``mu_t`` of step ``t = step``."""

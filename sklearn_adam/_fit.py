@@ -1,0 +1,411 @@
+"""The working state of one fit: from checked parameters and data to fitted attributes.
+
+From the checked parameters (:mod:`sklearn_adam._parameters`) and the
+validated data (:mod:`sklearn_adam._data`), one call of ``fit`` or
+``partial_fit`` builds, here only: the validation split, the standardization
+and the starting point (:class:`Carried`, which the estimator keeps for the
+next warm start or ``partial_fit``), the objective, the held-out evaluation
+and the progress to continue from (:class:`TrainingRun`). The run then
+trains and records the outcome on the estimator.
+"""
+
+import copy
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import _safe_indexing, check_random_state
+
+from ._data import split_validation
+from ._objective import HeldOutEvaluation, LeastSquares, Standardization
+from ._progress import Progress
+from ._training import Batching, train
+
+# batch_size="auto" uses mini-batches of this many rows, or one full batch
+# when there are fewer samples.
+AUTO_BATCH_SIZE = 200
+
+
+@dataclass
+class Carried:
+    """What a fit leaves on the estimator for the next warm start or ``partial_fit``.
+
+    Together with the public ``solver_state_`` this decides the next epoch,
+    so that resuming continues exactly as one longer run would.
+
+    Parameters
+    ----------
+    structure : tuple of bool
+        ``(fit_intercept, standardize)`` of the fit that started it: what the
+        parameters are.
+    standardization : Standardization
+    params : list of ndarray
+        Standardized coefficients (and intercept) after the last epoch.
+    rng : numpy.random.RandomState
+        The random stream, continued by a warm start.
+    y_ndim : int
+        Dimensions of the last call's ``y``: the shape of ``coef_``.
+    progress : Progress or None, default=None
+    split : tuple or None, default=None
+        ``((n_samples, validation_fraction), (train_rows, validation_rows))``
+        of the last validation split, kept by warm starts on as many rows.
+    """
+
+    structure: tuple
+    standardization: Standardization
+    params: list
+    rng: np.random.RandomState
+    y_ndim: int
+    progress: Progress | None = None
+    split: tuple | None = None
+
+    @classmethod
+    def start(cls, estimator, X, y, sample_weight, y_ndim, rng, train_rows=None):
+        """Fresh standardization (of the training rows) and zero parameters.
+
+        Parameters
+        ----------
+        estimator : AdamLinearRegressor
+        X, y, sample_weight : validated training data
+        y_ndim : int
+        rng : numpy.random.RandomState
+        train_rows : ndarray of int or None, default=None
+            The rows to standardize on; None for all.
+
+        Returns
+        -------
+        carried : Carried
+        """
+        train_weight = sample_weight
+        if train_rows is not None:
+            train_weight = np.zeros_like(sample_weight)
+            train_weight[train_rows] = sample_weight[train_rows]
+        standardization = Standardization.fit(
+            X,
+            y,
+            train_weight,
+            center=estimator.fit_intercept and estimator.standardize,
+            scale=estimator.standardize,
+        )
+        n_targets, n_features = y.shape[1], X.shape[1]
+        params = [np.zeros((n_targets, n_features), dtype=X.dtype)]
+        if estimator.fit_intercept:
+            params.append(np.zeros(n_targets, dtype=X.dtype))
+        return cls(
+            (estimator.fit_intercept, estimator.standardize), standardization, params, rng, y_ndim
+        )
+
+    def fitted_attributes(self, params):
+        """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        attributes : dict
+        """
+        coef, intercept = self.standardization.to_original(
+            params[0], params[1] if len(params) > 1 else None
+        )
+        if self.y_ndim == 1:
+            return {"coef_": coef[0], "intercept_": float(intercept[0])}
+        return {"coef_": coef, "intercept_": intercept}
+
+
+# The public attributes a fresh start resets; the others are set by every
+# recorded run.
+_FRESH_ATTRIBUTES = {
+    "solver_state_": None,
+    "t_": 0,
+    "loss_curve_": [],
+    "gradient_norm_curve_": [],
+    "learning_rate_curve_": [],
+    "batch_size_curve_": [],
+    "validation_loss_curve_": None,
+    "validation_scores_": None,
+    "best_validation_score_": None,
+}
+
+
+class TrainingRun:
+    """One call's training: objective, evaluation and progress, then the record.
+
+    Built by :meth:`for_fit` or :meth:`for_partial_fit`; nothing of the
+    estimator changes before :meth:`train` has finished.
+
+    Parameters
+    ----------
+    estimator : AdamLinearRegressor
+    components : Components
+    carried : Carried
+        Where training starts from, fresh (without progress) or carried
+        over; replaced on the estimator by the outcome.
+    objective : LeastSquares
+    rng : numpy.random.RandomState
+        Drives this call's shuffles.
+    evaluation : HeldOutEvaluation or None, default=None
+    """
+
+    def __init__(self, estimator, components, carried, objective, rng, evaluation=None):
+        self.estimator = estimator
+        self.components = components
+        self.carried = carried
+        self.objective = objective
+        self.rng = rng
+        self.evaluation = evaluation
+        self.progress = _progress_for(estimator, carried.progress, evaluation)
+        # A fresh start has no solver state, step count or curves to extend.
+        self.fresh = carried.progress is None
+
+    @classmethod
+    def for_fit(cls, estimator, components, data, held_out, resume):
+        """The run of ``fit``.
+
+        Parameters
+        ----------
+        estimator : AdamLinearRegressor
+        components : Components
+        data : FitData
+            The validated training data.
+        held_out : FitData or None
+            The validated ``X_val``, ``y_val``, ``sample_weight_val``.
+        resume : bool
+            Whether to continue the previous fit (``warm_start``).
+
+        Returns
+        -------
+        run : TrainingRun
+        """
+        previous = estimator._carried if resume else None
+        # A warm start continues the random stream of the fit it resumes.
+        rng = copy.deepcopy(previous.rng) if resume else check_random_state(
+            estimator.random_state
+        )
+        train_rows = validation_rows = split = None
+        if estimator.early_stopping and held_out is None:
+            split = _validation_split(estimator, data.sample_weight, rng, previous)
+            train_rows, validation_rows = split[1]
+        if resume:
+            carried = copy.copy(previous)
+            carried.y_ndim = data.y_ndim
+            carried.split = split or previous.split
+        else:
+            carried = Carried.start(
+                estimator, data.X, data.y, data.sample_weight, data.y_ndim, rng, train_rows
+            )
+            # A fit without a split keeps the last one, for a later warm start.
+            carried.split = split or getattr(getattr(estimator, "_carried", None), "split", None)
+        objective = _objective(estimator, carried, data, train_rows)
+        evaluation = None
+        if held_out is not None:
+            evaluation = _held_out_evaluation(estimator, components, carried, held_out, None)
+        elif estimator.early_stopping:
+            evaluation = _held_out_evaluation(
+                estimator, components, carried, data, validation_rows
+            )
+        return cls(estimator, components, carried, objective, rng, evaluation)
+
+    @classmethod
+    def for_partial_fit(cls, estimator, components, data):
+        """The run of ``partial_fit``: one epoch over ``data``.
+
+        Parameters
+        ----------
+        estimator : AdamLinearRegressor
+        components : Components
+        data : FitData
+
+        Returns
+        -------
+        run : TrainingRun
+        """
+        if hasattr(estimator, "_carried"):
+            carried = copy.copy(estimator._carried)
+            carried.y_ndim = data.y_ndim
+        else:
+            carried = Carried.start(
+                estimator, data.X, data.y, data.sample_weight, data.y_ndim,
+                check_random_state(estimator.random_state),
+            )
+        rng = copy.deepcopy(carried.rng)
+        return cls(estimator, components, carried, _objective(estimator, carried, data, None), rng)
+
+    def fitted_attributes(self, params):
+        """``coef_`` and ``intercept_`` of standardized ``params``; see :class:`Carried`."""
+        return self.carried.fitted_attributes(params)
+
+    def train(self, **options):
+        """Train from the carried parameters and state, then record the outcome.
+
+        Parameters
+        ----------
+        **options
+            ``max_iter``, ``act_on_stalls``, ``callbacks``: passed to
+            :func:`~sklearn_adam._training.train`.
+
+        Returns
+        -------
+        history : History
+        """
+        estimator, solver = self.estimator, self.components.solver
+        previous_state = None if self.fresh else estimator.solver_state_
+        params = [p.copy() for p in self.carried.params]
+        state, history = train(
+            self.objective,
+            solver,
+            _state_to_continue(solver, previous_state, params),
+            params,
+            self.progress,
+            schedule=self.components.schedule,
+            batching=_batching(estimator, self.objective.n_samples),
+            rng=self.rng,
+            shuffle=estimator.shuffle,
+            validation=self.evaluation,
+            verbose=estimator.verbose,
+            **options,
+        )
+        self._record(params, state, history)
+        return history
+
+    def _record(self, params, state, history):
+        """Keep the trained parameters and set the public attributes."""
+        estimator, progress = self.estimator, self.progress
+        if self.fresh:
+            for name, value in _FRESH_ATTRIBUTES.items():
+                setattr(estimator, name, copy.copy(value))
+        self.carried.rng = self.rng
+        self.carried.params = params
+        self.carried.progress = progress
+        estimator._carried = self.carried
+        estimator.solver_ = self.components.solver
+        estimator.solver_state_ = state
+        estimator.n_iter_ = progress.epoch
+        estimator.t_ += sum(history.n_steps)
+        estimator.loss_curve_ = estimator.loss_curve_ + history.losses
+        estimator.gradient_norm_curve_ = estimator.gradient_norm_curve_ + history.gradient_norms
+        estimator.learning_rate_curve_ = estimator.learning_rate_curve_ + history.learning_rates
+        estimator.batch_size_curve_ = estimator.batch_size_curve_ + history.batch_sizes
+        estimator.best_loss_ = min(estimator.loss_curve_)
+        if progress.monitors_validation:
+            estimator.validation_loss_curve_ = (
+                (estimator.validation_loss_curve_ or []) + history.validation_losses
+            )
+            estimator.validation_scores_ = (
+                (estimator.validation_scores_ or []) + history.validation_scores
+            )
+        # The best score describes the kept coefficients only while a
+        # validation score picks them.
+        estimator.best_validation_score_ = (
+            progress.monitor.best if progress.monitors_validation else None
+        )
+        kept = params if progress.best_params is None else progress.best_params
+        for name, value in self.carried.fitted_attributes(kept).items():
+            setattr(estimator, name, value)
+
+
+def _validation_split(estimator, sample_weight, rng, previous):
+    """Training and validation rows; a warm start keeps its split while n_samples stays."""
+    key = (sample_weight.shape[0], estimator.validation_fraction)
+    if previous is not None and previous.split is not None and previous.split[0] == key:
+        return previous.split
+    return key, split_validation(sample_weight, estimator.validation_fraction, rng)
+
+
+def _objective(estimator, carried, data, rows):
+    return LeastSquares(
+        data.X,
+        data.y,
+        data.sample_weight,
+        alpha=estimator.alpha,
+        standardization=carried.standardization,
+        rows=rows,
+    )
+
+
+def _held_out_evaluation(estimator, components, carried, data, rows):
+    """Validation loss and score on ``rows`` of ``data`` (all of it when None).
+
+    A scorer is given the data as the caller passed them (a DataFrame keeps
+    its column names), with the weights as validated.
+    """
+    objective = _objective(estimator, carried, data, rows)
+    scorer = components.scorer
+    if scorer is None:
+        return HeldOutEvaluation(objective)
+    X, y, sample_weight = data.passed
+    if sample_weight is not None and not _takes_sample_weight(scorer):
+        raise ValueError(
+            f"scoring={estimator.scoring!r} does not take a sample_weight argument, "
+            "but the validation rows have weights; use a scorer that does "
+            "(e.g. one made by sklearn.metrics.make_scorer)."
+        )
+    if rows is not None:
+        X, y = _safe_indexing(X, rows), _safe_indexing(y, rows)
+        if sample_weight is not None:
+            sample_weight = _safe_indexing(sample_weight, rows)
+    extra = {} if sample_weight is None else {"sample_weight": sample_weight}
+
+    def score(params):
+        model = copy.copy(estimator)
+        for name, value in carried.fitted_attributes(params).items():
+            setattr(model, name, value)
+        return scorer(model, X, y, **extra)
+
+    return HeldOutEvaluation(objective, score)
+
+
+def _progress_for(estimator, previous, evaluation):
+    """A copy of the progress so far (fresh on a new fit), monitoring the right value.
+
+    ``evaluation`` is the held-out evaluation of this call, or None when the
+    training loss is monitored.
+    """
+    validating = evaluation is not None
+    progress = copy.deepcopy(previous)
+    if progress is None or progress.monitors_validation != validating:
+        # A new fit, or early stopping switched on or off: what is
+        # monitored changes, so the monitor starts afresh.
+        monitor = Progress.new_monitor(
+            estimator.tol, estimator.n_iter_no_change, monitors_validation=validating
+        )
+        if progress is None:
+            return Progress(monitor)
+        progress.monitor, progress.best_params = monitor, None
+    elif validating and progress.best_params is not None:
+        # The validation data may have changed since the best epoch was
+        # scored: score it again, so that later epochs compete with it on
+        # the same data (on unchanged data the score is the same).
+        progress.monitor.best = evaluation(progress.best_params)[1]
+    progress.monitor.tol, progress.monitor.patience = estimator.tol, estimator.n_iter_no_change
+    return progress
+
+
+def _state_to_continue(solver, previous_state, params):
+    """A copy of the solver state to continue from, or a fresh one."""
+    fresh = solver.init([p.copy() for p in params])
+    if previous_state is None or type(previous_state) is not type(fresh):
+        # First fit, or a warm start with a solver of another kind.
+        return fresh
+    return copy.deepcopy(previous_state)
+
+
+def _batching(estimator, n_train):
+    if estimator.batch_size is None:
+        base = n_train
+    elif estimator.batch_size == "auto":
+        base = min(AUTO_BATCH_SIZE, n_train)
+    else:
+        base = min(estimator.batch_size, n_train)
+    return Batching(n_train, base, estimator.batch_growth)
+
+
+def _takes_sample_weight(scorer):
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let the call decide
+        return True
+    return any(
+        p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    )

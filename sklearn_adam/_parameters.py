@@ -1,0 +1,135 @@
+"""The estimator's parameters: what each accepts, and the pieces built from them.
+
+:data:`PARAMETER_CONSTRAINTS` is the one table of what every parameter of
+:class:`~sklearn_adam.AdamLinearRegressor` accepts; :func:`checked_components`
+checks it in one pass at the start of every ``fit`` and ``partial_fit``,
+before any work, and builds the solver, the schedule and the scorer once.
+"""
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import check_scoring
+
+from ._rules import SOLVERS
+from ._rules._family import HYPERPARAMETER_CONSTRAINTS
+from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
+from ._schedules import LearningRateSchedule
+from ._validation import (
+    BOOLEAN,
+    CALLABLE,
+    NON_NEGATIVE_REAL,
+    SCORER_NAME,
+    HasMethods,
+    InstanceOf,
+    Interval,
+    Options,
+    check_parameters,
+)
+
+# In the constructor's order, which is the order of the checks. The update
+# rules' and the schedule's constraints come from their own modules.
+PARAMETER_CONSTRAINTS = {
+    "learning_rate": HYPERPARAMETER_CONSTRAINTS["learning_rate"],
+    "solver": [
+        Options(*SOLVERS),
+        HasMethods(
+            "init",
+            "update",
+            description="an object with methods init(params) and "
+            "update(grads, state, learning_rate, params)",
+        ),
+    ],
+    **{
+        name: HYPERPARAMETER_CONSTRAINTS[name]
+        for name in (
+            "beta_1", "beta_2", "epsilon", "epsilon_placement", "weight_decay", "momentum_decay"
+        )
+    },
+    "alpha": [NON_NEGATIVE_REAL],
+    "fit_intercept": [BOOLEAN],
+    "standardize": [BOOLEAN],
+    "batch_size": [Options("auto"), Interval("int", 1), None],
+    "shuffle": [Options(True, False, "batches")],
+    "max_iter": [Interval("int", 1)],
+    "tol": [NON_NEGATIVE_REAL],
+    "n_iter_no_change": [Interval("int", 1)],
+    "schedule": [*SCHEDULE_CONSTRAINTS["schedule"], InstanceOf(LearningRateSchedule)],
+    **{
+        name: SCHEDULE_CONSTRAINTS[name]
+        for name in ("decay_factor", "decay_epochs", "warmup_epochs")
+    },
+    "batch_growth": [Interval("real", 1)],
+    "early_stopping": [BOOLEAN],
+    "validation_fraction": [Interval("real", 0, 1, closed="neither")],
+    "scoring": [None, SCORER_NAME, CALLABLE],
+    "warm_start": [BOOLEAN],
+    "random_state": [None, Interval("int", 0, 2**32 - 1), InstanceOf(np.random.RandomState)],
+    "verbose": [BOOLEAN],
+}
+
+
+@dataclass(frozen=True)
+class Components:
+    """The pieces a fit is assembled from, built once per call from the parameters.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+        Built from the hyperparameters, or a copy of the estimator's.
+    schedule : LearningRateSchedule
+    scorer : callable or None
+        The validation scorer of ``scoring``; None for R^2.
+    """
+
+    solver: object
+    schedule: LearningRateSchedule
+    scorer: object
+
+
+def checked_components(estimator):
+    """Check every parameter of ``estimator``, then build its solver, schedule and scorer.
+
+    Parameters
+    ----------
+    estimator : AdamLinearRegressor
+
+    Returns
+    -------
+    components : Components
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter whose value is not accepted, the value
+        and what was expected; or from scikit-learn, for a scorer name that
+        does not exist.
+    """
+    check_parameters(estimator.get_params(deep=False), PARAMETER_CONSTRAINTS)
+    if isinstance(estimator.solver, str):
+        extra = {
+            "adamw": {"weight_decay": estimator.weight_decay},
+            "nadam": {"momentum_decay": estimator.momentum_decay},
+        }.get(estimator.solver, {})
+        solver = SOLVERS[estimator.solver](
+            learning_rate=estimator.learning_rate,
+            beta_1=estimator.beta_1,
+            beta_2=estimator.beta_2,
+            epsilon=estimator.epsilon,
+            epsilon_placement=estimator.epsilon_placement,
+            **extra,
+        )
+    else:
+        # The user's object is never trained on directly, so never modified.
+        solver = copy.deepcopy(estimator.solver)
+    schedule = estimator.schedule
+    if isinstance(schedule, str):
+        schedule = LearningRateSchedule(
+            schedule, estimator.learning_rate, estimator.decay_factor,
+            estimator.decay_epochs, estimator.warmup_epochs,
+        )
+    scorer = None
+    if estimator.scoring is not None:
+        scorer = check_scoring(estimator, scoring=estimator.scoring)
+    return Components(solver, schedule, scorer)
