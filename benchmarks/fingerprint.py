@@ -153,19 +153,23 @@ def digest(model):
 
 
 def main():
-    compiled = importlib.import_module(COMPILED_MODULE)
-    available = compiled.ENABLED
+    try:
+        compiled = importlib.import_module(COMPILED_MODULE)
+    except ImportError:
+        compiled = None
+        print("compiled: numba is not installed; only the numpy path is fingerprinted")
     for path in ("compiled", "numpy"):
-        if path == "compiled" and not available:
-            print("compiled: numba is not installed; only the numpy path is fingerprinted")
+        if compiled is None and path == "compiled":
             continue
-        compiled.ENABLED = path == "compiled"
+        if compiled is not None:
+            compiled.ENABLED = path == "compiled"
         for name, run in configurations().items():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model = run()
             print(f"{path:8s}  {digest(model)}  {name}")
-    compiled.ENABLED = available
+    if compiled is not None:
+        compiled.ENABLED = True
 
 
 if __name__ == "__main__":

@@ -1,27 +1,28 @@
 """Compiled kernels: an epoch of mini-batch Adam, and the columns' spreads.
 
-Kernels only: numpy arrays and numbers in, numbers out, compiled by numba
-when it is installed (the ``fast`` extra). They import nothing from the rest
-of the package; the callers (:mod:`sklearn_adam._engine._compiled` and the
-standardization) gather their arguments into the few named groups below.
-Each kernel repeats, step for step, the arithmetic of the numpy code it
-stands for, which the tests hold it to; only sums may be added in another
-order, so the two agree to rounding.
+Kernels only: numpy arrays and numbers in, numbers out, compiled by numba.
+This module exists for the ``fast`` extra: it needs numba, and the code that
+uses it imports it only where numba is installed, doing the same work in
+numpy otherwise. It imports nothing from the rest of the package; the
+callers (:mod:`sklearn_adam._engine._compiled` and the standardization)
+gather the kernels' arguments into the few named groups below. Each kernel
+repeats, step for step, the arithmetic of the numpy code it stands for, which
+the tests hold it to; only sums may be added in another order, so the two
+agree to rounding.
 """
 
 import math
 from collections import namedtuple
 
+import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-try:
-    import numba
-except ImportError:  # numba is optional: the numpy code does the same work
-    numba = None
-
-# Whether the kernels are used: numba is there, and the tests that compare
-# both paths have not switched them off.
-ENABLED = numba is not None
+# Whether the callers use the kernels; the tests that compare the compiled
+# and the numpy code switch it off for the numpy side.
+ENABLED = True
 
 Data = namedtuple(
     "Data",
@@ -64,50 +65,39 @@ empty), rows per step, the rate, and the solver steps taken before it."""
 # waiting for each from memory would take most of an epoch's time.
 PREFETCH_DISTANCE = 8
 
-if numba is not None:
-    from llvmlite import ir
-    from numba.core import cgutils
-    from numba.extending import intrinsic
 
-    @intrinsic
-    def _prefetch(typingctx, array, index):
-        """Ask the processor to bring ``array[index]``'s cache line in, without waiting."""
-        if not isinstance(array, numba.types.Array):
-            return None
-        signature = numba.types.void(array, index)
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask the processor to bring ``array[index]``'s cache line in, without waiting."""
+    if not isinstance(array, numba.types.Array):
+        return None
+    signature = numba.types.void(array, index)
 
-        def codegen(context, builder, signature, args):
-            array_type = signature.args[0]
-            view = context.make_array(array_type)(context, builder, args[0])
-            pointer = cgutils.get_item_pointer(
-                context, builder, array_type, view, [args[1]], wraparound=False
-            )
-            pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
-            int32 = ir.IntType(32)
-            function = cgutils.get_or_insert_function(
-                builder.module,
-                ir.FunctionType(ir.VoidType(), [pointer.type, int32, int32, int32]),
-                "llvm.prefetch.p0",
-            )
-            # A read, to be kept in all cache levels, of data.
-            builder.call(function, [pointer, int32(0), int32(3), int32(1)])
-            return context.get_dummy_value()
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, view, [args[1]], wraparound=False
+        )
+        pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+        int32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [pointer.type, int32, int32, int32]),
+            "llvm.prefetch.p0",
+        )
+        # A read, to be kept in all cache levels, of data.
+        builder.call(function, [pointer, int32(0), int32(3), int32(1)])
+        return context.get_dummy_value()
 
-        return signature, codegen
+    return signature, codegen
 
-    # error_model="numpy": a division by zero gives inf or nan, as in numpy
-    # (the training loop checks for those), instead of a check per division
-    # that keeps loops from being vectorized. fastmath lets the compiler
-    # reorder the sums over features, which changes them in the last bits.
-    _kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=True)
 
-else:
-
-    def _prefetch(array, index):
-        pass
-
-    def _kernel(function):
-        return function
+# error_model="numpy": a division by zero gives inf or nan, as in numpy (the
+# training loop checks for those), instead of a check per division that keeps
+# loops from being vectorized. fastmath lets the compiler reorder the sums
+# over features, which changes them in the last bits.
+_kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=True)
 
 
 @_kernel

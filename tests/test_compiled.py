@@ -14,10 +14,10 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
-import sklearn_adam._kernels as compiled
 from sklearn_adam import Adam, AdamLinearRegressor
 
 pytest.importorskip("numba")
+compiled = pytest.importorskip("sklearn_adam._kernels")
 
 
 def make_data(n_targets=None, seed=0):

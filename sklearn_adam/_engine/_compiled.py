@@ -12,8 +12,12 @@ gradients and steps of every batch, is one call of
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _kernels as kernels
 from .._rules import kernel_spec
+
+try:  # the compiled kernels need numba, the optional "fast" extra
+    from .. import _kernels as kernels
+except ImportError:
+    kernels = None
 
 
 class CompiledEpochs:
@@ -70,7 +74,7 @@ class CompiledEpochs:
         X = objective.X
         if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
             return None
-        spec = kernel_spec(solver) if kernels.ENABLED else None
+        spec = kernel_spec(solver) if kernels is not None and kernels.ENABLED else None
         return None if spec is None else cls(objective, spec)
 
     def run(self, params, state, learning_rate, batch_size, order):

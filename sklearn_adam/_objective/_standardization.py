@@ -12,7 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .. import _kernels as kernels
+try:  # the compiled kernels need numba, the optional "fast" extra
+    from .. import _kernels as kernels
+except ImportError:
+    kernels = None
 
 # Rows per block when X is read in pieces; keeps the temporaries small
 # whatever the number of samples.
@@ -120,7 +123,7 @@ def _column_spread(X, sample_weight, center):
     if sp.issparse(X):
         mean_square = np.asarray(X.multiply(X).T @ sample_weight).ravel() / weight_sum
         return np.maximum(mean_square - np.square(center), 0), mean_square, False
-    if kernels.ENABLED:
+    if kernels is not None and kernels.ENABLED:
         variance = np.zeros(X.shape[1])
         mean_square = np.zeros(X.shape[1])
         kernels.column_sums(X, sample_weight, center, variance, mean_square)
