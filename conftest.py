@@ -1,0 +1,7 @@
+import importlib.util
+
+# The docstring examples are collected from every module of the package;
+# the compiled kernels' module needs numba, the optional "fast" extra.
+collect_ignore = []
+if importlib.util.find_spec("numba") is None:
+    collect_ignore.append("sklearn_adam/_kernels.py")
