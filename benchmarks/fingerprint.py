@@ -6,7 +6,9 @@ CSR and CSC data, float32, sample weights, early stopping, warm starts,
 with the numpy epoch, and prints a SHA-256 digest of everything each fit
 learned: coefficients, intercept, every per-epoch curve, the solver state
 and the step and epoch counts. Two commits that print the same digests fit
-the same models bit for bit. Run from the repository root::
+the same models bit for bit (for a commit before the compiled kernels moved
+to ``sklearn_adam._kernels``, set :data:`COMPILED_MODULE` to
+``sklearn_adam._compiled``). Run from the repository root::
 
     python -m benchmarks.fingerprint            # about 20 seconds on 2 cores
     python -m benchmarks.fingerprint > after.txt && diff before.txt after.txt
@@ -15,6 +17,7 @@ the same models bit for bit. Run from the repository root::
 import dataclasses
 import hashlib
 import importlib
+import importlib.util
 import warnings
 
 import numpy as np
@@ -153,11 +156,11 @@ def digest(model):
 
 
 def main():
-    try:
-        compiled = importlib.import_module(COMPILED_MODULE)
-    except ImportError:
-        compiled = None
+    compiled = None
+    if importlib.util.find_spec("numba") is None:
         print("compiled: numba is not installed; only the numpy path is fingerprinted")
+    else:
+        compiled = importlib.import_module(COMPILED_MODULE)
     for path in ("compiled", "numpy"):
         if compiled is None and path == "compiled":
             continue

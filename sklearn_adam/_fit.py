@@ -60,14 +60,14 @@ class Carried:
     split: tuple | None = None
 
     @classmethod
-    def start(cls, estimator, X, y, sample_weight, y_ndim, rng, train_rows=None):
+    def start(cls, estimator, data, rng, train_rows=None):
         """Fresh standardization (of the training rows) and zero parameters.
 
         Parameters
         ----------
         estimator : AdamLinearRegressor
-        X, y, sample_weight : validated training data
-        y_ndim : int
+        data : FitData
+            The validated training data.
         rng : numpy.random.RandomState
         train_rows : ndarray of int or None, default=None
             The rows to standardize on; None for all.
@@ -76,24 +76,23 @@ class Carried:
         -------
         carried : Carried
         """
-        train_weight = sample_weight
+        train_weight = data.sample_weight
         if train_rows is not None:
-            train_weight = np.zeros_like(sample_weight)
-            train_weight[train_rows] = sample_weight[train_rows]
+            train_weight = np.zeros_like(data.sample_weight)
+            train_weight[train_rows] = data.sample_weight[train_rows]
         standardization = Standardization.fit(
-            X,
-            y,
+            data.X,
+            data.y,
             train_weight,
             center=estimator.fit_intercept and estimator.standardize,
             scale=estimator.standardize,
         )
-        n_targets, n_features = y.shape[1], X.shape[1]
-        params = [np.zeros((n_targets, n_features), dtype=X.dtype)]
+        n_targets, n_features = data.y.shape[1], data.X.shape[1]
+        params = [np.zeros((n_targets, n_features), dtype=data.X.dtype)]
         if estimator.fit_intercept:
-            params.append(np.zeros(n_targets, dtype=X.dtype))
-        return cls(
-            (estimator.fit_intercept, estimator.standardize), standardization, params, rng, y_ndim
-        )
+            params.append(np.zeros(n_targets, dtype=data.X.dtype))
+        structure = (estimator.fit_intercept, estimator.standardize)
+        return cls(structure, standardization, params, rng, data.y_ndim)
 
     def fitted_attributes(self, params):
         """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``.
@@ -114,8 +113,8 @@ class Carried:
         return {"coef_": coef, "intercept_": intercept}
 
 
-# The public attributes a fresh start resets; the others are set by every
-# recorded run.
+# The public attributes a fresh start resets before training (as they were
+# before any fit); the others are set by every recorded run.
 _FRESH_ATTRIBUTES = {
     "solver_state_": None,
     "t_": 0,
@@ -192,11 +191,11 @@ class TrainingRun:
             carried.y_ndim = data.y_ndim
             carried.split = split or previous.split
         else:
-            carried = Carried.start(
-                estimator, data.X, data.y, data.sample_weight, data.y_ndim, rng, train_rows
-            )
+            carried = Carried.start(estimator, data, rng, train_rows)
             # A fit without a split keeps the last one, for a later warm start.
-            carried.split = split or getattr(getattr(estimator, "_carried", None), "split", None)
+            if split is None and hasattr(estimator, "_carried"):
+                split = estimator._carried.split
+            carried.split = split
         objective = _objective(estimator, carried, data, train_rows)
         evaluation = None
         if held_out is not None:
@@ -225,16 +224,9 @@ class TrainingRun:
             carried = copy.copy(estimator._carried)
             carried.y_ndim = data.y_ndim
         else:
-            carried = Carried.start(
-                estimator, data.X, data.y, data.sample_weight, data.y_ndim,
-                check_random_state(estimator.random_state),
-            )
+            carried = Carried.start(estimator, data, check_random_state(estimator.random_state))
         rng = copy.deepcopy(carried.rng)
         return cls(estimator, components, carried, _objective(estimator, carried, data, None), rng)
-
-    def fitted_attributes(self, params):
-        """``coef_`` and ``intercept_`` of standardized ``params``; see :class:`Carried`."""
-        return self.carried.fitted_attributes(params)
 
     def train(self, **options):
         """Train from the carried parameters and state, then record the outcome.
@@ -250,7 +242,10 @@ class TrainingRun:
         history : History
         """
         estimator, solver = self.estimator, self.components.solver
-        previous_state = None if self.fresh else estimator.solver_state_
+        if self.fresh:
+            for name, value in _FRESH_ATTRIBUTES.items():
+                setattr(estimator, name, copy.copy(value))
+        previous_state = estimator.solver_state_
         params = [p.copy() for p in self.carried.params]
         state, history = train(
             self.objective,
@@ -272,9 +267,6 @@ class TrainingRun:
     def _record(self, params, state, history):
         """Keep the trained parameters and set the public attributes."""
         estimator, progress = self.estimator, self.progress
-        if self.fresh:
-            for name, value in _FRESH_ATTRIBUTES.items():
-                setattr(estimator, name, copy.copy(value))
         self.carried.rng = self.rng
         self.carried.params = params
         self.carried.progress = progress

@@ -61,12 +61,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         from the hyperparameters below. Any other object must follow the
         solver protocol, :class:`~sklearn_adam.Solver` (methods
         ``init(params)`` and ``update(grads, state, learning_rate, params)``,
-        where ``params`` is ``[coef, None]``: the current coefficients it may
-        decay, None for the intercept); it is copied, never modified, and its
-        own hyperparameters apply, so those below are then ignored (they are
-        still checked). The step size always comes from ``learning_rate`` and
-        ``schedule``. An ``update`` of three arguments, without ``params``
-        (version 0.1 of the protocol), is still accepted.
+        where ``params``, passed by that name, is ``[coef, None]``: the
+        current coefficients it may decay, None for the intercept); it is
+        copied, never modified, and its own hyperparameters apply, so those
+        below are then ignored (they are still checked). The step size always
+        comes from ``learning_rate`` and ``schedule``. An ``update`` without
+        ``params`` (version 0.1 of the protocol) is still accepted.
     beta_1 : float, default=0.9
         Decay rate of the first-moment (gradient) average, in [0, 1). Values
         nearer 1 (0.99) help on ill-conditioned data; raise
@@ -440,7 +440,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         history = run.train(
             max_iter=self.max_iter,
             callbacks=EpochCallbacks(
-                context, self, **callback_data, fitted_attributes=run.fitted_attributes
+                context, self, **callback_data, fitted_attributes=run.carried.fitted_attributes
             ),
         )
         if not history.converged:

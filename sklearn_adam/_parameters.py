@@ -24,6 +24,7 @@ from ._validation import (
     HasMethods,
     InstanceOf,
     Interval,
+    Is,
     Options,
     check_parameters,
 )
@@ -65,7 +66,13 @@ PARAMETER_CONSTRAINTS = {
     "validation_fraction": [Interval("real", 0, 1, closed="neither")],
     "scoring": [None, SCORER_NAME, CALLABLE],
     "warm_start": [BOOLEAN],
-    "random_state": [None, Interval("int", 0, 2**32 - 1), InstanceOf(np.random.RandomState)],
+    # What sklearn.utils.check_random_state accepts.
+    "random_state": [
+        None,
+        Interval("int", 0, 2**32 - 1),
+        InstanceOf(np.random.RandomState),
+        Is(np.random, "numpy.random"),
+    ],
     "verbose": [BOOLEAN],
 }
 

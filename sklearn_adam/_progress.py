@@ -88,9 +88,10 @@ class Progress:
     """Where training stands, carried over warm starts and ``partial_fit``.
 
     Together with the parameters, the solver state, the random generator and
-    the data (its standardization and validation split, which the estimator
-    keeps), this decides the next epoch, so that resuming from it continues
-    exactly as one longer run would.
+    the data's standardization and validation split (all of which the fit
+    carries over with it, see :class:`~sklearn_adam._fit.Carried`), this
+    decides the next epoch, so that resuming from it continues exactly as one
+    longer run would.
 
     Parameters
     ----------

@@ -78,8 +78,13 @@ class LearningRateSchedule:
     warmup_epochs: int = 0
 
     def __post_init__(self):
-        values = {"schedule": self.name}
-        values |= {name: getattr(self, name) for name in list(CONSTRAINTS)[1:]}
+        values = {
+            "schedule": self.name,
+            "learning_rate": self.learning_rate,
+            "decay_factor": self.decay_factor,
+            "decay_epochs": self.decay_epochs,
+            "warmup_epochs": self.warmup_epochs,
+        }
         check_parameters(values, CONSTRAINTS)
 
     @property

@@ -2,90 +2,17 @@
 
 A table maps each parameter's name to the values it accepts: a list of
 constraints (:class:`Interval`, :class:`Options`, :class:`HasMethods`,
-:class:`InstanceOf`, :data:`BOOLEAN`, :data:`SCORER_NAME`,
-:data:`CALLABLE`, or None for the value
-None), any one of which may hold. :func:`check_parameters` checks a whole
-table before any work and names the parameter, the value received and what
-was expected. scikit-learn's own declarative constraints
-(``_parameter_constraints``) are private API, so the few kinds this package
-needs are written out here.
+:class:`InstanceOf`, :class:`Is`, :data:`BOOLEAN`, :data:`SCORER_NAME`,
+:data:`CALLABLE`, or None for the value None), any one of which may hold.
+:func:`check_parameters` checks a whole table before any work and names the
+parameter, the value received and what was expected. scikit-learn's own
+declarative constraints (``_parameter_constraints``) are private API, so the
+few kinds this package needs are written out here.
 """
 
 import numbers
 
 import numpy as np
-
-
-def check_scalar(name, value, *, kind, low=None, high=None, closed="both"):
-    """Check that ``value`` is a number of ``kind`` inside an interval.
-
-    Parameters
-    ----------
-    name : str
-        The parameter's name, used in the error message.
-    value : object
-        The value to check.
-    kind : {"real", "int"}
-        Whether any real number or only integers are allowed. Booleans are
-        never accepted.
-    low, high : float or None, default=None
-        Bounds of the interval; None means unbounded on that side.
-    closed : {"both", "left", "right", "neither"}, default="both"
-        Which bounds belong to the interval.
-
-    Returns
-    -------
-    value : int or float
-        The value, unchanged.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` has the wrong type or lies outside the interval.
-    """
-    types = numbers.Integral if kind == "int" else numbers.Real
-    expected = _describe_interval(kind, low, high, closed)
-    if isinstance(value, bool) or not isinstance(value, types):
-        raise ValueError(f"{name} must be {expected}; got {value!r}.")
-    if kind == "real" and not np.isfinite(value):
-        raise ValueError(f"{name} must be {expected}; got {value!r}.")
-    below = low is not None and (
-        value < low or (value == low and closed in ("right", "neither"))
-    )
-    above = high is not None and (
-        value > high or (value == high and closed in ("left", "neither"))
-    )
-    if below or above:
-        raise ValueError(f"{name} must be {expected}; got {value!r}.")
-    return value
-
-
-def check_option(name, value, options):
-    """Check that ``value`` is one of the strings in ``options``.
-
-    Parameters
-    ----------
-    name : str
-        The parameter's name, used in the error message.
-    value : object
-        The value to check.
-    options : sequence of str
-        The accepted values.
-
-    Returns
-    -------
-    value : str
-        The value, unchanged.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not one of ``options``.
-    """
-    if not isinstance(value, str) or value not in options:
-        listed = ", ".join(repr(option) for option in options)
-        raise ValueError(f"{name} must be one of {listed}; got {value!r}.")
-    return value
 
 
 def _describe_interval(kind, low, high, closed):
@@ -104,13 +31,17 @@ def _describe_interval(kind, low, high, closed):
 
 
 class Interval:
-    """Numbers of one kind inside an interval (see :func:`check_scalar`).
+    """Numbers of one kind inside an interval.
 
     Parameters
     ----------
     kind : {"real", "int"}
+        Any finite real number, or integers only. Booleans are never
+        accepted.
     low, high : float or None, default=None
+        Bounds of the interval; None leaves that side unbounded.
     closed : {"both", "left", "right", "neither"}, default="both"
+        Which bounds belong to the interval.
     """
 
     def __init__(self, kind, low=None, high=None, closed="both"):
@@ -122,12 +53,18 @@ class Interval:
         return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
     def holds(self, value):
-        try:
-            check_scalar("", value, kind=self.kind, low=self.low, high=self.high,
-                         closed=self.closed)
-        except ValueError:
+        kind = numbers.Integral if self.kind == "int" else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind):
             return False
-        return True
+        if not isinstance(value, numbers.Integral) and not np.isfinite(value):
+            return False
+        above_low = self.low is None or value > self.low or (
+            value == self.low and self.closed in ("both", "left")
+        )
+        below_high = self.high is None or value < self.high or (
+            value == self.high and self.closed in ("both", "right")
+        )
+        return above_low and below_high
 
     def __str__(self):
         return _describe_interval(self.kind, self.low, self.high, self.closed)
@@ -205,6 +142,29 @@ class InstanceOf:
 
     def __str__(self):
         return f"a {self.cls.__name__}"
+
+
+class Is:
+    """One particular object, such as a module.
+
+    Parameters
+    ----------
+    obj : object
+    description : str
+        How the object is named in an error message.
+    """
+
+    def __init__(self, obj, description):
+        self.obj, self.description = obj, description
+
+    def is_of_its_type(self, value):
+        return value is self.obj
+
+    def holds(self, value):
+        return value is self.obj
+
+    def __str__(self):
+        return self.description
 
 
 class _Boolean:

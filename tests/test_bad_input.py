@@ -50,8 +50,8 @@ def data():
         ({"decay_factor": 0.0}, "decay_factor"),
         ({"decay_epochs": 0}, "decay_epochs"),
         ({"warmup_epochs": -1}, "warmup_epochs"),
-        ({"random_state": "seed"}, r"random_state must be None, an integer in \[0, 4294967295\] "
-                                   r"or a RandomState; got 'seed'"),
+        ({"random_state": "seed"}, r"random_state must be None, an integer in \[0, 4294967295\], "
+                                   r"a RandomState or numpy.random; got 'seed'"),
         ({"random_state": -1}, r"random_state must be an integer in \[0, 4294967295\]; got -1"),
         ({"verbose": "loud"}, "verbose must be a bool; got 'loud'"),
         ({"scoring": 3}, "scoring must be None, a scorer name or a callable; got 3"),

@@ -464,11 +464,19 @@ class DecayingGradientDescent:
         return updates, state
 
 
-def test_protocol_solver_receives_the_current_coefficients_and_no_intercept():
+class KeywordDecayingGradientDescent(DecayingGradientDescent):
+    """The same rule with ``params`` keyword-only, as version 0.1 allowed."""
+
+    def update(self, grads, state, learning_rate, *, params=None):
+        return super().update(grads, state, learning_rate, params)
+
+
+@pytest.mark.parametrize("rule", [DecayingGradientDescent, KeywordDecayingGradientDescent])
+def test_protocol_solver_receives_the_current_coefficients_and_no_intercept(rule):
     from sklearn_adam import Solver
 
     X, y = make_data()
-    solver = DecayingGradientDescent(decay=0.1)
+    solver = rule(decay=0.1)
     assert isinstance(solver, Solver) and isinstance(PlainGradientDescent(), Solver)
     model = AdamLinearRegressor(
         solver=solver, learning_rate=0.5, batch_size=None, max_iter=5, tol=0
@@ -482,7 +490,7 @@ def test_protocol_solver_receives_the_current_coefficients_and_no_intercept():
     # Each step sees the coefficients the previous step left: zeros first.
     assert np.all(seen[0][0] == 0) and not np.all(seen[-1][0] == 0)
     undecayed = AdamLinearRegressor(
-        solver=DecayingGradientDescent(decay=0.0), learning_rate=0.5, batch_size=None,
+        solver=rule(decay=0.0), learning_rate=0.5, batch_size=None,
         max_iter=5, tol=0,
     )
     with warnings.catch_warnings():

@@ -77,8 +77,9 @@ class Solver(Protocol):
         params : list of (ndarray or None)
             The current parameters, read only, for a rule that acts on them
             directly (as :class:`~sklearn_adam.AdamW`'s decay does). The
-            estimator passes None in place of the intercept, which is never
-            decayed. A rule that does not need them ignores them.
+            estimator passes them by this name, with None in place of the
+            intercept, which is never decayed. A rule that does not need
+            them ignores them.
 
         Returns
         -------
@@ -154,12 +155,12 @@ class AdamKernelSpec:
 
 
 def kernel_spec(solver):
-    """The solver's :class:`AdamKernelSpec`, or None where compiled steps would differ.
+    """The solver's :class:`AdamKernelSpec`, or None where it declares none.
 
-    A spec describes the ``update`` of the class that declares it, so it is
-    taken only when that class defines ``update`` or inherits it: a subclass
-    that writes its own ``update`` and no ``kernel_spec`` of its own is
-    trained by its ``update``, never by the arithmetic of its parent.
+    A spec describes the arithmetic of the class that declares it, so only
+    that class's instances are trained by the compiled epoch: a subclass
+    (which may change ``update`` or any helper of it) is trained by its
+    ``update`` unless it declares a ``kernel_spec`` of its own.
 
     Parameters
     ----------
@@ -169,10 +170,7 @@ def kernel_spec(solver):
     -------
     spec : AdamKernelSpec or None
     """
-    lineage = type(solver).__mro__
-    declares_spec = next((c for c in lineage if "kernel_spec" in vars(c)), None)
-    declares_update = next((c for c in lineage if "update" in vars(c)), None)
-    if declares_spec is None or lineage.index(declares_spec) > lineage.index(declares_update):
+    if "kernel_spec" not in vars(type(solver)):
         return None
     return solver.kernel_spec()
 
@@ -180,9 +178,9 @@ def kernel_spec(solver):
 def update_function(solver):
     """``solver.update`` as a function of ``(grads, state, learning_rate, params)``.
 
-    Solvers written for version 0.1 of the protocol have an ``update`` of
-    three arguments, without ``params``: they keep working, called without
-    it. The signature is read here, once per fit.
+    The estimator hands every rule ``params``, by that name. A rule written
+    for version 0.1 of the protocol, whose ``update`` has no ``params``, is
+    called without it. The signature is read here, once per fit.
 
     Parameters
     ----------
@@ -194,9 +192,11 @@ def update_function(solver):
     """
     update = solver.update
     try:
-        inspect.signature(update).bind(None, None, None, None)
-    except TypeError:
-        return lambda grads, state, learning_rate, params: update(grads, state, learning_rate)
-    except ValueError:  # no signature to read: assume the protocol is followed
-        pass
-    return update
+        parameters = inspect.signature(update).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: the 0.1 protocol
+        parameters = ()
+    if any(p.name == "params" for p in parameters):
+        return lambda grads, state, learning_rate, params: update(
+            grads, state, learning_rate, params=params
+        )
+    return lambda grads, state, learning_rate, params: update(grads, state, learning_rate)
