@@ -14,6 +14,7 @@ from ._callbacks import (
     EpochCallbacks,
     with_callbacks,
 )
+from ._compat import upgrade_state
 from ._data import check_fit_data, check_held_out_data, check_validation_arguments
 from ._fit import TrainingRun
 from ._parameters import checked_components
@@ -474,6 +475,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             max_iter=1, act_on_stalls=False
         )
         return self
+
+    def __setstate__(self, state):
+        super().__setstate__(upgrade_state(state))
 
     def _continues_structure(self):
         """Whether a previous fit trained parameters of the same kind as these settings."""

@@ -1,0 +1,44 @@
+"""Estimators pickled by version 0.1 load, predict and resume exactly.
+
+``tests/data/fitted_by_0.1.pkl`` was written by version 0.1 (commit 555582f,
+with numba): four estimators after 5 epochs with ``warm_start=True``, and
+what 0.1 itself gave when each was unpickled and trained on by one more
+``fit`` and by one ``partial_fit``.
+"""
+
+import pickle
+import warnings
+from pathlib import Path
+
+import pytest
+from numpy.testing import assert_array_equal
+
+# 0.1 took the compiled epoch for the rules it compiles; the numpy epoch
+# agrees with it only to rounding.
+pytest.importorskip("numba")
+
+PICKLE = Path(__file__).with_name("data") / "fitted_by_0.1.pkl"
+
+
+def load():
+    with warnings.catch_warnings():
+        # Written with another scikit-learn version, perhaps.
+        warnings.simplefilter("ignore")
+        return pickle.loads(PICKLE.read_bytes())
+
+
+@pytest.mark.parametrize("case", ["adam", "early stopping", "amsgrad", "nadam"])
+def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
+    saved = load()
+    X, y, expected = saved["X"], saved["y"], saved["cases"][case]
+    model = expected["model"]
+    assert model.predict(X).shape == y.shape
+    assert not hasattr(model, "_params") and model._carried.params[0].shape == (1, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm = load()["cases"][case]["model"].fit(X, y)
+        chunk = load()["cases"][case]["model"].partial_fit(X, y)
+    assert_array_equal(warm.coef_, expected["warm_fit_coef"])
+    assert warm.loss_curve_ == expected["warm_fit_loss_curve"]
+    assert_array_equal(chunk.coef_, expected["partial_fit_coef"])
+    assert chunk.t_ == expected["partial_fit_t"]
