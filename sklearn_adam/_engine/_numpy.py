@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._rules import update_function
+from .._rules import takes_params
 
 
 class NumpyEpochs:
@@ -17,7 +17,8 @@ class NumpyEpochs:
 
     def __init__(self, objective, solver):
         self.objective = objective
-        self._update = update_function(solver)
+        self.solver = solver
+        self._passes_params = takes_params(solver)
 
     def run(self, params, state, learning_rate, batch_size, order):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
@@ -39,7 +40,10 @@ class NumpyEpochs:
             penalty += objective.penalty_value(params) * n_batch / objective.n_samples
             for total, grad in zip(gradient_sum, grads):
                 total += grad
-            updates, state = self._update(grads, state, learning_rate, decayed)
+            if self._passes_params:
+                updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
+            else:
+                updates, state = self.solver.update(grads, state, learning_rate)
             for param, update in zip(params, updates):
                 param += update
         loss, gradient_norm = objective.epoch_summary(

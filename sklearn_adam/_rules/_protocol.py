@@ -175,12 +175,12 @@ def kernel_spec(solver):
     return solver.kernel_spec()
 
 
-def update_function(solver):
-    """``solver.update`` as a function of ``(grads, state, learning_rate, params)``.
+def takes_params(solver):
+    """Whether ``solver.update`` has a ``params`` argument, which it is then passed.
 
     The estimator hands every rule ``params``, by that name. A rule written
     for version 0.1 of the protocol, whose ``update`` has no ``params``, is
-    called without it. The signature is read here, once per fit.
+    called without it. The signature is read once per fit.
 
     Parameters
     ----------
@@ -188,15 +188,9 @@ def update_function(solver):
 
     Returns
     -------
-    update : callable
+    takes_params : bool
     """
-    update = solver.update
     try:
-        parameters = inspect.signature(update).parameters.values()
+        return "params" in inspect.signature(solver.update).parameters
     except (TypeError, ValueError):  # no signature to read: the 0.1 protocol
-        parameters = ()
-    if any(p.name == "params" for p in parameters):
-        return lambda grads, state, learning_rate, params: update(
-            grads, state, learning_rate, params=params
-        )
-    return lambda grads, state, learning_rate, params: update(grads, state, learning_rate)
+        return False
