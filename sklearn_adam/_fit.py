@@ -343,7 +343,15 @@ def _held_out_evaluation(estimator, components, carried, data, rows):
         model = copy.copy(estimator)
         for name, value in carried.fitted_attributes(params).items():
             setattr(model, name, value)
-        return scorer(model, X, y, **extra)
+        value = scorer(model, X, y, **extra)
+        if not np.isfinite(value):
+            # Every comparison with NaN is False: the first epoch would be
+            # kept as the best, whatever came after.
+            raise ValueError(
+                f"scoring={estimator.scoring!r} returned {value} on the validation rows; "
+                "early stopping needs a finite score (greater is better)."
+            )
+        return value
 
     return HeldOutEvaluation(objective, score)
 
@@ -384,7 +392,7 @@ def _state_to_continue(solver, previous_state, params):
 
 
 def _batching(estimator, n_train):
-    if estimator.batch_size is None:
+    if estimator.batch_size is None or estimator.batch_size == "full":
         base = n_train
     elif estimator.batch_size == "auto":
         base = min(AUTO_BATCH_SIZE, n_train)

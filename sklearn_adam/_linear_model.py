@@ -100,10 +100,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Whether to fit an intercept.
     standardize : bool, default=True
         Whether the solver works on standardized features and targets.
-    batch_size : int, "auto" or None, default="auto"
+    batch_size : int, "auto", "full" or None, default="auto"
         Number of rows per solver step. "auto" uses ``min(200, n_samples)``;
-        None uses all rows (full-batch Adam). Values above the number of
-        training rows are clipped to it.
+        "full" or None uses all rows (full-batch Adam). Values above the
+        number of training rows are clipped to it.
     shuffle : bool or "batches", default=True
         Whether to visit the rows in a new random order each epoch. "batches"
         cuts the rows, as they lie, into batches of contiguous rows once and
@@ -176,9 +176,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         Print each epoch's record: training loss, validation loss and score,
-        learning rate, gradient norm, batch size and elapsed time.
+        learning rate, gradient norm, batch size and elapsed time. Any value
+        that is true (``True``, 1, 2, ...) prints, as with ``SGDRegressor``
+        and ``MLPRegressor``.
 
     Attributes
     ----------

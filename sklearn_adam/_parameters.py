@@ -15,10 +15,11 @@ from sklearn.metrics import check_scoring
 from ._rules import SOLVERS
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
 from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
-from ._schedules import LearningRateSchedule
+from ._schedules import SCHEDULES, LearningRateSchedule
 from ._validation import (
     BOOLEAN,
     CALLABLE,
+    LARGEST_COUNT,
     NON_NEGATIVE_REAL,
     SCORER_NAME,
     HasMethods,
@@ -51,11 +52,11 @@ PARAMETER_CONSTRAINTS = {
     "alpha": [NON_NEGATIVE_REAL],
     "fit_intercept": [BOOLEAN],
     "standardize": [BOOLEAN],
-    "batch_size": [Options("auto"), Interval("int", 1), None],
+    "batch_size": [Options("auto", "full"), Interval("int", 1), None],
     "shuffle": [Options(True, False, "batches")],
-    "max_iter": [Interval("int", 1)],
+    "max_iter": [Interval("int", 1, LARGEST_COUNT)],
     "tol": [NON_NEGATIVE_REAL],
-    "n_iter_no_change": [Interval("int", 1)],
+    "n_iter_no_change": [Interval("int", 1, LARGEST_COUNT)],
     "schedule": [*SCHEDULE_CONSTRAINTS["schedule"], InstanceOf(LearningRateSchedule)],
     **{
         name: SCHEDULE_CONSTRAINTS[name]
@@ -73,8 +74,27 @@ PARAMETER_CONSTRAINTS = {
         InstanceOf(np.random.RandomState),
         Is(np.random, "numpy.random"),
     ],
-    "verbose": [BOOLEAN],
+    "verbose": [BOOLEAN, Interval("int", 0)],
 }
+
+
+def _rate_hint(value):
+    # SGDRegressor and MLPRegressor name their schedules learning_rate.
+    if isinstance(value, str):
+        return (
+            "learning_rate is the base step size; how it changes over the epochs "
+            f"is chosen by schedule (one of {', '.join(map(repr, SCHEDULES))})."
+        )
+    return None
+
+
+def _solver_hint(value):
+    if isinstance(value, type):
+        return f"Pass an instance, {value.__name__}(), not the class."
+    return None
+
+
+_HINTS = {"learning_rate": _rate_hint, "solver": _solver_hint}
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,7 @@ def checked_components(estimator):
         and what was expected; or from scikit-learn, for a scorer name that
         does not exist.
     """
-    check_parameters(estimator.get_params(deep=False), PARAMETER_CONSTRAINTS)
+    check_parameters(estimator.get_params(deep=False), PARAMETER_CONSTRAINTS, _HINTS)
     if isinstance(estimator.solver, str):
         extra = {
             "adamw": {"weight_decay": estimator.weight_decay},

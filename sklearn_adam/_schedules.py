@@ -7,7 +7,7 @@ the rate of the coming epoch and hands that rate to whichever solver it runs.
 import math
 from dataclasses import dataclass
 
-from ._validation import POSITIVE_REAL, Interval, Options, check_parameters
+from ._validation import LARGEST_COUNT, POSITIVE_REAL, Interval, Options, check_parameters
 
 SCHEDULES = ("constant", "inverse_time", "step", "cosine", "plateau")
 
@@ -17,8 +17,8 @@ CONSTRAINTS = {
     "schedule": [Options(*SCHEDULES)],
     "learning_rate": [POSITIVE_REAL],
     "decay_factor": [Interval("real", 0, 1, closed="right")],
-    "decay_epochs": [Interval("int", 1)],
-    "warmup_epochs": [Interval("int", 0)],
+    "decay_epochs": [Interval("int", 1, LARGEST_COUNT)],
+    "warmup_epochs": [Interval("int", 0, LARGEST_COUNT)],
 }
 
 
@@ -113,6 +113,9 @@ class LearningRateSchedule:
     def _decay(self, k, n_reductions):
         f, horizon = self.decay_factor, self.decay_epochs
         if self.name == "inverse_time":
+            if k == 0:
+                # 1 / f - 1 may overflow to inf, and inf * 0 is not 0.
+                return 1.0
             return 1.0 / (1.0 + (1.0 / f - 1.0) * k / horizon)
         if self.name == "step":
             return f ** (k // horizon)

@@ -14,9 +14,13 @@ import numbers
 
 import numpy as np
 
+# The reals the arithmetic takes as they are: integers, floats and numpy's
+# floats (not Fraction or Decimal, which numpy's functions do not take).
+_PLAIN_REALS = (numbers.Integral, float, np.floating)
+
 
 def _describe_interval(kind, low, high, closed):
-    noun = "an integer" if kind == "int" else "a finite real number"
+    noun = "an integer" if kind == "int" else "a finite real number (int or float)"
     if low is None and high is None:
         return noun
     left = "[" if closed in ("both", "left") else "("
@@ -50,10 +54,10 @@ class Interval:
     def is_of_its_type(self, value):
         # Any number is judged against the interval: 2.5 for an integer
         # parameter is "not an integer in [1, inf)", not "not one of 'auto'".
-        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+        return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
     def holds(self, value):
-        kind = numbers.Integral if self.kind == "int" else numbers.Real
+        kind = numbers.Integral if self.kind == "int" else _PLAIN_REALS
         if isinstance(value, bool) or not isinstance(value, kind):
             return False
         if not isinstance(value, numbers.Integral) and not np.isfinite(value):
@@ -117,7 +121,10 @@ class HasMethods:
         return False
 
     def holds(self, value):
-        return all(callable(getattr(value, method, None)) for method in self.methods)
+        # A class has the methods too, unbound: an instance is wanted.
+        return not isinstance(value, type) and all(
+            callable(getattr(value, method, None)) for method in self.methods
+        )
 
     def __str__(self):
         return self.description
@@ -197,6 +204,10 @@ class _Callable:
         return "a callable"
 
 
+LARGEST_COUNT = 2**53
+"""Upper bound of counts (epochs, patience): every count up to it is exact as a
+float, so the schedules' arithmetic on it neither overflows nor rounds."""
+
 POSITIVE_REAL = Interval("real", 0, None, closed="neither")
 """Constraint: a finite real number > 0."""
 
@@ -214,7 +225,7 @@ CALLABLE = _Callable()
 """Constraint: anything callable."""
 
 
-def check_parameters(values, constraints):
+def check_parameters(values, constraints, hints=None):
     """Check every value against its constraints, in the table's order.
 
     Parameters
@@ -224,6 +235,10 @@ def check_parameters(values, constraints):
     constraints : dict
         Parameter name -> list of constraints, any one of which may hold
         (None stands for the value None).
+    hints : dict or None, default=None
+        Parameter name -> ``hint(value)``, a sentence added to the message
+        for a value that a user is likely to have meant as something else,
+        or None.
 
     Raises
     ------
@@ -244,4 +259,7 @@ def check_parameters(values, constraints):
         expected = described[0] if len(described) == 1 else (
             f"{', '.join(described[:-1])} or {described[-1]}"
         )
-        raise ValueError(f"{name} must be {expected}; got {value!r}.")
+        hint = (hints or {}).get(name, lambda value: None)(value)
+        raise ValueError(
+            f"{name} must be {expected}; got {value!r}." + ("" if hint is None else f" {hint}")
+        )

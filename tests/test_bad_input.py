@@ -53,7 +53,7 @@ def data():
         ({"random_state": "seed"}, r"random_state must be None, an integer in \[0, 4294967295\], "
                                    r"a RandomState or numpy.random; got 'seed'"),
         ({"random_state": -1}, r"random_state must be an integer in \[0, 4294967295\]; got -1"),
-        ({"verbose": "loud"}, "verbose must be a bool; got 'loud'"),
+        ({"verbose": "loud"}, r"verbose must be a bool or an integer in \[0, inf\); got 'loud'"),
         ({"scoring": 3}, "scoring must be None, a scorer name or a callable; got 3"),
     ],
 )
@@ -213,3 +213,41 @@ def test_every_parameter_has_its_constraints():
     from sklearn_adam._parameters import PARAMETER_CONSTRAINTS
 
     assert sorted(PARAMETER_CONSTRAINTS) == sorted(AdamLinearRegressor().get_params())
+
+
+def test_conventions_of_other_estimators_are_understood(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full = AdamLinearRegressor(batch_size="full", max_iter=3, random_state=0).fit(X, y)
+        none = AdamLinearRegressor(batch_size=None, max_iter=3, random_state=0).fit(X, y)
+        assert_array_equal(full.coef_, none.coef_)
+        # An integer verbosity, as SGDRegressor and MLPRegressor take.
+        AdamLinearRegressor(verbose=0, max_iter=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"learning_rate": "constant"}, r"got 'constant'\. .*chosen by schedule"),
+        ({"learning_rate": "adaptive"}, "chosen by schedule"),
+        ({"solver": __import__("sklearn_adam").Adam}, r"Pass an instance, Adam\(\), not the class"),
+        ({"learning_rate": __import__("fractions").Fraction(1, 100)},
+         r"learning_rate must be a finite real number \(int or float\)"),
+        ({"warmup_epochs": 10**309}, r"warmup_epochs must be an integer in \[0, "),
+        ({"max_iter": 10**100}, r"max_iter must be an integer in \[1, "),
+    ],
+)
+def test_likely_mistakes_are_named_with_what_to_do(data, params, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        AdamLinearRegressor(**params).fit(X, y)
+
+
+def test_a_scorer_returning_nan_is_refused(data):
+    X, y = data
+    model = AdamLinearRegressor(early_stopping=True, scoring=lambda est, X, y: float("nan"),
+                                max_iter=5)
+    with pytest.raises(ValueError, match=r"returned nan .*needs a finite score"):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_")

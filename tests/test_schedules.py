@@ -206,3 +206,9 @@ def test_schedule_of_another_type_is_named():
     with pytest.raises(ValueError, match="schedule must be one of 'constant'.* or a "
                                          "LearningRateSchedule; got 0.1"):
         AdamLinearRegressor(schedule=0.1).fit(X, X[:, 0])
+
+
+def test_inverse_time_with_a_subnormal_decay_factor_starts_at_the_rate():
+    schedule = LearningRateSchedule("inverse_time", 0.1, decay_factor=1e-310)
+    assert schedule.rate(0) == 0.1
+    assert 0 <= schedule.rate(5) < 1e-300
