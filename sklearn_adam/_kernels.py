@@ -95,9 +95,12 @@ def _prefetch(typingctx, array, index):
 
 # error_model="numpy": a division by zero gives inf or nan, as in numpy (the
 # training loop checks for those), instead of a check per division that keeps
-# loops from being vectorized. fastmath lets the compiler reorder the sums
-# over features, which changes them in the last bits.
-_kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=True)
+# loops from being vectorized. The fast-math flags let the compiler reorder
+# the sums over features, which changes them in the last bits; all of them
+# but "no infinities" and "no NaNs": a constant column's scale is infinite,
+# and with those two flags vectorized float32 code turned its 1 / inf into NaN.
+_FAST_MATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
+_kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST_MATH)
 
 
 @_kernel
