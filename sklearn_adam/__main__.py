@@ -18,6 +18,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
 
 from . import AdamLinearRegressor
+from ._parameters import checked_components
 from ._rules import SOLVERS
 
 # Every entry loads without a download: the two regression sets shipped with
@@ -41,7 +42,8 @@ examples:
       --plot curves.png
 
 A CSV file needs a header row naming its columns and numbers in every other
-cell; --target names the column to predict and all the others are features.
+cell; --target names the column to predict and all the others are features,
+but for a first column with an empty name (the row index pandas writes).
 --plot needs matplotlib, which is not a dependency (pip install matplotlib).
 """
 
@@ -130,8 +132,10 @@ def main(argv=None):
     except SystemExit as exc:  # --help, or a usage error already printed
         return exc.code or 0
     try:
+        _check_options(args)
         if args.plot is not None:
             _import_matplotlib()
+            args.plot = _plot_path(args.plot)
         name, X, y = _load(args.data, args.target)
         _compare(args, name, X, y)
     except BrokenPipeError:  # the reader quit early, as ``| head`` does; not an error
@@ -148,6 +152,45 @@ def _fail(exc, status):
     message = " ".join(str(exc).split()) or type(exc).__name__
     print(f"error: {message}", file=sys.stderr)
     return status
+
+
+# The flag of each estimator parameter that an option sets.
+FLAGS = {"batch_size": "--batch-size", "learning_rate": "--learning-rate",
+         "max_iter": "--max-iter", "solver": "--solver"}
+
+
+def _estimator(args):
+    return AdamLinearRegressor(
+        solver=args.solver, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        max_iter=args.max_iter, early_stopping=args.early_stopping,
+        random_state=args.random_state,
+    )
+
+
+def _check_options(args):
+    """Refuse out-of-range options before any data is read, naming their flags."""
+    if not 0 < args.test_size < 1:
+        raise UsageError(f"--test-size must be a fraction in (0, 1); got {args.test_size} "
+                         "(train_test_split's test_size)")
+    try:
+        checked_components(_estimator(args))
+    except ValueError as exc:
+        message = str(exc)
+        for parameter, flag in FLAGS.items():
+            if message.startswith(f"{parameter} must be"):
+                message = (f"{flag}{message[len(parameter):].rstrip('.')} "
+                           f"(AdamLinearRegressor's {parameter})")
+        raise UsageError(message) from None
+
+
+def _plot_path(path):
+    """The file --plot will write: matplotlib adds ".png" to a name without a suffix."""
+    if not os.path.splitext(path)[1]:
+        path += ".png"
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise UsageError(f"--plot: the folder {folder} does not exist")
+    return path
 
 
 def _import_matplotlib():
@@ -187,6 +230,15 @@ def _read_csv(path, target):
     if not rows:
         raise ValueError(f"{path} is empty; expected a header row and data rows")
     header = [name.strip() for name in rows[0]]
+    # pandas' to_csv writes the row index first, under an empty name: it is
+    # not a feature.
+    index_column = header[0] == "" and len(header) > 1
+    if index_column:
+        header, rows = header[1:], [row[1:] for row in rows]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{path} names several columns {', '.join(map(repr, repeated))}; "
+                         "column names must be unique")
     if header.count(target) != 1:
         problem = "is not a column" if target not in header else "names several columns"
         raise ValueError(f"{target!r} {problem} of {path}; its columns are: "
@@ -206,6 +258,9 @@ def _read_csv(path, target):
             except ValueError:
                 raise ValueError(f"{path}, data row {i + 1}, column {header[j]!r}: "
                                  f"{cell!r} is not a number") from None
+            if not np.isfinite(values[i, j]):
+                raise ValueError(f"{path}, data row {i + 1}, column {header[j]!r}: "
+                                 f"{cell!r} is not a finite number")
     column = header.index(target)
     return np.delete(values, column, axis=1), values[:, column]
 
@@ -214,11 +269,12 @@ def _compare(args, name, X, y):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=args.test_size, random_state=args.random_state
     )
-    adam = AdamLinearRegressor(
-        solver=args.solver, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        max_iter=args.max_iter, early_stopping=args.early_stopping,
-        random_state=args.random_state,
-    )
+    if min(X_train.shape[0], X_test.shape[0]) < 2:
+        raise ValueError(
+            f"{X.shape[0]} rows leave {X_train.shape[0]} for training and {X_test.shape[0]} "
+            f"for testing with --test-size {args.test_size}; R^2 needs at least 2 in each"
+        )
+    adam = _estimator(args)
     exact = LinearRegression()
     rows = {}
     for label, model in (("AdamLinearRegressor", adam), ("LinearRegression", exact)):

@@ -163,3 +163,61 @@ def test_plot_without_matplotlib_is_a_clear_error(capsys, monkeypatch, tmp_path)
                    "(pip install matplotlib)\n")
     assert out == ""
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--learning-rate", "-0.01"],
+         "error: --learning-rate must be a finite real number (int or float) in (0, inf); "
+         "got -0.01 (AdamLinearRegressor's learning_rate)\n"),
+        (["--max-iter", "0"], "error: --max-iter must be an integer in [1, "),
+        (["--batch-size", "0"], "error: --batch-size must be an integer in [1, inf); got 0"),
+        (["--test-size", "1.5"], "error: --test-size must be a fraction in (0, 1); got 1.5"),
+    ],
+)
+def test_out_of_range_options_are_usage_errors_naming_the_flag(capsys, argv, expected):
+    status, out, err = run_main(capsys, *argv)
+    assert status == 2
+    assert err.startswith(expected)
+    assert out == ""
+
+
+def test_plot_to_a_missing_folder_fails_before_the_fit(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    status, out, err = run_main(capsys, "--plot", str(tmp_path / "nowhere" / "loss.png"))
+    assert status == 2 and "does not exist" in err and out == ""
+
+
+def test_plot_reports_the_file_it_wrote(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    status, out, err = run_main(capsys, "--plot", str(tmp_path / "curves"))
+    assert status == 0, err
+    assert f"plot saved to {tmp_path / 'curves.png'}" in out
+    assert (tmp_path / "curves.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_csv_written_by_pandas_does_not_train_on_its_index(capsys, tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(CSV_ROWS, columns=["size", "age", "price"])
+    path = tmp_path / "frame.csv"
+    frame.to_csv(path)  # the row index first, under an empty name
+    status, out, err = run_main(capsys, "--data", str(path), "--target", "price")
+    assert status == 0, err
+    assert ", 2 features" in out
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a,a,price\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n", "names several columns 'a'"),
+        ("size,age,price\n1,2,3\n4,inf,6\n7,8,9\n", "data row 2, column 'age': 'inf' is not "
+                                                    "a finite number"),
+        ("size,age,price\n1,2,3\n4,5,6\n", "R^2 needs at least 2 in each"),
+    ],
+)
+def test_csv_problems_are_named(capsys, tmp_path, text, expected):
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    status, out, err = run_main(capsys, "--data", str(path), "--target", "price")
+    assert status == 1 and expected in err and out == ""
