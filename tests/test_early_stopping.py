@@ -329,3 +329,13 @@ def test_callable_scoring_without_sample_weight_refuses_weighted_rows_before_tra
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.set_params(max_iter=3).fit(X, y, X_val=X_val, y_val=y_val)
     assert len(model.validation_scores_) == 3
+
+
+def test_nan_in_held_out_targets_is_named_as_y_val():
+    X, y, X_val, y_val = train_and_validation()
+    y_val = y_val.copy()
+    y_val[3] = np.nan
+    model = AdamLinearRegressor(early_stopping=True, max_iter=2)
+    with pytest.raises(ValueError, match="Input y_val contains NaN"):
+        model.fit(X, y, X_val=X_val, y_val=y_val)
+    assert not hasattr(model, "coef_")
