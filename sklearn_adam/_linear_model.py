@@ -178,9 +178,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         coefficients, bit for bit, on every fit.
     verbose : bool or int, default=False
         Print each epoch's record: training loss, validation loss and score,
-        learning rate, gradient norm, batch size and elapsed time. Any value
-        that is true (``True``, 1, 2, ...) prints, as with ``SGDRegressor``
-        and ``MLPRegressor``.
+        learning rate, gradient norm, batch size and elapsed time, followed,
+        after an epoch where the batch grew, the rate fell or training
+        stopped, by what happened and why. Any value that is true (``True``,
+        1, 2, ...) prints, as with ``SGDRegressor`` and ``MLPRegressor``.
 
     Attributes
     ----------

@@ -146,12 +146,20 @@ class Progress:
 
 
 def relieve_stall(progress, schedule, batching):
-    """Grow the batch or lower the rate; False when neither is left to do."""
+    """Grow the batch or lower the rate.
+
+    Returns
+    -------
+    action : {"batch grown", "rate lowered"} or None
+        What was done; None when neither was left to do (training stops).
+    """
     if batching.can_grow(progress.n_growths):
         progress.n_growths += 1
+        action = "batch grown"
     elif schedule.reduces_on_plateau and progress.n_reductions < MAX_PLATEAU_REDUCTIONS:
         progress.n_reductions += 1
+        action = "rate lowered"
     else:
-        return False
+        return None
     progress.monitor.restart_patience()
-    return True
+    return action

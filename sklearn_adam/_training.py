@@ -114,7 +114,8 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     callbacks : EpochCallbacks or None
         Told where each epoch begins and ends; a callback may ask to stop.
     verbose : bool
-        Print one line per epoch.
+        Print one line per epoch, ending with what the stopping rule did
+        after it (batch grown, rate lowered, stop) or why training ends.
 
     Returns
     -------
@@ -128,7 +129,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         progress.monitor.restart_patience()
     start = time.perf_counter()
     driver = epoch_driver(objective, solver)
-    for _ in range(max_iter):
+    for epoch in range(max_iter):
         if callbacks is not None:
             callbacks.begin()
         learning_rate = schedule.rate(progress.epoch, progress.n_reductions)
@@ -155,13 +156,25 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
             is_best, stalled = progress.monitor.update(score)
             if is_best:
                 progress.best_params = [p.copy() for p in params]
-        if verbose:
-            _report(progress.epoch, history, time.perf_counter() - start)
+        event = None
         if callbacks is not None and callbacks.end(params):
             history.converged = True
-            break
-        if act_on_stalls and stalled and not relieve_stall(progress, schedule, batching):
-            history.converged = True
+            event = "a callback asked to stop"
+        elif act_on_stalls and stalled:
+            action = relieve_stall(progress, schedule, batching)
+            history.converged = action is None
+            event = {
+                "batch grown": f"stalled: batch_size grows to "
+                f"{batching.size(progress.n_growths)}",
+                "rate lowered": f"stalled: learning_rate falls to "
+                f"{schedule.rate(progress.epoch, progress.n_reductions):.3g}",
+                None: "stalled with no batch growth or rate reduction left: training stops",
+            }[action]
+        if event is None and act_on_stalls and epoch == max_iter - 1:
+            event = f"max_iter={max_iter} reached"
+        if verbose:
+            _report(progress.epoch, history, time.perf_counter() - start, event)
+        if history.converged:
             break
     return state, history
 
@@ -203,7 +216,7 @@ def check_finite(loss, params, learning_rate):
     )
 
 
-def _report(epoch, history, elapsed):
+def _report(epoch, history, elapsed, event):
     parts = [f"Epoch {epoch}", f"loss={history.losses[-1]:.6g}"]
     if history.validation_scores:
         parts.append(f"validation loss={history.validation_losses[-1]:.6g}")
@@ -214,4 +227,4 @@ def _report(epoch, history, elapsed):
         f"batch_size={history.batch_sizes[-1]}",
         f"elapsed={elapsed:.3f}s",
     ]
-    print(", ".join(parts))
+    print(", ".join(parts) + ("" if event is None else f"; {event}"))

@@ -555,3 +555,22 @@ def test_shuffled_batches_keep_their_rows_and_change_their_order():
     model = AdamLinearRegressor(shuffle="batches", **PRECISE).fit(X, y)
     exact = LinearRegression().fit(X, y)
     assert relative_error(model.coef_, exact.coef_) < 1e-4
+
+
+def test_verbose_says_what_each_stall_did_and_why_training_ended(capsys):
+    rng = np.random.RandomState(0)
+    X = rng.randn(500, 3)
+    y = X @ [1.0, 2.0, 3.0] + rng.randn(500)
+    model = AdamLinearRegressor(verbose=1, random_state=0, tol=1e-3, n_iter_no_change=3)
+    model.fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == model.n_iter_
+    events = [line.split("; ", 1)[1] for line in lines if "; " in line]
+    assert events[0] == "stalled: batch_size grows to 400"
+    assert "stalled: learning_rate falls to 0.001" in events
+    assert events[-1] == "stalled with no batch growth or rate reduction left: training stops"
+    assert lines[-1].endswith(events[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AdamLinearRegressor(verbose=True, max_iter=2).fit(X, y)
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith("; max_iter=2 reached")
