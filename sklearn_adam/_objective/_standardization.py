@@ -61,6 +61,14 @@ class Standardization:
         dtype = X.dtype
         n_features, n_targets = X.shape[1], y.shape[1]
         weight_sum = sample_weight.sum()
+        # Columns whose squares would overflow or underflow are measured in
+        # units of a power of two near their size (exact: no rounding), then
+        # the centers and scales are put back in the data's units.
+        x_unit, y_unit = _units(X), _units(y)
+        if x_unit is not None:
+            X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
+        if y_unit is not None:
+            y = y / y_unit
         if center:
             x_center = np.asarray(X.T @ sample_weight).ravel() / weight_sum
             y_center = (sample_weight @ y) / weight_sum
@@ -82,6 +90,10 @@ class Standardization:
         else:
             x_scale = np.ones(n_features, dtype=dtype)
             y_scale = np.ones(n_targets, dtype=dtype)
+        if x_unit is not None:
+            x_center, x_scale = x_center * x_unit, x_scale * x_unit
+        if y_unit is not None:
+            y_center, y_scale = y_center * y_unit, y_scale * y_unit
         return cls(
             x_center.astype(dtype, copy=False),
             x_scale.astype(dtype, copy=False),
@@ -146,6 +158,31 @@ def _column_spread(X, sample_weight, center):
         np.square(X[rows], out=squares)
         mean_square += sample_weight[rows] @ squares
     return variance / weight_sum, mean_square / weight_sum, True
+
+
+def _units(values):
+    """Powers of two to measure each column in, or None when all are in range.
+
+    A column is in range when its largest magnitude lies within a square root
+    of the dtype's range, with 2**32 to spare for the sums: its squares and
+    their weighted sums then neither overflow nor underflow. Other columns
+    get the power of two nearest their largest magnitude; all-zero columns
+    get 1.
+    """
+    info = np.finfo(values.dtype)
+    high = 2.0 ** (info.maxexp // 2 - 32)
+    low = 2.0 ** (info.minexp // 2 + 32)
+    if sp.issparse(values):
+        largest = abs(values).max(axis=0).toarray().ravel()
+    else:
+        largest = np.maximum(np.max(values, axis=0), -np.min(values, axis=0))
+    largest = largest.astype(np.float64)
+    outside = (largest > high) | ((largest < low) & (largest > 0))
+    if not outside.any():
+        return None
+    units = np.ones(largest.shape)
+    units[outside] = np.exp2(np.round(np.log2(largest[outside])))
+    return units.astype(values.dtype)
 
 
 def _noise_level(dtype, exact):

@@ -1,0 +1,70 @@
+"""Data of any scale are fitted, not silently reduced to an intercept.
+
+Features or targets whose squares overflow or underflow (1e-300 to 1e300, and
+far narrower in float32) once made the standardization take a column for
+constant (its coefficient pinned at zero) or a target's spread for zero. Each
+case here must give the training R^2 of LinearRegression to 1e-3, on both
+epoch drivers, dense and sparse.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+
+from sklearn_adam import AdamLinearRegressor
+
+kernels = None
+try:
+    import sklearn_adam._kernels as kernels
+except ImportError:  # without numba there is only the numpy path
+    pass
+
+PATHS = ["compiled", "numpy"] if kernels is not None else ["numpy"]
+
+
+def problem(dtype):
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 4)
+    y = X @ [1.0, -2.0, 3.0, 0.5] + 5 + 0.1 * rng.randn(200)
+    return X.astype(dtype), y.astype(dtype)
+
+
+def scaled_r2(model, X, y, scale):
+    # R^2 of the data in their own units would overflow for y near 1e300.
+    return r2_score(y / scale, model.predict(X) / scale)
+
+
+CASES = [
+    (np.float64, x_scale, 1.0) for x_scale in (1e-300, 1e-170, 1e-30, 1e30, 1e155, 1e300)
+] + [
+    (np.float64, 1.0, y_scale) for y_scale in (1e-300, 1e-30, 1e19, 1e154, 1e300)
+] + [
+    (np.float32, x_scale, 1.0) for x_scale in (1e-30, 1e-15, 1e15, 1e30)
+] + [
+    (np.float32, 1.0, y_scale) for y_scale in (1e-30, 1e19, 1e30)
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+@pytest.mark.parametrize("dtype, x_scale, y_scale", CASES,
+                         ids=[f"{np.dtype(d).name}-X{x:g}-y{s:g}" for d, x, s in CASES])
+def test_any_scale_is_fitted_like_the_closed_form(monkeypatch, path, container, dtype,
+                                                  x_scale, y_scale):
+    if kernels is not None:
+        monkeypatch.setattr(kernels, "ENABLED", path == "compiled")
+    X, y = problem(dtype)
+    X, y = (X * dtype(x_scale)).astype(dtype), (y * dtype(y_scale)).astype(dtype)
+    X = container(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = AdamLinearRegressor(random_state=0).fit(X, y)
+    assert np.isfinite(model.coef_).all() and np.all(model.coef_ != 0)
+    X_64 = X.astype(np.float64) / x_scale
+    exact = r2_score(y / y_scale, LinearRegression().fit(X_64, y / y_scale).predict(X_64))
+    assert scaled_r2(model, X, y, y_scale) > exact - 1e-3
