@@ -176,6 +176,8 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
             _report(progress.epoch, history, time.perf_counter() - start, event)
         if history.converged:
             break
+    if act_on_stalls and validation is None:
+        check_not_worse(history.losses, max(history.learning_rates))
     return state, history
 
 
@@ -213,6 +215,41 @@ def check_finite(loss, params, learning_rate):
         f"Training diverged: the loss became {loss} with learning_rate="
         f"{learning_rate:g}. Try a smaller learning_rate (or keep "
         "standardize=True so that one rate suits every scale of data)."
+    )
+
+
+# A fit whose last epoch's objective is this many times its first one's has
+# run away from the data, even where every number stayed finite.
+DIVERGENCE_FACTOR = 10.0
+
+
+def check_not_worse(losses, learning_rate):
+    """Raise if training ended far worse than it began.
+
+    With a rate far too large, Adam's steps (about ``learning_rate`` per
+    coordinate) throw the coefficients far past the optimum, and the fit can
+    end with finite coefficients whose predictions are useless. Early
+    stopping is not checked here: it keeps its best epoch.
+
+    Parameters
+    ----------
+    losses : list of float
+        The objective of each epoch of this call.
+    learning_rate : float
+        The largest rate used, quoted in the message.
+
+    Raises
+    ------
+    FloatingPointError
+        If the last objective is over :data:`DIVERGENCE_FACTOR` times the
+        first.
+    """
+    if losses[-1] <= DIVERGENCE_FACTOR * losses[0]:
+        return
+    raise FloatingPointError(
+        f"Training diverged: the objective rose from {losses[0]:.3g} in the first epoch to "
+        f"{losses[-1]:.3g} in the last, at learning rates up to {learning_rate:g}. Try "
+        "a smaller learning_rate."
     )
 
 

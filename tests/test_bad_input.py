@@ -251,3 +251,15 @@ def test_a_scorer_returning_nan_is_refused(data):
     with pytest.raises(ValueError, match=r"returned nan .*needs a finite score"):
         model.fit(X, y)
     assert not hasattr(model, "coef_")
+
+
+@pytest.mark.parametrize("solver", ["adam", "amsgrad", "nadam", "adamax"])
+def test_a_rate_so_large_that_the_fit_runs_away_is_an_error(data, solver):
+    # Every number stays finite, but the fit ends far worse than it began.
+    X, y = data
+    model = AdamLinearRegressor(learning_rate=1e6, batch_size=None, solver=solver,
+                                random_state=0)
+    with pytest.raises(FloatingPointError, match=r"objective rose from .* up to 1e\+06\. "
+                                                 "Try a smaller learning_rate"):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_")
