@@ -177,7 +177,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         if history.converged:
             break
     if act_on_stalls and validation is None:
-        check_not_worse(history.losses, max(history.learning_rates))
+        check_not_worse(history.losses[-1], objective.loss_at_zero(), max(history.learning_rates))
     return state, history
 
 
@@ -218,13 +218,14 @@ def check_finite(loss, params, learning_rate):
     )
 
 
-# A fit whose last epoch's objective is this many times its first one's has
-# run away from the data, even where every number stayed finite.
+# A fit whose objective ends this many times above that of all-zero
+# standardized parameters (the targets' centers as predictions) has run away
+# from the data, even where every number stayed finite.
 DIVERGENCE_FACTOR = 10.0
 
 
-def check_not_worse(losses, learning_rate):
-    """Raise if training ended far worse than it began.
+def check_not_worse(loss, loss_at_zero, learning_rate):
+    """Raise if training ended far worse than predicting the targets' centers.
 
     With a rate far too large, Adam's steps (about ``learning_rate`` per
     coordinate) throw the coefficients far past the optimum, and the fit can
@@ -233,23 +234,25 @@ def check_not_worse(losses, learning_rate):
 
     Parameters
     ----------
-    losses : list of float
-        The objective of each epoch of this call.
+    loss : float
+        The objective of the last epoch.
+    loss_at_zero : float
+        The objective with all standardized parameters at zero, which any
+        fit should end below.
     learning_rate : float
         The largest rate used, quoted in the message.
 
     Raises
     ------
     FloatingPointError
-        If the last objective is over :data:`DIVERGENCE_FACTOR` times the
-        first.
+        If ``loss`` is over :data:`DIVERGENCE_FACTOR` times ``loss_at_zero``.
     """
-    if losses[-1] <= DIVERGENCE_FACTOR * losses[0]:
+    if loss <= DIVERGENCE_FACTOR * loss_at_zero:
         return
     raise FloatingPointError(
-        f"Training diverged: the objective rose from {losses[0]:.3g} in the first epoch to "
-        f"{losses[-1]:.3g} in the last, at learning rates up to {learning_rate:g}. Try "
-        "a smaller learning_rate."
+        f"Training diverged: the objective ended at {loss:.3g}, over "
+        f"{DIVERGENCE_FACTOR:g} times the {loss_at_zero:.3g} of predicting the targets' "
+        f"centers, at learning rates up to {learning_rate:g}. Try a smaller learning_rate."
     )
 
 

@@ -167,6 +167,23 @@ class LeastSquares:
         squares = sum(float(np.vdot(total, total)) for total in gradient_sums)
         return loss, math.sqrt(squares) * batch_size / self.n_samples
 
+    def loss_at_zero(self):
+        """The objective with every standardized parameter at zero.
+
+        That is the model that predicts the targets' centers (zero without
+        centering); any fit should end below it.
+
+        Returns
+        -------
+        loss : float
+        """
+        y = self.y if self.rows is None else self.y[self.rows]
+        weight = self.sample_weight if self.rows is None else self.sample_weight[self.rows]
+        residual = (y - self.standardization.y_center) / self.standardization.y_scale
+        return 0.5 * float(weight @ np.square(residual).sum(axis=1)) / (
+            self.weight_sum * y.shape[1]
+        )
+
     def penalized(self, params):
         """The parameters a weight decay may shrink: the coefficients, not the intercept.
 
