@@ -135,6 +135,12 @@ def _check_sample_weight(sample_weight, X, X_name, weight_name):
         raise ValueError(
             f"{weight_name} must be non-negative; got a minimum of {sample_weight.min():g}."
         )
+    largest, info = sample_weight.max(), np.finfo(sample_weight.dtype)
+    if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
+        # Only the weights' ratios matter. Brought near one by a power of two
+        # (exactly), their sums neither overflow nor underflow; a new array,
+        # so the caller's is left alone.
+        sample_weight = sample_weight / np.exp2(np.round(np.log2(largest)))
     if not sample_weight.sum() > 0:
         raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
     return sample_weight

@@ -177,7 +177,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         if history.converged:
             break
     if act_on_stalls and validation is None:
-        check_not_worse(history.losses[-1], objective.loss_at_zero(), max(history.learning_rates))
+        check_not_worse(history.losses[-1], *objective.loss_at_zero(), max(history.learning_rates))
     return state, history
 
 
@@ -224,7 +224,7 @@ def check_finite(loss, params, learning_rate):
 DIVERGENCE_FACTOR = 10.0
 
 
-def check_not_worse(loss, loss_at_zero, learning_rate):
+def check_not_worse(loss, loss_at_zero, size, learning_rate):
     """Raise if training ended far worse than predicting the targets' centers.
 
     With a rate far too large, Adam's steps (about ``learning_rate`` per
@@ -239,6 +239,12 @@ def check_not_worse(loss, loss_at_zero, learning_rate):
     loss_at_zero : float
         The objective with all standardized parameters at zero, which any
         fit should end below.
+    size : float
+        The objective of predicting zero. Where ``loss_at_zero`` is below
+        the square root of machine epsilon times it, the centers alone
+        predict the targets (a constant target): any residual is then
+        rounding, or Adam's steps on it, not a runaway rate, and nothing is
+        judged.
     learning_rate : float
         The largest rate used, quoted in the message.
 
@@ -247,6 +253,8 @@ def check_not_worse(loss, loss_at_zero, learning_rate):
     FloatingPointError
         If ``loss`` is over :data:`DIVERGENCE_FACTOR` times ``loss_at_zero``.
     """
+    if loss_at_zero <= np.sqrt(np.finfo(float).eps) * size:
+        return
     if loss <= DIVERGENCE_FACTOR * loss_at_zero:
         return
     raise FloatingPointError(

@@ -68,3 +68,24 @@ def test_any_scale_is_fitted_like_the_closed_form(monkeypatch, path, container, 
     X_64 = X.astype(np.float64) / x_scale
     exact = r2_score(y / y_scale, LinearRegression().fit(X_64, y / y_scale).predict(X_64))
     assert scaled_r2(model, X, y, y_scale) > exact - 1e-3
+
+
+@pytest.mark.parametrize("weight_scale", [1e-320, 1e-200, 1e200, 1e307])
+def test_weights_of_any_scale_give_the_unweighted_fit(weight_scale):
+    # Only the weights' ratios matter; their sum once overflowed or lost
+    # its digits ("Training diverged").
+    X, y = problem(np.float64)
+    weight = np.full(len(y), weight_scale)
+    before = weight.copy()
+    weighted = AdamLinearRegressor(random_state=0).fit(X, y, sample_weight=weight)
+    plain = AdamLinearRegressor(random_state=0).fit(X, y)
+    np.testing.assert_allclose(weighted.coef_, plain.coef_, rtol=1e-6)
+    np.testing.assert_array_equal(weight, before)
+
+
+@pytest.mark.parametrize("value", [0.0, 3.0, 1e200, -1e-200])
+def test_a_constant_target_is_predicted(value):
+    X, _ = problem(np.float64)
+    y = np.full(len(X), value)
+    model = AdamLinearRegressor(random_state=0).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), y, rtol=1e-3)

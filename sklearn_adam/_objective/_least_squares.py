@@ -168,7 +168,7 @@ class LeastSquares:
         return loss, math.sqrt(squares) * batch_size / self.n_samples
 
     def loss_at_zero(self):
-        """The objective with every standardized parameter at zero.
+        """The objective with every standardized parameter at zero, and the targets' size.
 
         That is the model that predicts the targets' centers (zero without
         centering); any fit should end below it.
@@ -176,13 +176,21 @@ class LeastSquares:
         Returns
         -------
         loss : float
+        size : float
+            Half the weighted mean square of the targets themselves, in the
+            same units: the objective of predicting zero. Next to it a
+            ``loss`` near zero says that the centers alone predict the
+            targets (a constant target).
         """
         y = self.y if self.rows is None else self.y[self.rows]
         weight = self.sample_weight if self.rows is None else self.sample_weight[self.rows]
-        residual = (y - self.standardization.y_center) / self.standardization.y_scale
-        return 0.5 * float(weight @ np.square(residual).sum(axis=1)) / (
-            self.weight_sum * y.shape[1]
-        )
+        scale = self.standardization.y_scale
+        residual = (y - self.standardization.y_center) / scale
+        total = self.weight_sum * y.shape[1]
+        with np.errstate(over="ignore"):
+            magnitude = float(weight @ np.square(y / scale).sum(axis=1))
+        loss = 0.5 * float(weight @ np.square(residual).sum(axis=1)) / total
+        return loss, 0.5 * magnitude / total
 
     def penalized(self, params):
         """The parameters a weight decay may shrink: the coefficients, not the intercept.
