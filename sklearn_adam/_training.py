@@ -163,13 +163,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         elif act_on_stalls and stalled:
             action = relieve_stall(progress, schedule, batching)
             history.converged = action is None
-            event = {
-                "batch grown": f"stalled: batch_size grows to "
-                f"{batching.size(progress.n_growths)}",
-                "rate lowered": f"stalled: learning_rate falls to "
-                f"{schedule.rate(progress.epoch, progress.n_reductions):.3g}",
-                None: "stalled with no batch growth or rate reduction left: training stops",
-            }[action]
+            event = _stall_event(action, progress, schedule, batching)
         if event is None and act_on_stalls and epoch == max_iter - 1:
             event = f"max_iter={max_iter} reached"
         if verbose:
@@ -262,6 +256,16 @@ def check_not_worse(loss, loss_at_zero, size, learning_rate):
         f"{DIVERGENCE_FACTOR:g} times the {loss_at_zero:.3g} of predicting the targets' "
         f"centers, at learning rates up to {learning_rate:g}. Try a smaller learning_rate."
     )
+
+
+def _stall_event(action, progress, schedule, batching):
+    """What a stall did, as the verbose output says it."""
+    if action == "batch grown":
+        return f"stalled: batch_size grows to {batching.size(progress.n_growths)}"
+    if action == "rate lowered":
+        rate = schedule.rate(progress.epoch, progress.n_reductions)
+        return f"stalled: learning_rate falls to {rate:.3g}"
+    return "stalled with no batch growth or rate reduction left: training stops"
 
 
 def _report(epoch, history, elapsed, event):
