@@ -89,3 +89,21 @@ def test_a_constant_target_is_predicted(value):
     y = np.full(len(X), value)
     model = AdamLinearRegressor(random_state=0).fit(X, y)
     np.testing.assert_allclose(model.predict(X), y, rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype, offset, spread", [(np.float64, 1e14, 1.0),
+                                                    (np.float32, 1e3, 1e-3)])
+def test_a_column_too_offset_to_resolve_is_refused_not_dropped(dtype, offset, spread):
+    # It once looked constant and was pinned at zero without a word.
+    X, y = problem(np.float64)
+    X[:, 2] = offset + spread * X[:, 2]
+    X, y = X.astype(dtype), y.astype(dtype)
+    with pytest.raises(ValueError, match=r"column 2 of X vary by only .* Center X before"):
+        AdamLinearRegressor(random_state=0).fit(X, y)
+
+
+def test_a_truly_constant_column_is_still_pinned_at_zero():
+    X, y = problem(np.float64)
+    X[:, 2] = 1e14
+    model = AdamLinearRegressor(random_state=0).fit(X, y)
+    assert model.coef_[2] == 0

@@ -77,16 +77,21 @@ class Standardization:
             y_center = np.zeros(n_targets, dtype=dtype)
         if scale:
             x_variance, x_mean_square, exact = _column_spread(X, sample_weight, x_center)
-            # A column whose spread is rounding noise of its values is constant:
-            # its coefficient cannot be told from the intercept, so an infinite
-            # scale pins it at zero (a zero gradient and a zero coefficient).
-            noise = _noise_level(dtype, exact)
+            x_constant = _constant_columns(X, sample_weight)
+            # A constant column's coefficient cannot be told from the
+            # intercept: an infinite scale pins it at zero (a zero gradient
+            # and a zero coefficient).
             x_scale = np.sqrt(x_variance)
-            x_scale[x_variance <= noise * x_mean_square] = np.inf
+            x_scale[x_constant] = np.inf
+            _check_resolvable("X", x_variance, x_mean_square, x_constant,
+                              _noise_level(dtype, exact), x_center, x_unit)
             y_variance = (sample_weight @ np.square(y - y_center)) / weight_sum
             y_mean_square = (sample_weight @ np.square(y)) / weight_sum
+            y_constant = _constant_columns(y, sample_weight)
             y_scale = np.sqrt(y_variance)
-            y_scale[y_variance <= _noise_level(dtype, True) * y_mean_square] = 1
+            y_scale[y_constant] = 1
+            _check_resolvable("y", y_variance, y_mean_square, y_constant,
+                              _noise_level(dtype, True), y_center, y_unit)
         else:
             x_scale = np.ones(n_features, dtype=dtype)
             y_scale = np.ones(n_targets, dtype=dtype)
@@ -158,6 +163,42 @@ def _column_spread(X, sample_weight, center):
         np.square(X[rows], out=squares)
         mean_square += sample_weight[rows] @ squares
     return variance / weight_sum, mean_square / weight_sum, True
+
+
+def _constant_columns(values, sample_weight):
+    """Which columns hold one value in every row of positive weight."""
+    rows = sample_weight > 0
+    if not rows.all():
+        values = values[rows]
+    if sp.issparse(values):
+        low = values.min(axis=0).toarray().ravel()
+        high = values.max(axis=0).toarray().ravel()
+    else:
+        low, high = np.min(values, axis=0), np.max(values, axis=0)
+    return low == high
+
+
+def _check_resolvable(name, variance, mean_square, constant, noise, center, unit):
+    """Refuse columns that vary, but by less than the arithmetic can follow.
+
+    A column that varies by only a rounding error's worth of its size (a
+    large offset) is fitted from residuals that lose all their digits to
+    cancellation; dropping it would be a silent wrong answer.
+    """
+    unresolved = ~constant & (variance <= noise * mean_square)
+    if not unresolved.any():
+        return
+    column = int(np.flatnonzero(unresolved)[0])
+    size = np.sqrt(mean_square[column]) * (1 if unit is None else unit[column])
+    spread = np.sqrt(variance[column]) * (1 if unit is None else unit[column])
+    where = f"column {column} of {name}" if name == "X" else f"target {column} of y"
+    raise ValueError(
+        f"The values of {where} vary by only {spread:.3g} around {size:.3g} "
+        f"(a fraction {spread / size:.1e} of their size): too little for the "
+        f"solver's arithmetic at this offset. Center {name} before fitting (e.g. "
+        "subtract its mean, or put a StandardScaler before this estimator), or fit "
+        "in float64 if it is float32."
+    )
 
 
 def _units(values):
