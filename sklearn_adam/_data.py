@@ -123,8 +123,10 @@ def _check_sample_weight(sample_weight, X, X_name, weight_name):
         return np.ones(X.shape[0], dtype=X.dtype)
     if np.isscalar(sample_weight):
         sample_weight = np.full(X.shape[0], sample_weight)
+    # Checked in their own precision: weights beyond float32's range are
+    # brought into it below, as only their ratios matter.
     sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=X.dtype, input_name=weight_name
+        sample_weight, ensure_2d=False, dtype=(np.float64, np.float32), input_name=weight_name
     )
     if sample_weight.shape != (X.shape[0],):
         raise ValueError(
@@ -135,12 +137,13 @@ def _check_sample_weight(sample_weight, X, X_name, weight_name):
         raise ValueError(
             f"{weight_name} must be non-negative; got a minimum of {sample_weight.min():g}."
         )
-    largest, info = sample_weight.max(), np.finfo(sample_weight.dtype)
+    largest, info = sample_weight.max(), np.finfo(X.dtype)
     if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
         # Only the weights' ratios matter. Brought near one by a power of two
         # (exactly), their sums neither overflow nor underflow; a new array,
         # so the caller's is left alone.
         sample_weight = sample_weight / np.exp2(np.round(np.log2(largest)))
+    sample_weight = sample_weight.astype(X.dtype, copy=False)
     if not sample_weight.sum() > 0:
         raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
     return sample_weight

@@ -107,3 +107,12 @@ def test_a_truly_constant_column_is_still_pinned_at_zero():
     X[:, 2] = 1e14
     model = AdamLinearRegressor(random_state=0).fit(X, y)
     assert model.coef_[2] == 0
+
+
+def test_coefficients_beyond_the_dtype_are_refused():
+    # X near 1e23 and y near 1e-300: each coefficient would be about 1e-323,
+    # subnormal, with a digit or two left.
+    X, y = problem(np.float64)
+    with pytest.raises(ValueError, match=r"Column 0 of X and y differ in scale .* outside "
+                                         r"the range of float64"):
+        AdamLinearRegressor(random_state=0).fit(X * 1e23, y * 1e-300)

@@ -99,6 +99,8 @@ class Standardization:
             x_center, x_scale = x_center * x_unit, x_scale * x_unit
         if y_unit is not None:
             y_center, y_scale = y_center * y_unit, y_scale * y_unit
+        if scale:
+            _check_coefficient_range(x_scale, y_scale, dtype)
         return cls(
             x_center.astype(dtype, copy=False),
             x_scale.astype(dtype, copy=False),
@@ -201,6 +203,33 @@ def _check_resolvable(name, variance, mean_square, constant, noise, center, unit
     )
 
 
+def _check_coefficient_range(x_scale, y_scale, dtype):
+    """Refuse data whose coefficients, in their units, fall outside the dtype's range.
+
+    A coefficient is about ``y_scale / x_scale`` times its standardized
+    value. Where that ratio is near or below the dtype's smallest normal
+    number the coefficients lose their digits (subnormal), and near or above
+    its largest they overflow; either would be a wrong answer, not a training
+    problem.
+    """
+    info = np.finfo(dtype)
+    with np.errstate(divide="ignore", over="ignore"):
+        ratio = np.log2(np.max(y_scale)) - np.log2(x_scale.astype(np.float64))
+    # 16 bits to spare: a standardized coefficient of one then keeps a
+    # relative precision of 2**-16 at the edge, far inside what R^2 sees.
+    low, high = np.log2(info.tiny) + 16, np.log2(info.max) - 16
+    outside = np.isfinite(ratio) & ((ratio < low) | (ratio > high))
+    if not outside.any():
+        return
+    column = int(np.flatnonzero(outside)[0])
+    raise ValueError(
+        f"Column {column} of X and y differ in scale by a factor of "
+        f"2**{ratio[column]:.0f}, so its coefficient in their units would be outside "
+        f"the range of {np.dtype(dtype).name}. Rescale X or y (e.g. put a StandardScaler "
+        "before this estimator, or divide y by a power of ten) before fitting."
+    )
+
+
 def _units(values):
     """Powers of two to measure each column in, or None when all are in range.
 
@@ -222,7 +251,8 @@ def _units(values):
     if not outside.any():
         return None
     units = np.ones(largest.shape)
-    units[outside] = np.exp2(np.round(np.log2(largest[outside])))
+    # Never below the smallest normal number, whose reciprocal is finite.
+    units[outside] = np.maximum(np.exp2(np.round(np.log2(largest[outside]))), info.tiny)
     return units.astype(values.dtype)
 
 
