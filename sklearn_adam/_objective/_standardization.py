@@ -64,7 +64,8 @@ class Standardization:
         # Columns whose squares would overflow or underflow are measured in
         # units of a power of two near their size (exact: no rounding), then
         # the centers and scales are put back in the data's units.
-        x_unit, y_unit = _units(X), _units(y)
+        x_range, y_range = _column_range(X), _column_range(y)
+        x_unit, y_unit = _units(*x_range, dtype), _units(*y_range, dtype)
         if x_unit is not None:
             X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
         if y_unit is not None:
@@ -77,7 +78,7 @@ class Standardization:
             y_center = np.zeros(n_targets, dtype=dtype)
         if scale:
             x_variance, x_mean_square, exact = _column_spread(X, sample_weight, x_center)
-            x_constant = _constant_columns(X, sample_weight)
+            x_constant = _constant_columns(X, sample_weight, x_range)
             # A constant column's coefficient cannot be told from the
             # intercept: an infinite scale pins it at zero (a zero gradient
             # and a zero coefficient).
@@ -87,7 +88,7 @@ class Standardization:
                               _noise_level(dtype, exact), x_center, x_unit)
             y_variance = (sample_weight @ np.square(y - y_center)) / weight_sum
             y_mean_square = (sample_weight @ np.square(y)) / weight_sum
-            y_constant = _constant_columns(y, sample_weight)
+            y_constant = _constant_columns(y, sample_weight, y_range)
             y_scale = np.sqrt(y_variance)
             y_scale[y_constant] = 1
             _check_resolvable("y", y_variance, y_mean_square, y_constant,
@@ -167,16 +168,23 @@ def _column_spread(X, sample_weight, center):
     return variance / weight_sum, mean_square / weight_sum, True
 
 
-def _constant_columns(values, sample_weight):
-    """Which columns hold one value in every row of positive weight."""
+def _column_range(values):
+    """The smallest and largest value of each column."""
+    if sp.issparse(values):
+        return (values.min(axis=0).toarray().ravel(), values.max(axis=0).toarray().ravel())
+    return np.min(values, axis=0), np.max(values, axis=0)
+
+
+def _constant_columns(values, sample_weight, column_range):
+    """Which columns hold one value in every row of positive weight.
+
+    ``column_range`` is :func:`_column_range` of all rows, which serves
+    unless some rows have no weight.
+    """
     rows = sample_weight > 0
     if not rows.all():
-        values = values[rows]
-    if sp.issparse(values):
-        low = values.min(axis=0).toarray().ravel()
-        high = values.max(axis=0).toarray().ravel()
-    else:
-        low, high = np.min(values, axis=0), np.max(values, axis=0)
+        column_range = _column_range(values[rows])
+    low, high = column_range
     return low == high
 
 
@@ -230,7 +238,7 @@ def _check_coefficient_range(x_scale, y_scale, dtype):
     )
 
 
-def _units(values):
+def _units(low, high, dtype):
     """Powers of two to measure each column in, or None when all are in range.
 
     A column is in range when its largest magnitude lies within a square root
@@ -239,21 +247,17 @@ def _units(values):
     get the power of two nearest their largest magnitude; all-zero columns
     get 1.
     """
-    info = np.finfo(values.dtype)
-    high = 2.0 ** (info.maxexp // 2 - 32)
-    low = 2.0 ** (info.minexp // 2 + 32)
-    if sp.issparse(values):
-        largest = abs(values).max(axis=0).toarray().ravel()
-    else:
-        largest = np.maximum(np.max(values, axis=0), -np.min(values, axis=0))
-    largest = largest.astype(np.float64)
-    outside = (largest > high) | ((largest < low) & (largest > 0))
+    info = np.finfo(dtype)
+    largest = np.maximum(high, -low).astype(np.float64)
+    outside = (largest > 2.0 ** (info.maxexp // 2 - 32)) | (
+        (largest < 2.0 ** (info.minexp // 2 + 32)) & (largest > 0)
+    )
     if not outside.any():
         return None
     units = np.ones(largest.shape)
     # Never below the smallest normal number, whose reciprocal is finite.
     units[outside] = np.maximum(np.exp2(np.round(np.log2(largest[outside]))), info.tiny)
-    return units.astype(values.dtype)
+    return units.astype(dtype)
 
 
 def _noise_level(dtype, exact):
