@@ -59,43 +59,53 @@ class Standardization:
         standardization : Standardization
         """
         dtype = X.dtype
-        n_features, n_targets = X.shape[1], y.shape[1]
         weight_sum = sample_weight.sum()
         # Columns whose squares would overflow or underflow are measured in
-        # units of a power of two near their size (exact: no rounding), then
-        # the centers and scales are put back in the data's units.
-        x_range, y_range = _column_range(X), _column_range(y)
-        x_unit, y_unit = _units(*x_range, dtype), _units(*y_range, dtype)
-        if x_unit is not None:
-            X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
+        # units of a power of two near their size (exact: no rounding), and
+        # their centers and scales put back in the data's units. y is small:
+        # its range is read at once. A column of X that needs a unit shows
+        # itself in the plain sums, and only its range is read then.
+        y_unit = _units(*_column_range(y), dtype)
         if y_unit is not None:
             y = y / y_unit
+        x_center, x_variance, x_mean_square, exact = _moments(X, sample_weight, center, scale)
+        x_unit = None
+        if scale:
+            doubtful = np.flatnonzero(
+                ~np.isfinite(x_mean_square) | ~np.isfinite(x_center)
+                | (x_mean_square < 2.0 ** (np.finfo(dtype).minexp + 64))
+            )
+            if doubtful.size:
+                x_unit = np.ones(X.shape[1], dtype=dtype)
+                x_unit[doubtful] = _units(*_column_range(X[:, doubtful]), dtype, always=True)
+                if np.all(x_unit == 1):
+                    x_unit = None
+                else:
+                    X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
+                    x_center, x_variance, x_mean_square, exact = _moments(
+                        X, sample_weight, center, scale
+                    )
         if center:
-            x_center = np.asarray(X.T @ sample_weight).ravel() / weight_sum
             y_center = (sample_weight @ y) / weight_sum
         else:
-            x_center = np.zeros(n_features, dtype=dtype)
-            y_center = np.zeros(n_targets, dtype=dtype)
+            y_center = np.zeros(y.shape[1], dtype=dtype)
         if scale:
-            x_variance, x_mean_square, exact = _column_spread(X, sample_weight, x_center)
-            x_constant = _constant_columns(X, sample_weight, x_range)
             # A constant column's coefficient cannot be told from the
             # intercept: an infinite scale pins it at zero (a zero gradient
             # and a zero coefficient).
+            x_constant = _constant_columns(X, sample_weight, x_variance, x_mean_square,
+                                           _noise_level(dtype, exact), "X", x_unit)
             x_scale = np.sqrt(x_variance)
             x_scale[x_constant] = np.inf
-            _check_resolvable("X", x_variance, x_mean_square, x_constant,
-                              _noise_level(dtype, exact), x_center, x_unit)
             y_variance = (sample_weight @ np.square(y - y_center)) / weight_sum
             y_mean_square = (sample_weight @ np.square(y)) / weight_sum
-            y_constant = _constant_columns(y, sample_weight, y_range)
+            y_constant = _constant_columns(y, sample_weight, y_variance, y_mean_square,
+                                           _noise_level(dtype, True), "y", y_unit)
             y_scale = np.sqrt(y_variance)
             y_scale[y_constant] = 1
-            _check_resolvable("y", y_variance, y_mean_square, y_constant,
-                              _noise_level(dtype, True), y_center, y_unit)
         else:
-            x_scale = np.ones(n_features, dtype=dtype)
-            y_scale = np.ones(n_targets, dtype=dtype)
+            x_scale = np.ones(X.shape[1], dtype=dtype)
+            y_scale = np.ones(y.shape[1], dtype=dtype)
         if x_unit is not None:
             x_center, x_scale = x_center * x_unit, x_scale * x_unit
         if y_unit is not None:
@@ -128,6 +138,23 @@ class Standardization:
         if intercept is not None:
             original_intercept += self.y_scale * intercept
         return original_coef, original_intercept
+
+
+def _moments(values, sample_weight, center, scale):
+    """Weighted centers, and with ``scale`` variances and mean squares, of each column.
+
+    Returns ``(center, variance, mean_square, exact)``; without ``scale`` the
+    last three are None. ``exact`` says whether the variance was summed from
+    centered values (see :func:`_column_spread`).
+    """
+    weight_sum = sample_weight.sum()
+    if center:
+        centers = np.asarray(values.T @ sample_weight).ravel() / weight_sum
+    else:
+        centers = np.zeros(values.shape[1], dtype=values.dtype)
+    if not scale:
+        return centers, None, None, None
+    return (centers, *_column_spread(values, sample_weight, centers))
 
 
 def _column_spread(X, sample_weight, center):
@@ -175,40 +202,37 @@ def _column_range(values):
     return np.min(values, axis=0), np.max(values, axis=0)
 
 
-def _constant_columns(values, sample_weight, column_range):
-    """Which columns hold one value in every row of positive weight.
+def _constant_columns(values, sample_weight, variance, mean_square, noise, name, unit):
+    """Which columns hold one value in every weighted row; refuse the unresolvable.
 
-    ``column_range`` is :func:`_column_range` of all rows, which serves
-    unless some rows have no weight.
+    A column whose variance is within rounding noise of its size either
+    holds one value (constant) or varies by less than the solver's
+    arithmetic can follow at its offset: that one is refused, since
+    dropping it would be a silent wrong answer. Only such columns' values
+    are read again.
     """
+    constant = np.zeros(values.shape[1], dtype=bool)
+    near = np.flatnonzero(variance <= noise * mean_square)
+    if not near.size:
+        return constant
     rows = sample_weight > 0
-    if not rows.all():
-        column_range = _column_range(values[rows])
-    low, high = column_range
-    return low == high
-
-
-def _check_resolvable(name, variance, mean_square, constant, noise, center, unit):
-    """Refuse columns that vary, but by less than the arithmetic can follow.
-
-    A column that varies by only a rounding error's worth of its size (a
-    large offset) is fitted from residuals that lose all their digits to
-    cancellation; dropping it would be a silent wrong answer.
-    """
-    unresolved = ~constant & (variance <= noise * mean_square)
-    if not unresolved.any():
-        return
-    column = int(np.flatnonzero(unresolved)[0])
-    size = np.sqrt(mean_square[column]) * (1 if unit is None else unit[column])
-    spread = np.sqrt(variance[column]) * (1 if unit is None else unit[column])
-    where = f"column {column} of {name}" if name == "X" else f"target {column} of y"
-    raise ValueError(
-        f"The values of {where} vary by only {spread:.3g} around {size:.3g} "
-        f"(a fraction {spread / size:.1e} of their size): too little for the "
-        f"solver's arithmetic at this offset. Center {name} before fitting (e.g. "
-        "subtract its mean, or put a StandardScaler before this estimator), or fit "
-        "in float64 if it is float32."
-    )
+    low, high = _column_range(values[rows][:, near] if not rows.all() else values[:, near])
+    constant[near] = low == high
+    unresolved = near[low != high]
+    if unresolved.size:
+        column = int(unresolved[0])
+        factor = 1 if unit is None else unit[column]
+        size = np.sqrt(mean_square[column]) * factor
+        spread = np.sqrt(variance[column]) * factor
+        where = f"column {column} of X" if name == "X" else f"target {column} of y"
+        raise ValueError(
+            f"The values of {where} vary by only {spread:.3g} around {size:.3g} "
+            f"(a fraction {spread / size:.1e} of their size): too little for the "
+            f"solver's arithmetic at this offset. Center {name} before fitting (e.g. "
+            "subtract its mean, or put a StandardScaler before this estimator), or fit "
+            "in float64 if it is float32."
+        )
+    return constant
 
 
 def _check_coefficient_range(x_scale, y_scale, dtype):
@@ -238,21 +262,21 @@ def _check_coefficient_range(x_scale, y_scale, dtype):
     )
 
 
-def _units(low, high, dtype):
+def _units(low, high, dtype, always=False):
     """Powers of two to measure each column in, or None when all are in range.
 
     A column is in range when its largest magnitude lies within a square root
     of the dtype's range, with 2**32 to spare for the sums: its squares and
     their weighted sums then neither overflow nor underflow. Other columns
     get the power of two nearest their largest magnitude; all-zero columns
-    get 1.
+    get 1. With ``always``, the units are returned even when all are 1.
     """
     info = np.finfo(dtype)
     largest = np.maximum(high, -low).astype(np.float64)
     outside = (largest > 2.0 ** (info.maxexp // 2 - 32)) | (
         (largest < 2.0 ** (info.minexp // 2 + 32)) & (largest > 0)
     )
-    if not outside.any():
+    if not (outside.any() or always):
         return None
     units = np.ones(largest.shape)
     # Never below the smallest normal number, whose reciprocal is finite.
