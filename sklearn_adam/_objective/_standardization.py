@@ -68,7 +68,11 @@ class Standardization:
         y_unit = _units(*_column_range(y), dtype)
         if y_unit is not None:
             y = y / y_unit
-        x_center, x_variance, x_mean_square, exact = _moments(X, sample_weight, center, scale)
+        # Overflow and underflow here are looked for just below, not warned of.
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            x_center, x_variance, x_mean_square, exact = _moments(
+                X, sample_weight, center, scale
+            )
         x_unit = None
         if scale:
             doubtful = np.flatnonzero(
