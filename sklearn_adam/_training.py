@@ -171,7 +171,8 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         if history.converged:
             break
     if act_on_stalls and validation is None:
-        check_not_worse(history.losses[-1], *objective.loss_at_zero(), max(history.learning_rates))
+        loss_at_zero, size = objective.reference_losses()
+        check_not_worse(history.losses[-1], loss_at_zero, size, max(history.learning_rates))
     return state, history
 
 

@@ -59,8 +59,8 @@ class CompiledEpochs:
     def for_fit(cls, objective, solver):
         """The compiled driver, or None where it does not apply.
 
-        It applies when numba is installed, the solver declares a kernel
-        spec that covers its ``update`` and ``X`` is a dense array or CSR.
+        It applies when numba is installed, the solver's own class declares
+        a kernel spec and ``X`` is a dense array or CSR.
 
         Parameters
         ----------

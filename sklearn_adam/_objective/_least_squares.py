@@ -167,7 +167,7 @@ class LeastSquares:
         squares = sum(float(np.vdot(total, total)) for total in gradient_sums)
         return loss, math.sqrt(squares) * batch_size / self.n_samples
 
-    def loss_at_zero(self):
+    def reference_losses(self):
         """The objective with every standardized parameter at zero, and the targets' size.
 
         That is the model that predicts the targets' centers (zero without

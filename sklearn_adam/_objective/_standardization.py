@@ -79,16 +79,14 @@ class Standardization:
                 ~np.isfinite(x_mean_square) | ~np.isfinite(x_center)
                 | (x_mean_square < 2.0 ** (np.finfo(dtype).minexp + 64))
             )
-            if doubtful.size:
+            units = _units(*_column_range(X[:, doubtful]), dtype) if doubtful.size else None
+            if units is not None:
                 x_unit = np.ones(X.shape[1], dtype=dtype)
-                x_unit[doubtful] = _units(*_column_range(X[:, doubtful]), dtype, always=True)
-                if np.all(x_unit == 1):
-                    x_unit = None
-                else:
-                    X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
-                    x_center, x_variance, x_mean_square, exact = _moments(
-                        X, sample_weight, center, scale
-                    )
+                x_unit[doubtful] = units
+                X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
+                x_center, x_variance, x_mean_square, exact = _moments(
+                    X, sample_weight, center, scale
+                )
         if center:
             y_center = (sample_weight @ y) / weight_sum
         else:
@@ -266,21 +264,21 @@ def _check_coefficient_range(x_scale, y_scale, dtype):
     )
 
 
-def _units(low, high, dtype, always=False):
+def _units(low, high, dtype):
     """Powers of two to measure each column in, or None when all are in range.
 
     A column is in range when its largest magnitude lies within a square root
     of the dtype's range, with 2**32 to spare for the sums: its squares and
     their weighted sums then neither overflow nor underflow. Other columns
     get the power of two nearest their largest magnitude; all-zero columns
-    get 1. With ``always``, the units are returned even when all are 1.
+    get 1.
     """
     info = np.finfo(dtype)
     largest = np.maximum(high, -low).astype(np.float64)
     outside = (largest > 2.0 ** (info.maxexp // 2 - 32)) | (
         (largest < 2.0 ** (info.minexp // 2 + 32)) & (largest > 0)
     )
-    if not (outside.any() or always):
+    if not outside.any():
         return None
     units = np.ones(largest.shape)
     # Never below the smallest normal number, whose reciprocal is finite.

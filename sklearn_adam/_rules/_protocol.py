@@ -100,9 +100,9 @@ class AdamKernelSpec:
     ``kernel_spec()``; the compiled epoch then runs whole epochs of its
     steps in one call. The spec also knows where the rule's state keeps the
     arrays and the step count, so that the compiled code only ever sees
-    arrays and numbers. A rule without ``kernel_spec``, or whose
-    ``kernel_spec()`` returns None, is trained by the numpy epoch, one
-    :meth:`Solver.update` per batch.
+    arrays and numbers. A rule whose class does not define ``kernel_spec``
+    itself (a subclass inherits none, see :func:`kernel_spec`) is trained by
+    the numpy epoch, one :meth:`Solver.update` per batch.
 
     Parameters
     ----------
