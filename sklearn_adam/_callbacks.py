@@ -15,6 +15,9 @@ except ImportError:  # scikit-learn < 1.9
     class _NoCallbackContext:
         """Answers the calls a fit makes on a callback context, doing nothing."""
 
+        # No callback listens: what scikit-learn's context keeps its own in.
+        _callbacks = ()
+
         def subcontext(self, task_name="", task_id=None, max_subtasks=0,
                        sequential_subtasks=True):
             return self
@@ -64,6 +67,16 @@ class EpochCallbacks:
         self._data = {"estimator": estimator, "X": X, "y": y, "metadata": metadata}
         self._fitted_attributes = fitted_attributes
         self._epoch_context = None
+
+    @property
+    def listening(self):
+        """bool : Whether any callback follows this fit, so that every epoch must be reported.
+
+        Read from the context's list of callbacks (its own and those
+        propagated from a meta-estimator); where that list cannot be read,
+        every epoch is reported.
+        """
+        return bool(getattr(self._context, "_callbacks", True))
 
     def begin(self):
         """Open the task of the coming epoch."""

@@ -17,12 +17,18 @@ import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
 from ._data import split_validation
-from ._objective import HeldOutEvaluation, LeastSquares, Standardization
-from ._progress import Progress
+from ._objective import (
+    HeldOutEvaluation,
+    LeastSquares,
+    Standardization,
+    normal_equations_pay_off,
+)
+from ._progress import GradientMonitor, Progress, gradient_target
 from ._training import Batching, train
 
-# batch_size="auto" uses mini-batches of this many rows, or one full batch
-# when there are fewer samples.
+# batch_size="auto" uses mini-batches of this many rows (or one full batch
+# when there are fewer samples) where full-batch steps would each need a
+# pass over X, and in partial_fit.
 AUTO_BATCH_SIZE = 200
 
 
@@ -147,14 +153,18 @@ class TrainingRun:
     evaluation : HeldOutEvaluation or None, default=None
     """
 
-    def __init__(self, estimator, components, carried, objective, rng, evaluation=None):
+    def __init__(self, estimator, components, carried, objective, rng, evaluation=None,
+                 streaming=False):
         self.estimator = estimator
         self.components = components
         self.carried = carried
         self.objective = objective
         self.rng = rng
         self.evaluation = evaluation
-        self.progress = _progress_for(estimator, carried.progress, evaluation)
+        self.batching = _batching(estimator, objective, streaming)
+        self.progress = _progress_for(
+            estimator, carried, evaluation, self.batching.is_full
+        )
         # A fresh start has no solver state, step count or curves to extend.
         self.fresh = carried.progress is None
 
@@ -226,7 +236,8 @@ class TrainingRun:
         else:
             carried = Carried.start(estimator, data, check_random_state(estimator.random_state))
         rng = copy.deepcopy(carried.rng)
-        return cls(estimator, components, carried, _objective(estimator, carried, data, None), rng)
+        objective = _objective(estimator, carried, data, None)
+        return cls(estimator, components, carried, objective, rng, streaming=True)
 
     def train(self, **options):
         """Train from the carried parameters and state, then record the outcome.
@@ -254,7 +265,7 @@ class TrainingRun:
             params,
             self.progress,
             schedule=self.components.schedule,
-            batching=_batching(estimator, self.objective.n_samples),
+            batching=self.batching,
             rng=self.rng,
             shuffle=estimator.shuffle,
             validation=self.evaluation,
@@ -356,29 +367,36 @@ def _held_out_evaluation(estimator, components, carried, data, rows):
     return HeldOutEvaluation(objective, score)
 
 
-def _progress_for(estimator, previous, evaluation):
+def _progress_for(estimator, carried, evaluation, full_after):
     """A copy of the progress so far (fresh on a new fit), monitoring the right value.
 
     ``evaluation`` is the held-out evaluation of this call, or None when the
-    training loss is monitored.
+    training loss is monitored; ``full_after(n_growths)`` says whether the
+    batch then holds every training row.
     """
     validating = evaluation is not None
-    progress = copy.deepcopy(previous)
-    if progress is None or progress.monitors_validation != validating:
-        # A new fit, or early stopping switched on or off: what is
-        # monitored changes, so the monitor starts afresh.
-        monitor = Progress.new_monitor(
-            estimator.tol, estimator.n_iter_no_change, monitors_validation=validating
-        )
-        if progress is None:
-            return Progress(monitor)
-        progress.monitor, progress.best_params = monitor, None
+    coef = carried.params[0]
+    n_params = sum(p.size for p in carried.params)
+    target = gradient_target(estimator.tol, coef.dtype, n_params)
+    progress = copy.deepcopy(carried.progress)
+    if progress is None:
+        progress = Progress(estimator.tol, target, estimator.n_iter_no_change)
+        progress.watch(validation=validating, full_batch=full_after(0))
+        return progress
+    full_batch = full_after(progress.n_growths)
+    progress.configure(estimator.tol, target, estimator.n_iter_no_change, full_batch)
+    if progress.monitors_validation != validating or (
+        not validating and isinstance(progress.monitor, GradientMonitor) != full_batch
+    ):
+        # Early stopping switched on or off, or the batch is no longer what
+        # it was: what is monitored changes, so the monitor starts afresh.
+        progress.watch(validation=validating, full_batch=full_batch)
+        progress.best_params = None
     elif validating and progress.best_params is not None:
         # The validation data may have changed since the best epoch was
         # scored: score it again, so that later epochs compete with it on
         # the same data (on unchanged data the score is the same).
         progress.monitor.best = evaluation(progress.best_params)[1]
-    progress.monitor.tol, progress.monitor.patience = estimator.tol, estimator.n_iter_no_change
     return progress
 
 
@@ -391,11 +409,21 @@ def _state_to_continue(solver, previous_state, params):
     return copy.deepcopy(previous_state)
 
 
-def _batching(estimator, n_train):
+def _batching(estimator, objective, streaming):
+    """The batch sizes of this call; "auto" is full where a full-batch step is cheap.
+
+    With ``batch_size="auto"``, ``fit`` takes full-batch steps where the
+    normal equations pay off (every step exact and cheaper than a pass over
+    ``X``), else mini-batches of :data:`AUTO_BATCH_SIZE` rows that grow at
+    stalls; ``partial_fit``, which makes one epoch per call, always the
+    mini-batches.
+    """
+    n_train = objective.n_samples
     if estimator.batch_size is None or estimator.batch_size == "full":
         base = n_train
     elif estimator.batch_size == "auto":
-        base = min(AUTO_BATCH_SIZE, n_train)
+        full = not streaming and normal_equations_pay_off(objective.X, n_train)
+        base = n_train if full else min(AUTO_BATCH_SIZE, n_train)
     else:
         base = min(estimator.batch_size, n_train)
     return Batching(n_train, base, estimator.batch_growth)

@@ -128,6 +128,29 @@ def adam_element(g, m, v, v_max, theta, rule, decay, learning_rate, corrections)
 
 
 @_kernel
+def adam_step(rule, state, coef_gradient, intercept_gradient, learning_rate, step_number):
+    # One step of the rule on every coefficient (and the intercept, never
+    # decayed) from their gradients.
+    n_targets, n_features = state.coef.shape
+    corrections = (1.0 - rule.beta_1**step_number, 1.0 - rule.beta_2**step_number)
+    for t in range(n_targets):
+        for j in range(n_features):
+            (state.first_coef[t, j], state.second_coef[t, j], state.maximum_coef[t, j],
+             state.coef[t, j]) = adam_element(
+                coef_gradient[t, j], state.first_coef[t, j], state.second_coef[t, j],
+                state.maximum_coef[t, j], state.coef[t, j], rule, rule.weight_decay,
+                learning_rate, corrections,
+            )
+        if state.has_intercept:
+            (state.first_intercept[t], state.second_intercept[t], state.maximum_intercept[t],
+             state.intercept[t]) = adam_element(
+                intercept_gradient[t], state.first_intercept[t], state.second_intercept[t],
+                state.maximum_intercept[t], state.intercept[t], rule, 0.0, learning_rate,
+                corrections,
+            )
+
+
+@_kernel
 def original_units(state, scaling, raw_coef, raw_intercept):
     # The coefficients in the units of the data (Standardization.to_original).
     n_targets, n_features = state.coef.shape
@@ -146,7 +169,7 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
     # Turn the batch's sums into the gradient (LeastSquares.batch_gradient),
     # add it to the epoch's totals, take the step, and return the penalty
     # before it, weighted by the batch's share of the rows.
-    coef, intercept = state.coef, state.intercept
+    coef = state.coef
     coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums
     n_targets, n_features = coef.shape
     scaling_factor = data.n_samples / (batch_size * data.weight_sum)
@@ -156,7 +179,6 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
             for j in range(n_features):
                 penalty += data.penalty_weights[j] * coef[t, j] * coef[t, j]
         penalty = 0.5 * penalty / n_targets * n_batch / data.n_samples
-    corrections = (1.0 - rule.beta_1**step_number, 1.0 - rule.beta_2**step_number)
     for t in range(n_targets):
         for j in range(n_features):
             g = (coef_gradient[t, j] - residual_sum[t] * scaling.x_center[j]) * (
@@ -165,19 +187,11 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
             if data.penalized:
                 g += (n_batch / batch_size) * data.penalty_weights[j] * coef[t, j]
             gradient_sum[t, j] += g
-            (state.first_coef[t, j], state.second_coef[t, j], state.maximum_coef[t, j],
-             coef[t, j]) = adam_element(
-                g, state.first_coef[t, j], state.second_coef[t, j], state.maximum_coef[t, j],
-                coef[t, j], rule, rule.weight_decay, learning_rate, corrections,
-            )
-        if state.has_intercept:
-            g = residual_sum[t] * scaling_factor
-            intercept_gradient_sum[t] += g
-            (state.first_intercept[t], state.second_intercept[t], state.maximum_intercept[t],
-             intercept[t]) = adam_element(
-                g, state.first_intercept[t], state.second_intercept[t],
-                state.maximum_intercept[t], intercept[t], rule, 0.0, learning_rate, corrections,
-            )
+            coef_gradient[t, j] = g
+        # The intercept's gradient, in place of the residual sum it comes from.
+        residual_sum[t] *= scaling_factor
+        intercept_gradient_sum[t] += residual_sum[t]
+    adam_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
     return penalty
 
 
@@ -262,3 +276,89 @@ def column_sums(X, sample_weight, center, variance, mean_square):
             deviation = value - center[j]
             variance[j] += weight * deviation * deviation
             mean_square[j] += weight * value * value
+
+
+Quadratic = namedtuple(
+    "Quadratic",
+    ["gram", "feature_means", "moments", "target_means", "target_squares", "penalty_weights",
+     "penalized"],
+)
+Quadratic.__doc__ = """The objective as a quadratic in the standardized parameters:
+the normal equations' moments (see sklearn_adam._objective._normal_equations)."""
+
+Steps = namedtuple(
+    "Steps",
+    ["rates", "steps_before", "target", "patience", "best_loss", "best_gradient", "n_stalled"],
+)
+Steps.__doc__ = """A run of full-batch epochs: one rate per epoch, the steps taken
+before it, and the stopping rule: stop, without a step, at an epoch whose
+gradient norm is at most target; stop after a step once neither the loss nor
+the gradient norm has beaten its best for patience epochs in a row
+(best_loss, best_gradient and n_stalled so far)."""
+
+# What ended a run of full-batch steps.
+RAN_OUT, CONVERGED, STALLED, NOT_FINITE = 0, 1, 2, 3
+
+
+@_kernel
+def quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient):
+    # The exact gradient (NormalEquations.gradient) into the two arrays;
+    # returns the objective, averaged over targets, and the gradient's norm.
+    n_targets, n_features = state.coef.shape
+    total = 0.0
+    squares = 0.0
+    for t in range(n_targets):
+        intercept = state.intercept[t] if state.has_intercept else 0.0
+        data = 0.0
+        slope = 0.0
+        for j in range(n_features):
+            product = 0.0
+            for k in range(n_features):
+                product += quadratic.gram[j, k] * state.coef[t, k]
+            g = product - quadratic.moments[t, j] + intercept * quadratic.feature_means[j]
+            data += state.coef[t, j] * (0.5 * product - quadratic.moments[t, j])
+            slope += state.coef[t, j] * quadratic.feature_means[j]
+            if quadratic.penalized:
+                g += quadratic.penalty_weights[j] * state.coef[t, j]
+                total += 0.5 * quadratic.penalty_weights[j] * state.coef[t, j] ** 2
+            coef_gradient[t, j] = g
+            squares += g * g
+        data += quadratic.target_squares[t]
+        if state.has_intercept:
+            g = slope + intercept - quadratic.target_means[t]
+            intercept_gradient[t] = g
+            squares += g * g
+            data += intercept * (slope + 0.5 * intercept - quadratic.target_means[t])
+        total += max(data, 0.0)
+    return total / n_targets, math.sqrt(squares)
+
+
+@_kernel
+def full_batch_steps(quadratic, rule, state, plan, losses, gradient_norms):
+    # Full-batch epochs of an Adam, AMSGrad or AdamW rule on the quadratic,
+    # one per rate, each recording the objective and gradient norm at its
+    # start. An epoch whose gradient is within the target ends the run
+    # without a step, so that the parameters left are those it judged.
+    # Returns the epochs run, what ended them, and the stopping rule's best
+    # loss, best gradient norm and epochs without progress.
+    n_targets, n_features = state.coef.shape
+    coef_gradient = np.empty((n_targets, n_features))
+    intercept_gradient = np.empty(n_targets)
+    best_loss, best_gradient, n_stalled = plan.best_loss, plan.best_gradient, plan.n_stalled
+    for i in range(plan.rates.size):
+        loss, norm = quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient)
+        losses[i] = loss
+        gradient_norms[i] = norm
+        if not (math.isfinite(loss) and math.isfinite(norm)):
+            return i + 1, NOT_FINITE, best_loss, best_gradient, n_stalled
+        progress = loss < best_loss or norm < best_gradient
+        best_loss = min(best_loss, loss)
+        best_gradient = min(best_gradient, norm)
+        n_stalled = 0 if progress else n_stalled + 1
+        if norm <= plan.target:
+            return i + 1, CONVERGED, best_loss, best_gradient, n_stalled
+        adam_step(rule, state, coef_gradient, intercept_gradient, plan.rates[i],
+                  plan.steps_before + i + 1)
+        if n_stalled >= plan.patience:
+            return i + 1, STALLED, best_loss, best_gradient, n_stalled
+    return plan.rates.size, RAN_OUT, best_loss, best_gradient, n_stalled

@@ -36,16 +36,22 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     ``standardize=False`` for the plain Adam of the paper on the raw data.
 
     Training runs epochs (passes over the training rows) until the stopping
-    rule ends it or ``max_iter`` is reached. After each epoch the *monitored
-    value* is the validation score with ``early_stopping``, else the training
-    objective. An epoch makes progress when it beats the best monitored
-    value so far by more than ``tol`` (relative to the objective's size, or
-    absolute for a score). After ``n_iter_no_change`` epochs in a row without
-    progress the value has *stalled*, and the first of these that applies is
-    done: grow the batch by ``batch_growth`` (up to every training row); with
-    ``schedule="plateau"``, multiply the rate by ``decay_factor`` (at most 3
-    times); otherwise stop. The rule is the same for every solver and
-    schedule.
+    rule ends it or ``max_iter`` is reached. When every epoch is one
+    full-batch step (the default wherever that is cheap, see ``batch_size``),
+    training has *converged* once the norm of the exact gradient of the
+    training objective is at most ``tol``: the coefficients are then within
+    about ``tol`` divided by the smallest eigenvalue of the standardized
+    Hessian of the optimum, whatever the solver or schedule. Mini-batch epochs
+    are judged by their loss, which their noise keeps from converging: after
+    ``n_iter_no_change`` epochs in a row without progress the loss has
+    *stalled*, and the batch grows by ``batch_growth`` until it holds every
+    row. At full batch, a stall (``10 * n_iter_no_change`` steps in which
+    neither the loss nor the gradient norm reached a new low) lowers the rate
+    under ``schedule="plateau"`` and otherwise ends training short of
+    ``tol``. With ``early_stopping`` the validation score is monitored
+    instead, and a stall of the score ends training as converged in its own
+    sense. A :class:`~sklearn.exceptions.ConvergenceWarning` says when a fit
+    ended short of ``tol``.
 
     Parameters
     ----------
@@ -101,9 +107,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     standardize : bool, default=True
         Whether the solver works on standardized features and targets.
     batch_size : int, "auto", "full" or None, default="auto"
-        Number of rows per solver step. "auto" uses ``min(200, n_samples)``;
-        "full" or None uses all rows (full-batch Adam). Values above the
-        number of training rows are clipped to it.
+        Number of rows per solver step. "full" or None uses all rows
+        (full-batch Adam). "auto" uses all rows where a full-batch step is
+        cheap, which is wherever ``X`` has at most 2048 columns and, for
+        dense ``X``, at most twice as many columns as rows (sparse: at most
+        twice as many squared columns as non-zeros): each step's exact
+        gradient then comes from the normal equations, moments of the data
+        gathered in one pass, without reading ``X`` again, so that thousands
+        of steps cost less than ``LinearRegression``'s solve. Elsewhere, and
+        always in :meth:`partial_fit`, "auto" uses ``min(200, n_samples)``.
+        Values above the number of training rows are clipped to it.
     shuffle : bool or "batches", default=True
         Whether to visit the rows in a new random order each epoch. "batches"
         cuts the rows, as they lie, into batches of contiguous rows once and
@@ -112,27 +125,41 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         reading contiguous rows is several times faster on data much larger
         than the processor's caches (see ``benchmarks/speed.py``). Use it on
         rows already in random order.
-    max_iter : int, default=1000
-        Maximum number of epochs per call to ``fit``, >= 1.
-    tol : float, default=1e-5
-        Smallest progress that counts, >= 0: a decrease of the epoch's
-        training objective by ``tol`` times the best objective so far, or,
-        with ``early_stopping``, an increase of the validation score by
-        ``tol``. With ``standardize=True`` the objective is half the weighted
-        mean squared error over the target's variance (plus the penalty on
-        the same scale). ``tol=0`` trains until the monitored value stops
-        improving at all.
+    max_iter : int, default=100_000
+        Maximum number of epochs per call to ``fit``, >= 1. A full-batch epoch
+        is one step, which through the normal equations costs microseconds
+        on a few dozen features; ill-conditioned problems take tens of
+        thousands of them.
+    tol : float, default=1e-10
+        The precision of the fit, >= 0: training has converged once the norm
+        of the exact gradient of the training objective is at most ``tol``.
+        With ``standardize=True`` the objective is half the weighted mean
+        squared error over the target's variance (plus the penalty on the
+        same scale) and the gradient is taken with respect to the
+        standardized coefficients, so ``tol`` has the same meaning for data
+        of any units; ``tol=1e-12`` gives scikit-learn's own precision
+        (relative 1e-7 on the coefficients) on well-conditioned problems. A
+        ``tol`` below the rounding of the parameters' dtype is raised to it
+        (for float32, about ``1e-6`` times the root of the number of
+        parameters). With ``early_stopping``, ``tol`` is instead the
+        smallest rise of the validation score that counts as progress.
     n_iter_no_change : int, default=20
         Number of epochs in a row without progress after which the monitored
-        value has stalled, >= 1.
+        value has stalled, >= 1; at full batch, where an epoch is a single
+        step and Adam's momentum can swing for a few hundred, ten times as
+        many.
     schedule : {"constant", "inverse_time", "step", "cosine", "plateau"} or \
             LearningRateSchedule, default="plateau"
         How the rate changes over epochs; see
         :class:`~sklearn_adam.LearningRateSchedule` for the formulas.
-        "plateau" lowers it when the monitored value stalls, the others
-        follow the epoch count. The default "plateau" costs a few more epochs
-        than "constant" and gives coefficients several times closer to the
-        optimum at the same ``tol``. A name is combined with
+        "plateau" lowers it when the monitored value stalls once the batch
+        holds every row, the others follow the epoch count (a full-batch
+        epoch is one step: count "decay_epochs" in thousands there). Under
+        the default "plateau", full-batch Adam recovers from the bursts of
+        large steps that come as its second moments forget larger past
+        gradients; a reduction counts against the limit of three only when
+        the gradient reached no new low since the last one. A name is
+        combined with
         ``learning_rate``, ``decay_factor``, ``decay_epochs`` and
         ``warmup_epochs``; a :class:`~sklearn_adam.LearningRateSchedule`
         instance is used as it is, its own base rate and decay included, so
@@ -192,7 +219,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit`` calls.
     t_ : int
-        Number of solver steps (mini-batches) taken, likewise summed.
+        Number of solver steps (mini-batches) taken, likewise summed. A
+        full-batch epoch that converged takes none: the coefficients are
+        those whose gradient was judged.
     loss_curve_ : list of float
         Training objective of each epoch, averaged over the epoch's batches,
         each taken before its step; on the standardized scale described under
@@ -200,7 +229,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     gradient_norm_curve_ : list of float
         Norm of each epoch's gradient of the objective (on the standardized
         scale): the batch gradients averaged over the epoch; with one full
-        batch, the exact gradient before the epoch's step.
+        batch, the exact gradient before the epoch's step, the value that
+        ``tol`` is compared with.
     learning_rate_curve_ : list of float
         Learning rate used in each epoch.
     batch_size_curve_ : list of int
@@ -276,8 +306,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         standardize=True,
         batch_size="auto",
         shuffle=True,
-        max_iter=1000,
-        tol=1e-5,
+        max_iter=100_000,
+        tol=1e-10,
         n_iter_no_change=20,
         schedule="plateau",
         decay_factor=0.1,
@@ -373,7 +403,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         validation, and callbacks are not called. Under the default
         ``schedule="plateau"`` the rate therefore stays at
         ``learning_rate``; for a stream, a schedule such as "inverse_time"
-        lowers it as chunks arrive.
+        lowers it as chunks arrive. ``batch_size="auto"`` takes mini-batches
+        of ``min(200, n_samples)`` rows of each chunk.
 
         Parameters
         ----------
@@ -449,8 +480,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
         if not history.converged:
             warnings.warn(
-                f"AdamLinearRegressor reached max_iter={self.max_iter} epochs "
-                "without converging; increase max_iter or tol.",
+                _short_of_tol(self, history, run.progress.target),
                 ConvergenceWarning,
                 # Point at the caller of fit, past _fit and scikit-learn's wrapper.
                 stacklevel=4 if CALLBACKS_AVAILABLE else 3,
@@ -500,6 +530,19 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             for name, value in saved.items():
                 setattr(self, name, value)
             raise
+
+
+def _short_of_tol(estimator, history, target):
+    """The ConvergenceWarning's message: how far the fit fell short, and why."""
+    where = (
+        f"reached max_iter={estimator.max_iter} epochs" if not history.stalled
+        else "stopped making progress (no batch growth or rate reduction left)"
+    )
+    return (
+        f"AdamLinearRegressor {where} with a gradient norm of "
+        f"{history.gradient_norms[-1]:.3g}, short of tol={target:.3g}; increase max_iter, "
+        "or raise tol."
+    )
 
 
 def _is_fit_state(name):

@@ -1,15 +1,33 @@
 """Where training stands, and the stopping rule that acts on stalls.
 
-:class:`PlateauMonitor` tracks the monitored value (training loss or
-validation score) over epochs; :class:`Progress` is what a fit carries over
-warm starts and ``partial_fit``; :func:`relieve_stall` is what a stall does.
+Two monitors judge progress. :class:`PlateauMonitor` tracks one value over
+epochs: the validation score with early stopping, else the training loss of
+mini-batch epochs, whose noise hides anything finer. Once every epoch is one
+full-batch step, :class:`GradientMonitor` takes over: the exact gradient
+tells how far the parameters are from the optimum, and training has
+converged when its norm is at most the target. :class:`Progress` is what a
+fit carries over warm starts and ``partial_fit``; :func:`relieve_stall` is
+what a stall does.
 """
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 # Under the "plateau" schedule the rate is lowered at most this many times;
 # the next stall ends training.
 MAX_PLATEAU_REDUCTIONS = 3
+
+# Full-batch steps are judged with this many times the patience of epochs:
+# an epoch of one step is short next to the bursts of Adam's momentum and
+# moments, which settle over a few hundred steps.
+FULL_BATCH_PATIENCE = 10
+
+# A mini-batch epoch makes progress when its loss beats the best one by this
+# fraction of it. Mini-batch losses are noisy and only decide when the batch
+# grows or the rate falls; convergence is judged at full batch.
+MINI_BATCH_PROGRESS = 1e-4
 
 
 class PlateauMonitor:
@@ -83,6 +101,118 @@ class PlateauMonitor:
         self.n_stalled = 0
 
 
+class GradientMonitor:
+    """Judge full-batch steps by the exact gradient: converged, stalled or progressing.
+
+    Training has converged once the norm of the exact gradient of the
+    objective is at most ``target``. A step makes progress when its loss or
+    its gradient norm beats the best seen so far, by any amount: near the
+    optimum the loss stops changing in floating point long before the
+    gradient does, and the gradient norm of Adam's steps is not monotone
+    while the loss falls. After ``patience`` steps in a row without progress
+    the steps have *stalled*: the rate is too large to settle, or rounding
+    stops the gradient short of ``target``.
+
+    Parameters
+    ----------
+    target : float
+        Gradient norm at which training has converged.
+    patience : int
+        Steps in a row without progress after which training has stalled.
+
+    Attributes
+    ----------
+    best_loss, best_gradient : float
+        The smallest loss and gradient norm since the last restart (inf
+        before the first step).
+    n_stalled : int
+        Steps in a row without progress.
+    lowest_gradient : float
+        The smallest gradient norm of all steps.
+    lowest_at_restart : float
+        ``lowest_gradient`` at the last restart.
+    """
+
+    greater_is_better = False
+
+    def __init__(self, target, patience):
+        self.target = target
+        self.patience = patience
+        self.best_loss = math.inf
+        self.best_gradient = math.inf
+        self.n_stalled = 0
+        self.lowest_gradient = math.inf
+        self.lowest_at_restart = math.inf
+
+    @property
+    def gained_since_restart(self):
+        """bool : Whether the gradient norm went below all earlier ones since the last restart."""
+        return self.lowest_gradient < self.lowest_at_restart
+
+    def update(self, loss, gradient_norm):
+        """Record one step's loss and gradient norm, both taken before the step.
+
+        Returns
+        -------
+        is_best : bool
+            Whether ``loss`` is the smallest so far.
+        stalled : bool
+            Whether the last ``patience`` steps made no progress.
+        """
+        is_best = loss < self.best_loss
+        progress = is_best or gradient_norm < self.best_gradient
+        self.best_loss = min(self.best_loss, loss)
+        self.best_gradient = min(self.best_gradient, gradient_norm)
+        self.lowest_gradient = min(self.lowest_gradient, gradient_norm)
+        self.n_stalled = 0 if progress else self.n_stalled + 1
+        return is_best, self.n_stalled >= self.patience
+
+    def converged(self, gradient_norm):
+        """Whether a step whose gradient has this norm ends training as converged."""
+        return gradient_norm <= self.target
+
+    def restart_patience(self):
+        """Start judging afresh, e.g. after lowering the rate.
+
+        The bests are forgotten too: a stall is often a burst of unstable
+        steps (Adam's steps grow as its second moments forget larger past
+        gradients), and the steps that settle after the rate falls should
+        count as progress from there, not from before the burst.
+        """
+        self.best_loss = self.best_gradient = math.inf
+        self.lowest_at_restart = self.lowest_gradient
+        self.n_stalled = 0
+
+
+def gradient_target(tol, dtype, n_params):
+    """The gradient norm at which full-batch training has converged: ``tol``, or rounding's floor.
+
+    Parameters stored in float32 cannot get their gradient below about
+    float32's resolution, however long they are trained; a ``tol`` below
+    that floor is raised to it, so that float32 fits converge at float32's
+    precision instead of running out of patience.
+
+    Parameters
+    ----------
+    tol : float
+    dtype : numpy dtype
+        The parameters' dtype.
+    n_params : int
+        Number of trained parameters (the floor grows with their root).
+
+    Returns
+    -------
+    target : float
+    """
+    floor = GRADIENT_FLOOR * np.finfo(dtype).eps * math.sqrt(n_params)
+    return max(tol, floor)
+
+
+# The rounding floor of a gradient norm, in units of the parameters' machine
+# epsilon times the root of their number.
+GRADIENT_FLOOR = 8.0
+
+
 @dataclass
 class Progress:
     """Where training stands, carried over warm starts and ``partial_fit``.
@@ -95,21 +225,36 @@ class Progress:
 
     Parameters
     ----------
-    monitor : PlateauMonitor
-        Tracks the monitored value (training loss or validation score).
+    tol : float
+        Smallest rise of a validation score that counts as progress.
+    target : float
+        Gradient norm at which full-batch training has converged.
+    patience : int
+        Epochs without progress after which training has stalled
+        (:data:`FULL_BATCH_PATIENCE` times as many full-batch steps).
+    monitor : PlateauMonitor or GradientMonitor or None, default=None
+        Judges the epochs: the validation score, the mini-batch loss, or
+        the full-batch gradient; set by :meth:`watch`.
     epoch : int, default=0
         Epochs run so far: the position in the learning-rate schedule.
     n_reductions : int, default=0
         Times the "plateau" schedule has lowered the rate.
+    n_fruitless : int, default=0
+        Reductions in a row after which the monitored value did not reach a
+        new best: at most :data:`MAX_PLATEAU_REDUCTIONS` are made.
     n_growths : int, default=0
         Times the batch size has grown.
     best_params : list of ndarray or None, default=None
         With a validation set, a copy of the parameters of the best epoch.
     """
 
-    monitor: PlateauMonitor
+    tol: float
+    target: float
+    patience: int
+    monitor: PlateauMonitor | GradientMonitor | None = None
     epoch: int = 0
     n_reductions: int = 0
+    n_fruitless: int = 0
     n_growths: int = 0
     best_params: list | None = None
 
@@ -118,35 +263,55 @@ class Progress:
         """bool : Whether a validation score is monitored (greater is better)."""
         return self.monitor.greater_is_better
 
-    @staticmethod
-    def new_monitor(tol, n_iter_no_change, *, monitors_validation):
-        """A monitor for a validation score or for the training loss.
+    def watch(self, *, validation, full_batch):
+        """Start the monitor for what the coming epochs are judged by.
 
         Parameters
         ----------
-        tol : float
-            Smallest progress that counts: relative for a training loss,
-            absolute for a validation score.
-        n_iter_no_change : int
-            Epochs without progress after which the monitored value stalls.
-        monitors_validation : bool
-            Whether a validation score (greater is better) is monitored
-            instead of the training loss.
-
-        Returns
-        -------
-        monitor : PlateauMonitor
+        validation : bool
+            Whether a validation score is monitored (greater is better).
+        full_batch : bool
+            Whether each epoch is one full-batch step: without validation,
+            judged by its exact gradient rather than by its loss; with it,
+            given :data:`FULL_BATCH_PATIENCE` times the patience.
         """
-        return PlateauMonitor(
-            tol,
-            n_iter_no_change,
-            greater_is_better=monitors_validation,
-            relative=not monitors_validation,
-        )
+        patience = self._patience_of(full_batch)
+        if validation:
+            self.monitor = PlateauMonitor(self.tol, patience, greater_is_better=True)
+        elif full_batch:
+            self.monitor = GradientMonitor(self.target, patience)
+        else:
+            self.monitor = PlateauMonitor(
+                MINI_BATCH_PROGRESS, patience, greater_is_better=False, relative=True
+            )
+
+    def configure(self, tol, target, patience, full_batch):
+        """Take a new call's settings, for the current monitor too.
+
+        Parameters
+        ----------
+        tol, target, patience : float, float, int
+            As the attributes of the same names.
+        full_batch : bool
+            Whether each epoch is one full-batch step.
+        """
+        self.tol, self.target, self.patience = tol, target, patience
+        self.monitor.patience = self._patience_of(full_batch)
+        if isinstance(self.monitor, GradientMonitor):
+            self.monitor.target = target
+        elif self.monitors_validation:
+            self.monitor.tol = tol
+
+    def _patience_of(self, full_batch):
+        return FULL_BATCH_PATIENCE * self.patience if full_batch else self.patience
 
 
 def relieve_stall(progress, schedule, batching):
     """Grow the batch or lower the rate.
+
+    A batch that grows to every training row switches the training loss's
+    monitor to the full-batch one (:meth:`Progress.watch`), and gives a
+    validation score's monitor the full-batch patience.
 
     Returns
     -------
@@ -156,8 +321,21 @@ def relieve_stall(progress, schedule, batching):
     if batching.can_grow(progress.n_growths):
         progress.n_growths += 1
         action = "batch grown"
-    elif schedule.reduces_on_plateau and progress.n_reductions < MAX_PLATEAU_REDUCTIONS:
+        if batching.is_full(progress.n_growths):
+            if progress.monitors_validation:
+                progress.configure(progress.tol, progress.target, progress.patience, True)
+            else:
+                progress.watch(validation=False, full_batch=True)
+                return action
+    elif schedule.reduces_on_plateau and progress.n_fruitless < MAX_PLATEAU_REDUCTIONS:
         progress.n_reductions += 1
+        # At full batch a rate too large for Adam's shrinking second moments
+        # shows as a burst of unstable steps, again and again as the moments
+        # forget the bursts: a cut after which the gradient reached a new low
+        # has done its work and does not count against the limit.
+        monitor = progress.monitor
+        gained = isinstance(monitor, GradientMonitor) and monitor.gained_since_restart
+        progress.n_fruitless = 0 if gained else progress.n_fruitless + 1
         action = "rate lowered"
     else:
         return None

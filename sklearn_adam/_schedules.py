@@ -7,6 +7,8 @@ the rate of the coming epoch and hands that rate to whichever solver it runs.
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ._validation import LARGEST_COUNT, POSITIVE_REAL, Interval, Options, check_parameters
 
 SCHEDULES = ("constant", "inverse_time", "step", "cosine", "plateau")
@@ -109,6 +111,23 @@ class LearningRateSchedule:
         if epoch < self.warmup_epochs:
             return self.learning_rate * (epoch + 1) / (self.warmup_epochs + 1)
         return self.learning_rate * self._decay(epoch - self.warmup_epochs, n_reductions)
+
+    def rates(self, first_epoch, count, n_reductions=0):
+        """The rates of ``count`` epochs from ``first_epoch``, as :meth:`rate` gives them.
+
+        Parameters
+        ----------
+        first_epoch, count : int
+        n_reductions : int, default=0
+
+        Returns
+        -------
+        rates : ndarray of shape (count,)
+        """
+        if self.name in ("constant", "plateau") and first_epoch >= self.warmup_epochs:
+            return np.full(count, self.rate(first_epoch, n_reductions))
+        epochs = range(first_epoch, first_epoch + count)
+        return np.array([self.rate(epoch, n_reductions) for epoch in epochs], dtype=float)
 
     def _decay(self, k, n_reductions):
         f, horizon = self.decay_factor, self.decay_epochs

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._engine import epoch_driver
-from ._progress import relieve_stall
+from ._progress import GradientMonitor, relieve_stall
 
 
 @dataclass
@@ -28,14 +28,20 @@ class History:
     batch_sizes : list of int
         Batch size used in each epoch.
     n_steps : list of int
-        Solver steps (batches) taken in each epoch.
+        Solver steps (batches) taken in each epoch: none in a full-batch
+        epoch that converged, whose step is not taken.
     validation_losses : list of float
         Validation loss after each epoch (empty without a validation set).
     validation_scores : list of float
         Validation score after each epoch (empty without a validation set).
     converged : bool
-        Whether training stopped on its own (stopping rule or a callback)
-        rather than at ``max_iter``.
+        Whether training ended converged: at full batch with the gradient
+        norm within the target, on a validation score that stopped
+        improving, or because a callback asked to stop.
+    stalled : bool
+        Whether training stopped at a stall with nothing left to try.
+    stall_action : {"batch grown", "rate lowered"} or None
+        What the last stall did.
     """
 
     losses: list = field(default_factory=list)
@@ -46,6 +52,16 @@ class History:
     validation_losses: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     converged: bool = False
+    stalled: bool = False
+    stall_action: str | None = None
+
+    def record(self, loss, gradient_norm, learning_rate, batch_size, n_steps):
+        """Append one epoch's record."""
+        self.losses.append(loss)
+        self.gradient_norms.append(gradient_norm)
+        self.learning_rates.append(learning_rate)
+        self.batch_sizes.append(batch_size)
+        self.n_steps.append(n_steps)
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,10 @@ class Batching:
         """Batch size after ``n_growths`` growths."""
         return min(self.n_samples, math.ceil(self.base_size * self.growth**n_growths))
 
+    def is_full(self, n_growths):
+        """Whether the batch holds every training row after ``n_growths`` growths."""
+        return self.size(n_growths) >= self.n_samples
+
     def can_grow(self, n_growths):
         """Whether another growth would change the batch size."""
         return self.growth > 1 and self.size(n_growths) < self.n_samples
@@ -79,11 +99,18 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
           shuffle, validation=None, act_on_stalls=True, callbacks=None, verbose=False):
     """Run epochs until the stopping rule, a callback or ``max_iter`` ends training.
 
-    After each epoch the monitored value (the validation score when
-    ``validation`` is given, else the training loss) is handed to
-    ``progress.monitor``. When it has stalled, the first of these that
-    applies is done: grow the batch, lower the rate (schedule "plateau", at
-    most :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS` times), stop.
+    After each epoch the monitor of ``progress`` judges it (see
+    :mod:`sklearn_adam._progress`): a full-batch epoch by its exact
+    gradient, which ends training as converged once its norm is at most the
+    target; a mini-batch epoch by its loss; any epoch by the validation
+    score when ``validation`` is given. When the monitored values have
+    stalled, the first of these that applies is done: grow the batch, lower
+    the rate (schedule "plateau", at most
+    :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS` times), stop.
+
+    Where nothing watches single epochs (no validation, callback or verbose
+    output), full-batch epochs of a compiled rule run many to a call, with
+    the same outcome as one at a time.
 
     Parameters
     ----------
@@ -97,7 +124,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         last epoch, so that training can resume from them; with a validation
         set, ``progress.best_params`` holds those of the best epoch.
     progress : Progress
-        Advanced in place.
+        Advanced in place; its monitor is the one for the coming epochs.
     schedule : LearningRateSchedule
     batching : Batching
     max_iter : int
@@ -128,52 +155,117 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         # The last call stopped at a stall: resuming gets a fresh patience.
         progress.monitor.restart_patience()
     start = time.perf_counter()
-    driver = epoch_driver(objective, solver)
-    for epoch in range(max_iter):
+    drivers = {}
+    watched = (
+        validation is not None or verbose or not act_on_stalls
+        or (callbacks is not None and callbacks.listening)
+    )
+    stopped = False
+    while len(history.losses) < max_iter and not stopped:
+        batch_size = batching.size(progress.n_growths)
+        full_batch = batch_size >= objective.n_samples
+        if full_batch not in drivers:
+            drivers[full_batch] = epoch_driver(objective, solver, full_batch)
+        driver = drivers[full_batch]
+        if not watched and isinstance(progress.monitor, GradientMonitor) and getattr(
+            driver, "runs_many", False
+        ):
+            state, stopped = _run_steps(driver, params, state, progress, schedule, history,
+                                        batching, max_iter - len(history.losses))
+            continue
         if callbacks is not None:
             callbacks.begin()
         learning_rate = schedule.rate(progress.epoch, progress.n_reductions)
-        batch_size = batching.size(progress.n_growths)
         # One full batch gives the same step in any order: no shuffle needed.
-        mini_batches = batch_size < objective.n_samples
         order = None
-        if mini_batches:
+        if not full_batch:
             order = _visiting_order(rng, objective.n_samples, batch_size, shuffle)
-        loss, gradient_norm, state = driver.run(params, state, learning_rate, batch_size, order)
+        judged = act_on_stalls and isinstance(progress.monitor, GradientMonitor)
+        # An epoch that converges takes no step: the parameters left are
+        # those whose gradient was judged.
+        target = progress.monitor.target if judged else -1.0
+        loss, gradient_norm, state = driver.run(
+            params, state, learning_rate, batch_size, order, target=target
+        )
         check_finite(loss, params, learning_rate)
-        history.losses.append(loss)
-        history.gradient_norms.append(gradient_norm)
-        history.learning_rates.append(learning_rate)
-        history.batch_sizes.append(batch_size)
-        history.n_steps.append(math.ceil(objective.n_samples / batch_size))
+        history.record(loss, gradient_norm, learning_rate, batch_size,
+                       math.ceil(objective.n_samples / batch_size))
         progress.epoch += 1
-        if validation is None:
-            is_best, stalled = progress.monitor.update(loss)
-        else:
+        monitor = progress.monitor
+        if validation is not None:
             validation_loss, score = validation(params)
             history.validation_losses.append(validation_loss)
             history.validation_scores.append(score)
-            is_best, stalled = progress.monitor.update(score)
+            is_best, stalled = monitor.update(score)
             if is_best:
                 progress.best_params = [p.copy() for p in params]
-        event = None
+        elif isinstance(monitor, GradientMonitor):
+            _, stalled = monitor.update(loss, gradient_norm)
+            if judged and monitor.converged(gradient_norm):
+                history.converged, stopped = True, True
+                history.n_steps[-1] = 0
+        else:
+            _, stalled = monitor.update(loss)
+        event = "converged: the gradient norm is within tol" if history.converged else None
         if callbacks is not None and callbacks.end(params):
-            history.converged = True
+            history.converged, stopped = True, True
             event = "a callback asked to stop"
-        elif act_on_stalls and stalled:
-            action = relieve_stall(progress, schedule, batching)
-            history.converged = action is None
-            event = _stall_event(action, progress, schedule, batching)
-        if event is None and act_on_stalls and epoch == max_iter - 1:
+        elif act_on_stalls and stalled and not stopped:
+            stopped = _act_on_stall(progress, schedule, batching, history)
+            event = _stall_event(history.stall_action, progress, schedule, batching)
+        if event is None and act_on_stalls and len(history.losses) == max_iter:
             event = f"max_iter={max_iter} reached"
         if verbose:
             _report(progress.epoch, history, time.perf_counter() - start, event)
-        if history.converged:
-            break
+    if history.stalled and validation is None and not batching.is_full(progress.n_growths):
+        # Mini-batch losses cannot tell how close they stopped: one exact
+        # gradient can.
+        history.converged = objective.gradient_norm(params) <= progress.target
     if act_on_stalls and validation is None:
         loss_at_zero, size = objective.reference_losses()
         check_not_worse(history.losses[-1], loss_at_zero, size, max(history.learning_rates))
     return state, history
+
+
+# Full-batch steps per compiled call: enough that the call's overhead is
+# negligible, few enough that the rates of a decaying schedule are cheap to
+# list.
+STEPS_PER_CALL = 4096
+
+
+def _run_steps(driver, params, state, progress, schedule, history, batching, remaining):
+    """Full-batch steps in one compiled call, judged as single epochs would be.
+
+    Returns the state and whether training stops.
+    """
+    monitor = progress.monitor
+    rates = schedule.rates(progress.epoch, min(remaining, STEPS_PER_CALL), progress.n_reductions)
+    losses, norms, outcome, state = driver.run_steps(
+        params, state, rates, target=monitor.target, patience=monitor.patience, monitor=monitor
+    )
+    for loss, norm, rate in zip(losses.tolist(), norms.tolist(), rates.tolist()):
+        history.record(loss, norm, rate, batching.n_samples, 1)
+    progress.epoch += len(losses)
+    check_finite(history.losses[-1], params, history.learning_rates[-1])
+    if outcome == "converged":
+        history.converged = True
+        history.n_steps[-1] = 0
+        return state, True
+    if outcome == "stalled":
+        return state, _act_on_stall(progress, schedule, batching, history)
+    return state, False
+
+
+def _act_on_stall(progress, schedule, batching, history):
+    """Relieve a stall; returns whether training stops (nothing left to try)."""
+    history.stall_action = relieve_stall(progress, schedule, batching)
+    if history.stall_action is not None:
+        return False
+    # Out of remedies: a validation score has converged in its own sense; the
+    # training loss's rule converges only on the gradient, judged above.
+    history.converged = progress.monitors_validation
+    history.stalled = True
+    return True
 
 
 def _visiting_order(rng, n_samples, batch_size, shuffle):

@@ -5,8 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression
 
 from sklearn_adam import AdamLinearRegressor
 
@@ -253,13 +254,36 @@ def test_a_scorer_returning_nan_is_refused(data):
     assert not hasattr(model, "coef_")
 
 
-@pytest.mark.parametrize("solver", ["adam", "amsgrad", "nadam", "adamax"])
+@pytest.mark.parametrize("solver", ["adam", "nadam", "adamax"])
 def test_a_rate_so_large_that_the_fit_runs_away_is_an_error(data, solver):
-    # Every number stays finite, but the fit ends far worse than it began.
+    # Every number stays finite, but the fit ends far worse than it began. A
+    # constant schedule keeps the rate (the default "plateau" would lower it
+    # until the steps settle).
     X, y = data
     model = AdamLinearRegressor(learning_rate=1e6, batch_size=None, solver=solver,
-                                random_state=0)
+                                schedule="constant", random_state=0)
     with pytest.raises(FloatingPointError, match=r"objective ended at .* centers, at learning "
                                                  r"rates up to 1e\+06\. Try a smaller"):
         model.fit(X, y)
     assert not hasattr(model, "coef_")
+
+
+@pytest.mark.parametrize("schedule", ["constant", "plateau"])
+def test_amsgrad_settles_after_a_rate_so_large_that_adam_runs_away(data, schedule):
+    # AMSGrad divides by the largest second moment seen: after the first
+    # huge steps its steps stay small, and the fit converges.
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AdamLinearRegressor(learning_rate=1e6, batch_size=None, solver="amsgrad",
+                                    schedule=schedule, random_state=0).fit(X, y)
+    assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-8)
+
+
+def test_plateau_lowers_a_rate_so_large_that_the_fit_would_run_away(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AdamLinearRegressor(learning_rate=1e6, batch_size=None, random_state=0).fit(X, y)
+    assert min(model.learning_rate_curve_) < 1e6
+    assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-8)

@@ -1,4 +1,4 @@
-"""Estimators pickled by version 0.1 load, predict and resume exactly.
+"""Estimators pickled by version 0.1 load, predict and resume as 0.1 did, to rounding.
 
 ``tests/data/fitted_by_0.1.pkl`` was written by version 0.1 (commit 555582f,
 with numba): four estimators after 5 epochs with ``warm_start=True``, and
@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose
 
 # 0.1 took the compiled epoch for the rules it compiles; the numpy epoch
 # agrees with it only to rounding.
@@ -38,7 +38,9 @@ def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
         warnings.simplefilter("ignore")
         warm = load()["cases"][case]["model"].fit(X, y)
         chunk = load()["cases"][case]["model"].partial_fit(X, y)
-    assert_array_equal(warm.coef_, expected["warm_fit_coef"])
-    assert warm.loss_curve_ == expected["warm_fit_loss_curve"]
-    assert_array_equal(chunk.coef_, expected["partial_fit_coef"])
+    # These 120 rows are one full batch, whose steps now go through the
+    # normal equations: the same steps as 0.1's passes over X, to rounding.
+    assert_allclose(warm.coef_, expected["warm_fit_coef"], rtol=1e-10)
+    assert_allclose(warm.loss_curve_, expected["warm_fit_loss_curve"], rtol=1e-10)
+    assert_allclose(chunk.coef_, expected["partial_fit_coef"], rtol=1e-10)
     assert chunk.t_ == expected["partial_fit_t"]

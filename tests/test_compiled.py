@@ -114,15 +114,18 @@ def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):
 
 @pytest.fixture
 def compiled_calls(monkeypatch):
-    """A list that gets an entry at every call of the compiled epoch."""
+    """A list that gets an entry at every call of a compiled epoch or run of full-batch steps."""
     calls = []
-    original = compiled.epoch
 
-    def spy(*args):
-        calls.append(True)
-        return original(*args)
+    def spy(original):
+        def counted(*args):
+            calls.append(True)
+            return original(*args)
 
-    monkeypatch.setattr(compiled, "epoch", spy)
+        return counted
+
+    for name in ("epoch", "full_batch_steps"):
+        monkeypatch.setattr(compiled, name, spy(getattr(compiled, name)))
     return calls
 
 
@@ -135,8 +138,12 @@ def test_compiled_path_is_taken_for_built_in_rules_only(compiled_calls):
         assert calls
         calls.clear()
         AdamLinearRegressor(max_iter=1, solver="nadam").fit(X, y)
-        AdamLinearRegressor(max_iter=1).fit(sp.csc_matrix(X), y)
+        # Mini-batches of CSC rows are gathered by numpy.
+        AdamLinearRegressor(max_iter=1, batch_size=100).fit(sp.csc_matrix(X), y)
         assert not calls
+        # Full-batch steps never read X: they are compiled whatever its format.
+        AdamLinearRegressor(max_iter=1).fit(sp.csc_matrix(X), y)
+        assert calls
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])

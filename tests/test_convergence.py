@@ -1,14 +1,19 @@
-"""Run long enough, every solver reaches the closed-form answer.
+"""With ``tol=1e-12`` and every other setting at its default, every solver reaches
+the closed-form answer to scikit-learn's own precision.
 
 Relative coefficient error ``||w - w*|| / ||w*||`` against LinearRegression
-(alpha=0) and Ridge, in float64: 1e-6 on well-conditioned problems, dense and
-sparse, weighted or not; 1e-3 on a problem whose standardized Hessian has
-condition number 1e6.
+(alpha=0) and Ridge, in float64: 1e-7 on well-conditioned problems, dense and
+sparse, weighted or not, under every schedule; 1e-4 on a problem whose
+standardized Hessian has condition number 1e6, which needs heavier momentum
+(and would need more than ``max_iter`` for more).
 """
+
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 
 from benchmarks.datasets import (
@@ -19,9 +24,8 @@ from benchmarks.datasets import (
 )
 from sklearn_adam import AdamLinearRegressor
 
-# Train until the objective stops improving at all: tol=0, with a patience
-# longer than the oscillations that momentum causes at full batch.
-UNTIL_CONVERGED = dict(tol=0, n_iter_no_change=50, max_iter=5000, random_state=0)
+# The issue's promise: tol alone sets the precision.
+UNTIL_CONVERGED = dict(tol=1e-12, random_state=0)
 
 
 def relative_error(actual, expected):
@@ -38,47 +42,52 @@ def closed_form(X, y, alpha, sample_weight):
 @pytest.mark.parametrize("alpha", [0.0, 10.0])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("dataset", DATASETS)
-def test_agrees_with_closed_form_to_1e_6(dataset, weighted, alpha, schedule):
+def test_agrees_with_closed_form_to_1e_7(dataset, weighted, alpha, schedule):
     X, y = DATASETS[dataset]()
     weight = np.random.RandomState(1).uniform(0.2, 3, X.shape[0]) if weighted else None
-    model = AdamLinearRegressor(alpha=alpha, schedule=schedule, **UNTIL_CONVERGED).fit(
-        X, y, sample_weight=weight
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AdamLinearRegressor(alpha=alpha, schedule=schedule, **UNTIL_CONVERGED).fit(
+            X, y, sample_weight=weight
+        )
     exact = closed_form(X, y, alpha, weight)
-    assert relative_error(model.coef_, exact.coef_) < 1e-6
-    assert abs(model.intercept_ - exact.intercept_) < 1e-6 * abs(exact.intercept_)
+    assert relative_error(model.coef_, exact.coef_) < 1e-7
+    assert abs(model.intercept_ - exact.intercept_) < 1e-7 * abs(exact.intercept_)
 
 
 @pytest.mark.parametrize(
     "schedule",
     [
-        dict(schedule="cosine", decay_epochs=300, decay_factor=1e-3),
-        dict(schedule="step", decay_epochs=200, decay_factor=0.5),
-        dict(schedule="inverse_time", decay_epochs=100),
+        # Full-batch epochs are single steps: decays over thousands of them.
+        dict(schedule="cosine", decay_epochs=3000, decay_factor=1e-3),
+        dict(schedule="step", decay_epochs=1000, decay_factor=0.5),
+        dict(schedule="inverse_time", decay_epochs=1000),
         dict(schedule="constant", warmup_epochs=20),
     ],
     ids=lambda settings: "-".join(map(str, settings.values())),
 )
 @pytest.mark.parametrize("dataset", ["gaussian", "sparse"])
-def test_time_based_schedules_agree_with_closed_form_to_1e_6(dataset, schedule):
+def test_time_based_schedules_agree_with_closed_form_to_1e_7(dataset, schedule):
     X, y = DATASETS[dataset]()
     weight = np.random.RandomState(1).uniform(0.2, 3, X.shape[0])
-    model = AdamLinearRegressor(alpha=1.0, **schedule, **UNTIL_CONVERGED).fit(
-        X, y, sample_weight=weight
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AdamLinearRegressor(alpha=1.0, **schedule, **UNTIL_CONVERGED).fit(
+            X, y, sample_weight=weight
+        )
     exact = closed_form(X, y, 1.0, weight)
-    assert relative_error(model.coef_, exact.coef_) < 1e-6
+    assert relative_error(model.coef_, exact.coef_) < 1e-7
 
 
 @pytest.mark.parametrize("solver", ["amsgrad", "nadam", "adamax"])
 @pytest.mark.parametrize("alpha", [0.0, 10.0])
-def test_every_variant_agrees_with_closed_form_to_1e_6(solver, alpha):
+def test_every_variant_agrees_with_closed_form_to_1e_7(solver, alpha):
     X, y = gaussian(seed=3)
     weight = np.random.RandomState(2).uniform(0.2, 3, X.shape[0])
     model = AdamLinearRegressor(solver=solver, alpha=alpha, schedule="plateau",
                                 **UNTIL_CONVERGED).fit(X, y, sample_weight=weight)
     exact = closed_form(X, y, alpha, weight)
-    assert relative_error(model.coef_, exact.coef_) < 1e-6
+    assert relative_error(model.coef_, exact.coef_) < 1e-7
 
 
 def test_adamw_without_decay_is_adam():
@@ -112,13 +121,10 @@ def test_adamw_decay_bounds_standardized_coefficients_but_not_the_intercept(weig
     assert abs(residual_mean) < 1e-6 * y.std()
 
 
-def test_ill_conditioned_problem_to_1e_3():
+def test_ill_conditioned_problem_to_1e_4():
     X, y = ill_conditioned()
     assert standardized_condition_number(X) > 0.9e6
-    # Slow directions need heavier momentum and steps on the exact gradient.
-    model = AdamLinearRegressor(
-        beta_1=0.99, batch_size=None, schedule="plateau", tol=0, n_iter_no_change=1000,
-        max_iter=40_000,
-    ).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="reached max_iter"):
+        model = AdamLinearRegressor(beta_1=0.99, **UNTIL_CONVERGED).fit(X, y)
     exact = LinearRegression().fit(X, y)
-    assert relative_error(model.coef_, exact.coef_) < 1e-3
+    assert relative_error(model.coef_, exact.coef_) < 1e-4

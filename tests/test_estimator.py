@@ -245,8 +245,12 @@ def test_early_stopping_records_scores_and_keeps_best():
     model = AdamLinearRegressor(early_stopping=True, random_state=0).fit(X, y)
     assert len(model.validation_scores_) == model.n_iter_
     assert model.best_validation_score_ == max(model.validation_scores_)
+    # The kept epoch is the one that predicted the held-out rows best, before
+    # the weakest coefficient is fully fitted: it predicts the training rows
+    # about as well as the closed form.
     exact = LinearRegression().fit(X, y)
-    assert relative_error(model.coef_, exact.coef_) < 0.05
+    assert model.score(X, y) > exact.score(X, y) - 1e-3
+    assert relative_error(model.coef_, exact.coef_) < 0.1
 
 
 def test_training_loop_keeps_the_best_epoch():
@@ -268,7 +272,8 @@ def test_training_loop_keeps_the_best_epoch():
 
     params = [np.zeros((1, 5)), np.zeros(1)]
     solver = Adam()
-    progress = Progress(Progress.new_monitor(0.0, 3, monitors_validation=True))
+    progress = Progress(tol=0.0, target=0.0, patience=3)
+    progress.watch(validation=True, full_batch=False)
     _, history = train(
         objective,
         solver,
@@ -561,15 +566,33 @@ def test_verbose_says_what_each_stall_did_and_why_training_ended(capsys):
     rng = np.random.RandomState(0)
     X = rng.randn(500, 3)
     y = X @ [1.0, 2.0, 3.0] + rng.randn(500)
-    model = AdamLinearRegressor(verbose=1, random_state=0, tol=1e-3, n_iter_no_change=3)
-    model.fit(X, y)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == model.n_iter_
-    events = [line.split("; ", 1)[1] for line in lines if "; " in line]
-    assert events[0] == "stalled: batch_size grows to 400"
-    assert "stalled: learning_rate falls to 0.001" in events
-    assert events[-1] == "stalled with no batch growth or rate reduction left: training stops"
-    assert lines[-1].endswith(events[-1])
+
+    def events(**params):
+        model = AdamLinearRegressor(verbose=1, random_state=0, n_iter_no_change=3, **params)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            model.fit(X, y)
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert len(lines) == model.n_iter_
+        said = [line.split("; ", 1)[1] for line in lines if "; " in line]
+        assert lines[-1].endswith(said[-1])
+        return said, caught
+
+    said, caught = events(batch_size=100)
+    assert said == [
+        "stalled: batch_size grows to 200",
+        "stalled: batch_size grows to 400",
+        "stalled: batch_size grows to 500",
+        "converged: the gradient norm is within tol",
+    ]
+    assert not caught
+    # tol=0 asks for rounding's floor: Adam's steps burst before they get there.
+    said, caught = events(batch_size=None, tol=0)
+    assert "stalled: learning_rate falls to 0.001" in said
+    assert said[-1] == "converged: the gradient norm is within tol" and not caught
+    said, caught = events(batch_size=None, tol=0, schedule="constant")
+    assert said == ["stalled with no batch growth or rate reduction left: training stops"]
+    assert "stopped making progress" in str(caught[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         AdamLinearRegressor(verbose=True, max_iter=2).fit(X, y)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression
 
 from sklearn_adam import AdamLinearRegressor, LearningRateSchedule
 from sklearn_adam._rules import SOLVERS
@@ -137,25 +138,50 @@ def test_the_rate_actually_used_moves_the_coefficients():
 
 def test_plateau_lowers_the_rate_at_stalls_once_the_batch_is_full():
     X, y = make_data()
-    model = AdamLinearRegressor(
-        schedule="plateau", batch_size=None, tol=0.5, n_iter_no_change=2, max_iter=100,
-        decay_factor=0.5,
-    ).fit(X, y)
-    # A stall every 2 epochs: three reductions, then the fourth stall stops.
-    assert model.learning_rate_curve_ == [0.01] * 3 + [0.005] * 2 + [0.0025] * 2 + [0.00125] * 2
-    assert model.n_iter_ == 9
+    # A rate too large for the steps to settle: each stall halves it, until
+    # they do and the gradient falls within tol.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AdamLinearRegressor(
+            schedule="plateau", batch_size=None, learning_rate=3.0, n_iter_no_change=1,
+            decay_factor=0.5,
+        ).fit(X, y)
+    rates = model.learning_rate_curve_
+    assert sorted(set(rates), reverse=True) == [3.0, 1.5, 0.75, 0.375]
+    assert rates == sorted(rates, reverse=True)
+    assert model.gradient_norm_curve_[-1] <= model.tol
+    assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-8)
 
 
-def test_time_based_schedule_stops_at_the_first_stall_after_growth():
+def test_plateau_stops_after_three_reductions_that_gain_nothing():
     X, y = make_data()
-    model = AdamLinearRegressor(
-        schedule="step", decay_epochs=1000, batch_size=75, batch_growth=2.0, tol=0.5,
-        n_iter_no_change=2, max_iter=100, shuffle=False,
-    ).fit(X, y)
-    # Batches 75 -> 150 -> 300 (all rows) at the first two stalls; the third stops.
-    assert model.n_iter_ == 7
-    assert model.t_ == 3 * 4 + 2 * 2 + 2 * 1
-    assert model.batch_size_curve_ == [75] * 3 + [150] * 2 + [300] * 2
+    X, y = 10 * X, 10 * y
+    # tol=0 asks for a gradient at the rounding floor of standardized data;
+    # on raw data ten times larger, rounding stops it above that floor, and
+    # the last three reductions find no new low.
+    with pytest.warns(ConvergenceWarning, match="stopped making progress"):
+        model = AdamLinearRegressor(batch_size=None, tol=0, n_iter_no_change=1,
+                                    decay_factor=0.5, standardize=False).fit(X, y)
+    progress = model._carried.progress
+    assert progress.n_fruitless == 3 and progress.n_reductions > 3
+    assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-10)
+
+
+def test_time_based_schedule_stops_at_the_first_stall_at_full_batch():
+    X, y = make_data()
+    with pytest.warns(ConvergenceWarning, match="stopped making progress"):
+        model = AdamLinearRegressor(
+            schedule="step", decay_epochs=100_000, batch_size=75, batch_growth=2.0, tol=0,
+            n_iter_no_change=2, shuffle=False,
+        ).fit(X, y)
+    # Batches 75 -> 150 -> 300 (all rows) at stalls of the mini-batch loss;
+    # at full batch, the first stall of the gradient (after 10 times the
+    # patience) has no remedy left and stops.
+    sizes = model.batch_size_curve_
+    assert sizes == sorted(sizes) and sorted(set(sizes)) == [75, 150, 300]
+    assert model.t_ == 4 * sizes.count(75) + 2 * sizes.count(150) + sizes.count(300)
+    assert set(model.learning_rate_curve_) == {0.01}
+    assert sizes.count(300) >= 20
 
 
 def test_schedule_instance_gives_the_same_fit_as_its_name():

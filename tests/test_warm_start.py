@@ -51,8 +51,10 @@ def assert_same_fit(a, b):
 K = 12
 CONFIGURATIONS = {
     "default": {},
-    "growth and plateau reductions": dict(
-        schedule="plateau", batch_size=50, tol=0.5, n_iter_no_change=2, decay_factor=0.5
+    "batch growth": dict(batch_size=50, n_iter_no_change=1, learning_rate=1.0),
+    # A rate too large to settle: the full-batch steps burst and stall.
+    "plateau reductions": dict(
+        batch_size=None, n_iter_no_change=1, learning_rate=3.0, decay_factor=0.5
     ),
     "cosine with warm-up": dict(schedule="cosine", decay_epochs=10, warmup_epochs=4),
     "step decay": dict(schedule="step", decay_epochs=5, decay_factor=0.3),
@@ -84,11 +86,14 @@ def test_two_warm_fits_of_k_epochs_equal_one_of_2k(settings):
 def test_something_happens_in_the_configurations():
     # Guards the test above: growth and reductions do occur within 2 K epochs.
     X, y = make_data()
-    settings = CONFIGURATIONS["growth and plateau reductions"]
-    model = fit_quietly(AdamLinearRegressor(max_iter=2 * K, random_state=0, **settings), X, y)
-    assert model._carried.progress.n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
-    assert model._carried.progress.n_reductions >= 1
-    assert len(set(model.learning_rate_curve_)) > 1
+
+    def progress(name):
+        settings = dict(random_state=0, tol=0) | CONFIGURATIONS[name]
+        model = fit_quietly(AdamLinearRegressor(max_iter=2 * K, **settings), X, y)
+        return model._carried.progress
+
+    assert progress("batch growth").n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
+    assert progress("plateau reductions").n_reductions >= 1
 
 
 def test_warm_fit_with_given_validation_set_equals_one_long_fit():
@@ -122,20 +127,38 @@ def test_partial_fit_calls_equal_fit_epochs_under_a_schedule():
 
 def test_partial_fit_after_fit_continues_the_schedule_and_the_moments():
     X, y = make_data()
+    # An explicit batch size: "auto" is a full batch in fit and mini-batches
+    # of 200 rows in partial_fit.
     settings = dict(random_state=0, schedule="step", decay_epochs=3, decay_factor=0.5,
-                    batch_growth=1.0, tol=0, n_iter_no_change=100)
+                    batch_size=200, batch_growth=1.0, tol=0, n_iter_no_change=100)
     fitted = fit_quietly(AdamLinearRegressor(max_iter=4, **settings), X, y)
     continued = fit_quietly(AdamLinearRegressor(max_iter=3, **settings), X, y)
     continued.partial_fit(X, y)
     assert_same_fit(fitted, continued)
 
 
-def test_warm_start_after_convergence_runs_until_the_next_stall():
+def test_warm_start_after_convergence_takes_one_step_and_stays_converged():
     X, y = make_data()
-    model = AdamLinearRegressor(warm_start=True, random_state=0, n_iter_no_change=5)
+    model = AdamLinearRegressor(warm_start=True, random_state=0)
     model.fit(X, y)
+    first, coef = model.n_iter_, model.coef_.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y)
+    # The gradient is already within tol: one epoch, which moves nothing
+    # that matters, and training ends converged again.
+    assert model.n_iter_ == first + 1
+    assert len(model.loss_curve_) == model.n_iter_
+    np.testing.assert_allclose(model.coef_, coef, rtol=1e-9)
+
+
+def test_warm_start_after_a_stall_runs_until_the_next_stall():
+    X, y = make_data()
+    model = AdamLinearRegressor(warm_start=True, random_state=0, n_iter_no_change=5,
+                                batch_size=100, batch_growth=1.0)
+    fit_quietly(model, X, y)
     first = model.n_iter_
-    model.fit(X, y)
+    fit_quietly(model, X, y)
     # Patience starts afresh: at least n_iter_no_change more epochs.
     assert model.n_iter_ >= first + 5
     assert len(model.loss_curve_) == model.n_iter_
@@ -149,7 +172,7 @@ def test_warm_start_with_another_solver_keeps_coefficients_and_starts_its_state(
     model.set_params(solver="amsgrad", max_iter=1)
     fit_quietly(model, X, y)
     assert isinstance(model.solver_state_, AMSGradState)
-    assert model.solver_state_.step == model.t_ - 5 * 3  # 3 batches of 200 per epoch
+    assert model.solver_state_.step == model.t_ - 5  # full-batch epochs: one step each
     # One epoch from the kept coefficients, not from zero.
     fresh = fit_quietly(AdamLinearRegressor(solver="amsgrad", max_iter=1, random_state=0), X, y)
     assert np.abs(model.coef_ - coef).max() < np.abs(fresh.coef_ - coef).max() / 2

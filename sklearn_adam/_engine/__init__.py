@@ -7,14 +7,19 @@ chosen once per fit by :func:`epoch_driver`:
   gradient and the solver's ``update`` turns it into a step;
 - ``_compiled``: a whole epoch as one compiled call, for the rules that
   declare what it needs (:class:`~sklearn_adam._rules.AdamKernelSpec`) on
-  dense or CSR data, when numba is installed.
+  dense or CSR data, when numba is installed;
+- ``_normal_equations``: full-batch epochs as exact steps on the normal
+  equations, without reading ``X`` again, where a step costs less than a
+  pass over the rows; many steps per compiled call for those same rules.
 """
 
 from typing import Any, Protocol
 
 import numpy as np
 
+from .._objective import NormalEquations, normal_equations_pay_off
 from ._compiled import CompiledEpochs
+from ._normal_equations import NormalEquationSteps
 from ._numpy import NumpyEpochs
 
 
@@ -28,6 +33,7 @@ class EpochDriver(Protocol):
         learning_rate: float,
         batch_size: int,
         order: np.ndarray | None,
+        target: float = -1.0,
     ) -> tuple[float, float, Any]:
         """One epoch from ``params`` and ``state``; updates ``params`` in place.
 
@@ -42,6 +48,9 @@ class EpochDriver(Protocol):
             Rows per step; the last batch may be shorter.
         order : ndarray of int or None
             Order in which to visit the rows; None visits them in turn.
+        target : float, default=-1.0
+            A full-batch epoch whose gradient norm is at most ``target``
+            takes no step: ``params`` and the state stay as they were.
 
         Returns
         -------
@@ -55,20 +64,28 @@ class EpochDriver(Protocol):
         """
 
 
-def epoch_driver(objective, solver):
+def epoch_driver(objective, solver, full_batch=False):
     """The fastest driver that can run ``solver`` on ``objective``.
 
     Parameters
     ----------
     objective : LeastSquares
     solver : object following the solver protocol
+    full_batch : bool, default=False
+        Whether every epoch is one batch of all training rows.
 
     Returns
     -------
     driver : EpochDriver
     """
+    if full_batch and normal_equations_pay_off(objective.X, objective.n_samples):
+        equations = NormalEquations.build(objective)
+        if equations is not None:
+            return NormalEquationSteps(equations, solver)
     compiled = CompiledEpochs.for_fit(objective, solver)
     return compiled if compiled is not None else NumpyEpochs(objective, solver)
 
 
-__all__ = ["CompiledEpochs", "EpochDriver", "NumpyEpochs", "epoch_driver"]
+__all__ = [
+    "CompiledEpochs", "EpochDriver", "NormalEquationSteps", "NumpyEpochs", "epoch_driver",
+]

@@ -50,10 +50,7 @@ class CompiledEpochs:
             standardization.x_center, standardization.x_scale,
             standardization.y_center, standardization.y_scale,
         )
-        self._rule = kernels.Rule(
-            spec.beta_1, spec.beta_2, spec.epsilon, spec.raw_epsilon, spec.running_maximum,
-            spec.weight_decay,
-        )
+        self._rule = kernel_rule(spec)
 
     @classmethod
     def for_fit(cls, objective, solver):
@@ -77,23 +74,14 @@ class CompiledEpochs:
         spec = kernel_spec(solver) if kernels is not None and kernels.ENABLED else None
         return None if spec is None else cls(objective, spec)
 
-    def run(self, params, state, learning_rate, batch_size, order):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
-        steps_before, first, second, maximum = self._spec.unpack(state)
-        coef = params[0]
-        has_intercept = len(params) > 1
-        # Without an intercept or a running maximum the kernel gets scratch
-        # arrays in their place, which it leaves unread.
-        empty = np.zeros(coef.shape[0], dtype=coef.dtype)
-        if maximum is None:
-            maximum = [np.zeros_like(coef), empty]
-        intercept_arrays = (
-            (params[1], first[1], second[1], maximum[1]) if has_intercept else (empty,) * 4
-        )
-        arrays = kernels.State(
-            coef, intercept_arrays[0], has_intercept, first[0], second[0], maximum[0],
-            *intercept_arrays[1:],
-        )
+        arrays, steps_before = kernel_state(self._spec, params, state)
+        # The kernel steps as it goes: a full-batch epoch that converges is
+        # undone from copies.
+        judged = target >= 0 and batch_size >= self.objective.n_samples
+        advanced = [array for array in arrays if isinstance(array, np.ndarray)]
+        kept = [array.copy() for array in advanced] if judged else None
         if order is None:
             order = np.zeros(0, dtype=np.intp)
         plan = kernels.Epoch(
@@ -102,9 +90,54 @@ class CompiledEpochs:
         weighted_squares, penalty, steps, coef_sum, intercept_sum = kernels.epoch(
             self._data, self._scaling, self._rule, arrays, plan
         )
-        state = self._spec.advance(state, steps)
-        gradient_sums = [coef_sum] + ([intercept_sum] if has_intercept else [])
+        gradient_sums = [coef_sum] + ([intercept_sum] if len(params) > 1 else [])
         loss, gradient_norm = self.objective.epoch_summary(
             weighted_squares, penalty, gradient_sums, batch_size
         )
-        return loss, gradient_norm, state
+        if judged and gradient_norm <= target:
+            for array, before in zip(advanced, kept, strict=True):
+                array[...] = before
+            return loss, gradient_norm, state
+        return loss, gradient_norm, self._spec.advance(state, steps)
+
+
+def kernel_rule(spec):
+    """The kernels' :data:`~sklearn_adam._kernels.Rule` of an :class:`AdamKernelSpec`."""
+    return kernels.Rule(
+        spec.beta_1, spec.beta_2, spec.epsilon, spec.raw_epsilon, spec.running_maximum,
+        spec.weight_decay,
+    )
+
+
+def kernel_state(spec, params, state):
+    """The parameters and the rule's moments as the kernels' ``State``, and the step count.
+
+    The kernels advance the arrays in place. Without an intercept or a
+    running maximum they get scratch arrays in their place, left unread.
+
+    Parameters
+    ----------
+    spec : AdamKernelSpec
+    params : list of ndarray
+    state : object
+        The rule's state.
+
+    Returns
+    -------
+    arrays : State
+    steps_before : int
+    """
+    steps_before, first, second, maximum = spec.unpack(state)
+    coef = params[0]
+    has_intercept = len(params) > 1
+    empty = np.zeros(coef.shape[0], dtype=coef.dtype)
+    if maximum is None:
+        maximum = [np.zeros_like(coef), empty]
+    intercept_arrays = (
+        (params[1], first[1], second[1], maximum[1]) if has_intercept else (empty,) * 4
+    )
+    arrays = kernels.State(
+        coef, intercept_arrays[0], has_intercept, first[0], second[0], maximum[0],
+        *intercept_arrays[1:],
+    )
+    return arrays, steps_before

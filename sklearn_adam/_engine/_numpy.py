@@ -20,7 +20,7 @@ class NumpyEpochs:
         self.solver = solver
         self._passes_params = takes_params(solver)
 
-    def run(self, params, state, learning_rate, batch_size, order):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
         objective = self.objective
         grads = [np.empty_like(p) for p in params]
@@ -40,6 +40,8 @@ class NumpyEpochs:
             penalty += objective.penalty_value(params) * n_batch / objective.n_samples
             for total, grad in zip(gradient_sum, grads):
                 total += grad
+            if batch_size >= objective.n_samples and joint_norm(grads) <= target:
+                break
             if self._passes_params:
                 updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
             else:
@@ -50,3 +52,8 @@ class NumpyEpochs:
             weighted_squares, penalty, gradient_sum, batch_size
         )
         return loss, gradient_norm, state
+
+
+def joint_norm(arrays):
+    """The Euclidean norm of several arrays taken together."""
+    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))

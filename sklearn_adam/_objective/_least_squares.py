@@ -119,6 +119,21 @@ class LeastSquares:
             np.multiply(residual_sum, scaling, out=grads[1])
         return weighted_squares
 
+    def gradient_norm(self, params):
+        """Norm of the exact gradient at ``params``: one pass over the training rows.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        norm : float
+        """
+        grads = [np.empty_like(p) for p in params]
+        self.batch_gradient(params, slice(None), self.n_samples, grads)
+        return math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+
     def residual_squares(self, params):
         """Weighted sums of squared standardized residuals over all rows.
 
@@ -230,6 +245,16 @@ class LeastSquares:
         residual -= y_block
         residual /= self.standardization.y_scale
         return residual
+
+    def blocks(self):
+        """The training rows in blocks of about 4 MiB of ``X``.
+
+        Yields
+        ------
+        X_block, y_block, weight_block
+            Rows of ``X`` (dense or sparse), ``y`` and the sample weights.
+        """
+        return self._blocks(slice(None))
 
     def _blocks(self, batch):
         if isinstance(batch, slice):

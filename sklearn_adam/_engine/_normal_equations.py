@@ -1,0 +1,122 @@
+"""Full-batch epochs through the normal equations: one exact step per epoch, no pass over ``X``.
+
+Any solver takes its steps here in numpy, one ``update`` per epoch. A rule
+that declares an :class:`~sklearn_adam._rules.AdamKernelSpec` takes them in
+compiled code instead, many per call (:meth:`NormalEquationSteps.run_steps`),
+with the full-batch stopping rule applied after each, so that thousands of
+steps on a small problem take milliseconds.
+"""
+
+import numpy as np
+
+from .._rules import kernel_spec, takes_params
+from ._compiled import kernel_rule, kernel_state, kernels
+from ._numpy import joint_norm
+
+# What ended a run of steps, as run_steps reports it.
+OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
+
+
+class NormalEquationSteps:
+    """Full-batch epochs of ``solver`` on the normal equations of an objective.
+
+    Parameters
+    ----------
+    equations : NormalEquations
+    solver : object following the solver protocol
+    """
+
+    def __init__(self, equations, solver):
+        self.equations = equations
+        self.solver = solver
+        self._passes_params = takes_params(solver)
+        self._spec = kernel_spec(solver) if kernels is not None and kernels.ENABLED else None
+        if self._spec is not None:
+            self._quadratic = kernels.Quadratic(
+                equations.gram, equations.feature_means, equations.moments,
+                equations.target_means, equations.target_squares, equations.penalty_weights,
+                equations.penalized,
+            )
+            self._rule = kernel_rule(self._spec)
+
+    @property
+    def runs_many(self):
+        """bool : Whether :meth:`run_steps` can take many steps in one call."""
+        return self._spec is not None
+
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+        """One full-batch step; see :meth:`sklearn_adam._engine.EpochDriver.run`.
+
+        ``batch_size`` (every row) and ``order`` do not change a full-batch
+        step and are not read.
+        """
+        if self._spec is not None:
+            losses, norms, _, state = self.run_steps(
+                params, state, np.array([float(learning_rate)]), target=target, patience=2,
+            )
+            return float(losses[0]), float(norms[0]), state
+        grads = [np.empty_like(p) for p in params]
+        loss = self.equations.gradient(params, grads)
+        gradient_norm = joint_norm(grads)
+        if gradient_norm <= target:
+            return loss, gradient_norm, state
+        if self._passes_params:
+            decayed = [params[0]] + [None] * (len(params) - 1)
+            updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
+        else:
+            updates, state = self.solver.update(grads, state, learning_rate)
+        for param, update in zip(params, updates):
+            param += update
+        return loss, gradient_norm, state
+
+    def run_steps(self, params, state, rates, *, target, patience, monitor=None):
+        """Full-batch epochs, one per rate, until converged, stalled or out of rates.
+
+        Only where :attr:`runs_many`. Each epoch is judged as
+        :class:`~sklearn_adam._progress.GradientMonitor` judges it; the one
+        that converges takes no step.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Updated in place.
+        state : object
+            The rule's state; advanced.
+        rates : ndarray of float
+            The rate of each step.
+        target : float
+            Gradient norm at which the steps have converged.
+        patience : int
+            Steps without progress after which they have stalled.
+        monitor : GradientMonitor or None, default=None
+            Where the stopping rule stands before these steps; updated.
+            None starts afresh.
+
+        Returns
+        -------
+        losses, gradient_norms : ndarray
+            The objective and gradient norm at the start of each epoch run.
+        outcome : {"ran out", "converged", "stalled", "not finite"}
+        state : object
+        """
+        arrays, steps_before = kernel_state(self._spec, params, state)
+        best = (np.inf, np.inf, 0) if monitor is None else (
+            monitor.best_loss, monitor.best_gradient, monitor.n_stalled
+        )
+        plan = kernels.Steps(
+            np.ascontiguousarray(rates, dtype=np.float64), steps_before, float(target),
+            patience, *best,
+        )
+        losses = np.empty(rates.shape[0])
+        norms = np.empty(rates.shape[0])
+        epochs, outcome, best_loss, best_gradient, n_stalled = kernels.full_batch_steps(
+            self._quadratic, self._rule, arrays, plan, losses, norms
+        )
+        outcome = OUTCOMES[outcome]
+        if monitor is not None:
+            monitor.best_loss, monitor.best_gradient = best_loss, best_gradient
+            monitor.n_stalled = n_stalled
+            monitor.lowest_gradient = min(monitor.lowest_gradient, float(norms[:epochs].min()))
+        # A converged epoch takes no step.
+        state = self._spec.advance(state, epochs - (outcome == "converged"))
+        return losses[:epochs], norms[:epochs], outcome, state

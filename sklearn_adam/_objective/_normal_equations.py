@@ -1,0 +1,235 @@
+r"""The objective as a quadratic: exact full-batch gradients without reading ``X``.
+
+Least squares is a quadratic in the parameters. Its coefficients, the
+weighted second moments of the standardized data (the *normal equations*),
+take one pass over ``X``; after that, the objective and its exact gradient at
+any parameters cost a product with a ``(n_features, n_features)`` matrix
+instead of a pass over every row. Full-batch Adam then takes thousands of
+steps in the time of a few passes.
+
+With :math:`\tilde x_i = (x_i - \mu) / \sigma` and
+:math:`\tilde y_i = (y_i - \mu_y) / \sigma_y` the standardized rows and
+:math:`s_i` the weights, :math:`S = \sum_i s_i`:
+
+.. math::
+
+    G = \tfrac1S \sum_i s_i \tilde x_i \tilde x_i^\top, \quad
+    m = \tfrac1S \sum_i s_i \tilde x_i, \quad
+    B = \tfrac1S \sum_i s_i \tilde y_i \tilde x_i, \quad
+    \bar y = \tfrac1S \sum_i s_i \tilde y_i, \quad
+    c = \tfrac1{2S} \sum_i s_i \tilde y_i^2
+
+and for each target the data part of the objective and its gradient are
+
+.. math::
+
+    \tfrac12 \tilde w^\top G \tilde w + \tilde b \, m^\top \tilde w
+        + \tfrac12 \tilde b^2 - B^\top \tilde w - \bar y \, \tilde b + c, \qquad
+    \nabla_{\tilde w} = G \tilde w + \tilde b \, m - B, \quad
+    \nabla_{\tilde b} = m^\top \tilde w + \tilde b - \bar y.
+
+The moments are summed in float64 whatever the dtype of ``X``, from centered
+and scaled blocks of rows, so that a column's large mean does not cancel
+its spread away.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+# Above this many features the matrix (8 * n_features**2 bytes) and each
+# step's product with it grow too large to pay for themselves.
+MAX_FEATURES = 2048
+
+
+def pays_off(X, n_rows):
+    """Whether a step through the normal equations is cheaper than a pass over ``X``.
+
+    The moments cost about ``n_features / 2`` passes to build; each step then
+    costs ``n_features**2`` multiplications instead of the two products of a
+    pass, about twice the non-zeros of the training rows. Full-batch Adam
+    takes hundreds to thousands of steps, so the moments pay for themselves
+    whenever a step is cheaper, up to :data:`MAX_FEATURES`.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+    n_rows : int
+        Training rows.
+
+    Returns
+    -------
+    bool
+    """
+    n_features = X.shape[1]
+    if n_features > MAX_FEATURES:
+        return False
+    if sp.issparse(X):
+        # A CSR matrix's non-zeros, spread over its rows as they fall.
+        stored = X.nnz * n_rows / max(X.shape[0], 1)
+        return n_features**2 <= 2 * stored
+    return n_features <= 2 * n_rows
+
+
+class NormalEquations:
+    """The least-squares objective of standardized parameters, as a quadratic.
+
+    Built from a :class:`~sklearn_adam._objective.LeastSquares` by
+    :meth:`build`; the gradient and the objective agree with that
+    objective's full-batch ones up to rounding.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (n_features, n_features)
+        :math:`G`, float64.
+    feature_means : ndarray of shape (n_features,)
+        :math:`m`: zero, up to rounding, when the centers are the training
+        rows' own weighted means.
+    moments : ndarray of shape (n_targets, n_features)
+        :math:`B`, one row per target.
+    target_means : ndarray of shape (n_targets,)
+        :math:`\\bar y`.
+    target_squares : ndarray of shape (n_targets,)
+        :math:`c`.
+    penalty_weights : ndarray of shape (n_features,)
+        The penalty's weight on each squared standardized coefficient.
+    penalized : bool
+        Whether any penalty weight is non-zero.
+    """
+
+    def __init__(self, gram, feature_means, moments, target_means, target_squares,
+                 penalty_weights, penalized):
+        self.gram = gram
+        self.feature_means = feature_means
+        self.moments = moments
+        self.target_means = target_means
+        self.target_squares = target_squares
+        self.penalty_weights = penalty_weights
+        self.penalized = penalized
+
+    @classmethod
+    def build(cls, objective):
+        """The normal equations of ``objective``, or None where they overflow.
+
+        Parameters
+        ----------
+        objective : LeastSquares
+
+        Returns
+        -------
+        equations : NormalEquations or None
+            None when a moment is not finite (columns whose standardized
+            products overflow float64); the objective is then trained by
+            passes over ``X``.
+        """
+        standardization = objective.standardization
+        center = standardization.x_center.astype(np.float64)
+        scale = standardization.x_scale.astype(np.float64)
+        y_center = standardization.y_center.astype(np.float64)
+        y_scale = standardization.y_scale.astype(np.float64)
+        n_features, n_targets = center.shape[0], y_center.shape[0]
+        gram = np.zeros((n_features, n_features))
+        feature_sums = np.zeros(n_features)
+        moments = np.zeros((n_targets, n_features))
+        target_sums = np.zeros(n_targets)
+        target_squares = np.zeros(n_targets)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for X_block, y_block, w_block in objective.blocks():
+                weight = w_block.astype(np.float64)
+                y_tilde = (y_block - y_center) / y_scale
+                block_target_sums = weight @ y_tilde
+                target_sums += block_target_sums
+                target_squares += weight @ np.square(y_tilde)
+                if sp.issparse(X_block):
+                    # Sparse blocks stay sparse: the centering is applied to
+                    # the sums of the raw products afterwards.
+                    raw = X_block.astype(np.float64)
+                    weighted = raw.multiply(weight[:, None]).tocsr()
+                    raw_gram = np.asarray((raw.T @ weighted).todense())
+                    raw_sums = np.asarray(weighted.sum(axis=0)).ravel()
+                    raw_moments = np.asarray(weighted.T @ y_tilde).T
+                    total = weight.sum()
+                    gram += (raw_gram - np.outer(raw_sums, center) - np.outer(center, raw_sums)
+                             + total * np.outer(center, center)) / np.outer(scale, scale)
+                    feature_sums += (raw_sums - total * center) / scale
+                    moments += (raw_moments - np.outer(block_target_sums, center)) / scale
+                    continue
+                x_tilde = (np.asarray(X_block, dtype=np.float64) - center) / scale
+                feature_sums += weight @ x_tilde
+                moments += (y_tilde.T * weight) @ x_tilde
+                rooted = x_tilde * np.sqrt(weight)[:, None]
+                gram += rooted.T @ rooted
+        weight_sum = objective.weight_sum
+        parts = [gram, feature_sums, moments, target_sums, target_squares]
+        if not all(np.isfinite(part).all() for part in parts):
+            return None
+        gram, feature_means, moments, target_means, target_squares = (
+            part / weight_sum for part in parts
+        )
+        dtype = objective.X.dtype
+        _drop_rounding(feature_means, center, scale, dtype)
+        _drop_rounding(target_means, y_center, y_scale, dtype)
+        return cls(
+            gram, feature_means, moments, target_means, 0.5 * target_squares,
+            objective.penalty_weights.astype(np.float64), objective.penalized_any,
+        )
+
+    def gradient(self, params, grads):
+        """The exact full-batch gradient, written into ``grads``, and the objective.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Standardized coefficients, shape (n_targets, n_features), and
+            the intercept, shape (n_targets,), when one is fitted.
+        grads : list of ndarray
+            Output arrays shaped like ``params``; overwritten.
+
+        Returns
+        -------
+        loss : float
+            The objective at ``params``, averaged over targets.
+        """
+        coef = params[0].astype(np.float64)
+        product = coef @ self.gram
+        coef_gradient = product - self.moments
+        # Half the weighted mean squared residual of each target, expanded.
+        data = 0.5 * np.einsum("tj,tj->t", coef, product) - np.einsum(
+            "tj,tj->t", coef, self.moments
+        ) + self.target_squares
+        if len(params) > 1:
+            intercept = params[1].astype(np.float64)
+            coef_gradient += intercept[:, None] * self.feature_means
+            intercept_gradient = coef @ self.feature_means + intercept - self.target_means
+            data += intercept * (coef @ self.feature_means + 0.5 * intercept - self.target_means)
+            grads[1][...] = intercept_gradient
+        penalty = 0.0
+        if self.penalized:
+            coef_gradient += self.penalty_weights * coef
+            penalty = 0.5 * float((self.penalty_weights * np.square(coef)).sum())
+        grads[0][...] = coef_gradient
+        # The expansion can round a zero residual to slightly below zero.
+        return (float(np.maximum(data, 0.0).sum()) + penalty) / coef.shape[0]
+
+
+
+# Means of standardized columns within this many units of the rounding of
+# their centers are taken as zero (see _drop_rounding).
+ROUNDING_UNITS = 16
+
+
+def _drop_rounding(means, center, scale, dtype):
+    """Set to zero, in place, the means that are only the rounding of the centers.
+
+    Where the centers are the training rows' own weighted means, every
+    standardized column and target has mean zero, and so has the
+    intercept's gradient at the optimum: with zero, an intercept that starts
+    at zero stays there. What the sums leave instead is the rounding of the
+    centers to the data's dtype and of the sums themselves; Adam, which
+    scales every coordinate's steps to the size of its gradients, would
+    take full steps on those and keep the intercept swinging around its
+    optimum. A mean larger than rounding (a center that is not these rows'
+    mean, as after ``partial_fit`` on new rows) is kept.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rounding = ROUNDING_UNITS * np.finfo(dtype).eps * (1 + np.abs(center) / scale)
+    means[np.abs(means) <= rounding] = 0.0
