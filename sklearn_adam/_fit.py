@@ -17,18 +17,12 @@ import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
 from ._data import split_validation
-from ._objective import (
-    HeldOutEvaluation,
-    LeastSquares,
-    Standardization,
-    normal_equations_pay_off,
-)
+from ._objective import HeldOutEvaluation, LeastSquares, Standardization
 from ._progress import GradientMonitor, Progress, gradient_target
 from ._training import Batching, train
 
-# batch_size="auto" uses mini-batches of this many rows (or one full batch
-# when there are fewer samples) where full-batch steps would each need a
-# pass over X, and in partial_fit.
+# batch_size="auto" in partial_fit: mini-batches of this many rows, or one
+# full batch when there are fewer samples.
 AUTO_BATCH_SIZE = 200
 
 
@@ -410,20 +404,19 @@ def _state_to_continue(solver, previous_state, params):
 
 
 def _batching(estimator, objective, streaming):
-    """The batch sizes of this call; "auto" is full where a full-batch step is cheap.
+    """The batch sizes of this call.
 
-    With ``batch_size="auto"``, ``fit`` takes full-batch steps where the
-    normal equations pay off (every step exact and cheaper than a pass over
-    ``X``), else mini-batches of :data:`AUTO_BATCH_SIZE` rows that grow at
-    stalls; ``partial_fit``, which makes one epoch per call, always the
-    mini-batches.
+    ``batch_size="auto"`` is one full batch in ``fit``: exact steps, which
+    the normal equations make cheap wherever they pay off, and which reach a
+    precise answer in fewer passes over ``X`` than mini-batches that must
+    grow to a full batch anyway. ``partial_fit`` makes one epoch per call,
+    so there it takes mini-batches of :data:`AUTO_BATCH_SIZE` rows.
     """
     n_train = objective.n_samples
     if estimator.batch_size is None or estimator.batch_size == "full":
         base = n_train
     elif estimator.batch_size == "auto":
-        full = not streaming and normal_equations_pay_off(objective.X, n_train)
-        base = n_train if full else min(AUTO_BATCH_SIZE, n_train)
+        base = min(AUTO_BATCH_SIZE, n_train) if streaming else n_train
     else:
         base = min(estimator.batch_size, n_train)
     return Batching(n_train, base, estimator.batch_growth)

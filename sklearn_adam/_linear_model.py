@@ -37,9 +37,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     Training runs epochs (passes over the training rows) until the stopping
     rule ends it or ``max_iter`` is reached. When every epoch is one
-    full-batch step (the default wherever that is cheap, see ``batch_size``),
-    training has *converged* once the norm of the exact gradient of the
-    training objective is at most ``tol``: the coefficients are then within
+    full-batch step (the default, see ``batch_size``), training has
+    *converged* once the norm of the exact gradient of the training
+    objective is at most ``tol``: the coefficients are then within
     about ``tol`` divided by the smallest eigenvalue of the standardized
     Hessian of the optimum, whatever the solver or schedule. Mini-batch epochs
     are judged by their loss, which their noise keeps from converging: after
@@ -108,15 +108,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Whether the solver works on standardized features and targets.
     batch_size : int, "auto", "full" or None, default="auto"
         Number of rows per solver step. "full" or None uses all rows
-        (full-batch Adam). "auto" uses all rows where a full-batch step is
-        cheap, which is wherever ``X`` has at most 2048 columns and, for
-        dense ``X``, at most twice as many columns as rows (sparse: at most
-        twice as many squared columns as non-zeros): each step's exact
-        gradient then comes from the normal equations, moments of the data
-        gathered in one pass, without reading ``X`` again, so that thousands
-        of steps cost less than ``LinearRegression``'s solve. Elsewhere, and
-        always in :meth:`partial_fit`, "auto" uses ``min(200, n_samples)``.
-        Values above the number of training rows are clipped to it.
+        (full-batch Adam), and so does "auto" in :meth:`fit`: exact steps
+        reach a precise answer in fewer passes over ``X`` than mini-batches,
+        which must grow to a full batch to get there. Where ``X`` has at
+        most 2048 columns and a step through the normal equations (moments
+        of the data gathered in one pass) costs less than a pass over ``X``
+        (dense: at most twice as many columns as rows; sparse: at most twice
+        as many squared columns as non-zeros), the steps take no pass at
+        all, and thousands of them cost less than ``LinearRegression``'s
+        solve. In :meth:`partial_fit`, "auto" uses ``min(200, n_samples)``
+        rows. Values above the number of training rows are clipped to it.
     shuffle : bool or "batches", default=True
         Whether to visit the rows in a new random order each epoch. "batches"
         cuts the rows, as they lie, into batches of contiguous rows once and

@@ -29,8 +29,8 @@ and for each target the data part of the objective and its gradient are
     \nabla_{\tilde b} = m^\top \tilde w + \tilde b - \bar y.
 
 The moments are summed in float64 whatever the dtype of ``X``, from centered
-and scaled blocks of rows, so that a column's large mean does not cancel
-its spread away.
+blocks of dense rows, so that a column's large mean does not cancel its
+spread away; sparse rows stay sparse and are centered in the sums.
 """
 
 import numpy as np
@@ -127,11 +127,15 @@ class NormalEquations:
         y_center = standardization.y_center.astype(np.float64)
         y_scale = standardization.y_scale.astype(np.float64)
         n_features, n_targets = center.shape[0], y_center.shape[0]
+        # Sums over the centered columns; each is divided by its scale (or
+        # their product) once, at the end.
         gram = np.zeros((n_features, n_features))
         feature_sums = np.zeros(n_features)
         moments = np.zeros((n_targets, n_features))
         target_sums = np.zeros(n_targets)
         target_squares = np.zeros(n_targets)
+        unweighted = bool(np.all(objective.sample_weight == 1))
+        scratch = None
         with np.errstate(over="ignore", invalid="ignore"):
             for X_block, y_block, w_block in objective.blocks():
                 weight = w_block.astype(np.float64)
@@ -144,20 +148,28 @@ class NormalEquations:
                     # the sums of the raw products afterwards.
                     raw = X_block.astype(np.float64)
                     weighted = raw.multiply(weight[:, None]).tocsr()
-                    raw_gram = np.asarray((raw.T @ weighted).todense())
                     raw_sums = np.asarray(weighted.sum(axis=0)).ravel()
-                    raw_moments = np.asarray(weighted.T @ y_tilde).T
                     total = weight.sum()
-                    gram += (raw_gram - np.outer(raw_sums, center) - np.outer(center, raw_sums)
-                             + total * np.outer(center, center)) / np.outer(scale, scale)
-                    feature_sums += (raw_sums - total * center) / scale
-                    moments += (raw_moments - np.outer(block_target_sums, center)) / scale
+                    gram += np.asarray((raw.T @ weighted).todense()) - np.outer(
+                        raw_sums, center
+                    ) - np.outer(center, raw_sums) + total * np.outer(center, center)
+                    feature_sums += raw_sums - total * center
+                    moments += np.asarray(weighted.T @ y_tilde).T - np.outer(
+                        block_target_sums, center
+                    )
                     continue
-                x_tilde = (np.asarray(X_block, dtype=np.float64) - center) / scale
-                feature_sums += weight @ x_tilde
-                moments += (y_tilde.T * weight) @ x_tilde
-                rooted = x_tilde * np.sqrt(weight)[:, None]
-                gram += rooted.T @ rooted
+                if scratch is None:
+                    scratch = np.empty((X_block.shape[0], n_features))
+                centered = scratch[: X_block.shape[0]]
+                np.subtract(X_block, center, out=centered)
+                feature_sums += weight @ centered
+                moments += (y_tilde.T * weight) @ centered
+                if not unweighted:
+                    centered *= np.sqrt(weight)[:, None]
+                gram += centered.T @ centered
+            gram /= np.outer(scale, scale)
+            feature_sums /= scale
+            moments /= scale
         weight_sum = objective.weight_sum
         parts = [gram, feature_sums, moments, target_sums, target_squares]
         if not all(np.isfinite(part).all() for part in parts):

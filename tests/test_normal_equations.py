@@ -1,0 +1,122 @@
+"""Full-batch steps through the normal equations are the steps of passes over X."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+
+import sklearn_adam._engine as engine_module
+from sklearn_adam import AdamLinearRegressor
+from sklearn_adam._objective import LeastSquares, NormalEquations, Standardization
+from sklearn_adam._objective._normal_equations import pays_off
+
+
+def make_problem(container=np.asarray, dtype=np.float64, n_targets=1, alpha=0.0, rows=None,
+                 fit_intercept=True, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(300, 6) * [1, 10, 0.1, 3, 1, 2] + [0, 50, -2, 0, 1, 0]
+    X[:, 4] = 1.5  # a constant column: infinite scale, zero coefficient
+    X[rng.rand(*X.shape) < 0.3] = 0.0
+    y = X @ rng.randn(6, n_targets) + 3 + 0.5 * rng.randn(300, n_targets)
+    weight = rng.uniform(0.2, 3, 300)
+    X, y = container(X.astype(dtype)), y.astype(dtype)
+    fitted_rows = weight if rows is None else np.where(np.isin(np.arange(300), rows), weight, 0)
+    standardization = Standardization.fit(X, y, fitted_rows.astype(dtype), center=fit_intercept,
+                                          scale=True)
+    objective = LeastSquares(X, y, weight.astype(dtype), alpha=alpha,
+                             standardization=standardization, rows=rows)
+    params = [rng.randn(n_targets, 6).astype(dtype)]
+    params[0][:, 4] = 0.0
+    if fit_intercept:
+        params.append(rng.randn(n_targets).astype(dtype))
+    return objective, params
+
+
+def full_batch(objective, params):
+    grads = [np.empty_like(p) for p in params]
+    squares = objective.batch_gradient(params, slice(None), objective.n_samples, grads)
+    loss = squares / (objective.weight_sum * params[0].shape[0]) + objective.penalty_value(params)
+    return loss, grads
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_matrix],
+                         ids=["dense", "csr", "csc"])
+@pytest.mark.parametrize("case", [
+    {}, {"n_targets": 3}, {"alpha": 5.0}, {"rows": np.arange(0, 300, 3)},
+    {"fit_intercept": False},
+], ids=["plain", "targets", "penalty", "rows", "no intercept"])
+def test_gradient_and_objective_are_those_of_a_pass_over_x(container, case):
+    objective, params = make_problem(container, **case)
+    equations = NormalEquations.build(objective)
+    loss, expected = full_batch(objective, params)
+    grads = [np.empty_like(p) for p in params]
+    assert equations.gradient(params, grads) == pytest.approx(loss, rel=1e-12)
+    for grad, want in zip(grads, expected):
+        assert_allclose(grad, want, rtol=1e-10, atol=1e-12)
+
+
+def test_float32_data_are_summed_in_float64():
+    objective, params = make_problem(dtype=np.float32)
+    equations = NormalEquations.build(objective)
+    assert equations.gram.dtype == np.float64
+    double, _ = make_problem(dtype=np.float64)
+    reference = NormalEquations.build(double)
+    # The float32 data are the float64 data rounded: the sums differ by that
+    # rounding, not by float32 accumulation over 300 rows.
+    assert_allclose(equations.gram, reference.gram, atol=1e-5)
+
+
+def test_centers_of_the_training_rows_leave_exactly_zero_means():
+    # Adam scales any gradient to a full step: the intercept's gradient must
+    # be exactly zero where the centering makes it so, not rounding.
+    objective, _ = make_problem()
+    equations = NormalEquations.build(objective)
+    assert np.all(equations.feature_means == 0) and np.all(equations.target_means == 0)
+    # Centers of other rows leave means that are no rounding.
+    rows = np.arange(0, 300, 3)
+    other = LeastSquares(objective.X, objective.y, objective.sample_weight, alpha=0.0,
+                         standardization=objective.standardization, rows=rows)
+    assert np.abs(NormalEquations.build(other).feature_means).max() > 1e-3
+
+
+def test_overflowing_products_fall_back_to_passes_over_x():
+    objective, _ = make_problem()
+    objective.X[:, 1] *= 1e160  # products overflow float64; the data are usable
+    objective.standardization.x_center[1] *= 1e160
+    objective.standardization.x_scale[1] *= 1e160
+    assert NormalEquations.build(objective) is None
+
+
+def test_normal_equations_pay_off_where_a_step_is_cheaper_than_a_pass():
+    assert pays_off(np.zeros((1000, 50)), 1000)
+    assert not pays_off(np.zeros((10, 50)), 10)  # wide: a pass is cheaper
+    assert not pays_off(np.zeros((100_000, 3000)), 100_000)  # too many features
+    sparse = sp.random(10_000, 400, density=0.001, format="csr", random_state=0)
+    assert not pays_off(sparse, 10_000)  # 4,000 non-zeros, 160,000 products per step
+    assert pays_off(sp.random(10_000, 40, density=0.1, format="csr", random_state=0), 10_000)
+
+
+@pytest.mark.parametrize("solver", ["adam", "amsgrad", "adamw", "nadam", "adamax"])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_fits_through_them_follow_fits_through_passes(monkeypatch, solver, container):
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 6) * [1, 10, 0.1, 3, 1, 2]
+    X[rng.rand(*X.shape) < 0.3] = 0.0
+    y = X @ rng.randn(6) + 0.5 * rng.randn(300)
+    weight = rng.uniform(0.2, 3, 300)
+    # Without an intercept: a pass over X leaves rounding in the gradient of
+    # a centered intercept, which Adam scales up to full steps, and the
+    # normal equations none (see the test above).
+    settings = dict(solver=solver, batch_size=None, max_iter=300, random_state=0,
+                    fit_intercept=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        through = AdamLinearRegressor(**settings).fit(container(X), y, sample_weight=weight)
+        monkeypatch.setattr(engine_module, "normal_equations_pay_off", lambda X, n: False)
+        passes = AdamLinearRegressor(**settings).fit(container(X), y, sample_weight=weight)
+    assert through.n_iter_ == passes.n_iter_
+    assert_allclose(through.coef_, passes.coef_, rtol=1e-9)
+    assert_allclose(through.loss_curve_, passes.loss_curve_, rtol=1e-10)
