@@ -95,13 +95,16 @@ def _parser():
     model = parser.add_argument_group("AdamLinearRegressor")
     model.add_argument("--solver", choices=list(SOLVERS), default="adam",
                        help="update rule: %(choices)s (default: %(default)s)")
-    model.add_argument("--batch-size", type=_batch_size, default="auto", metavar="N",
-                       help="rows per step: an integer, 'auto' (min(200, rows)) or "
-                       "'full' (all rows) (default: auto)")
-    model.add_argument("--learning-rate", type=float, default=0.01,
+    defaults = AdamLinearRegressor().get_params()
+    model.add_argument("--batch-size", type=_batch_size, default=defaults["batch_size"],
+                       metavar="N",
+                       help="rows per step: an integer, 'auto' or 'full' (both: all rows, "
+                       "one exact step per epoch) (default: %(default)s)")
+    model.add_argument("--learning-rate", type=float, default=defaults["learning_rate"],
                        help="base step size, > 0 (default: %(default)s)")
-    model.add_argument("--max-iter", type=int, default=1000,
-                       help="maximum number of epochs (default: %(default)s)")
+    model.add_argument("--max-iter", type=int, default=defaults["max_iter"],
+                       help="maximum number of epochs; a full-batch epoch is one step "
+                       "(default: %(default)s)")
     model.add_argument("--early-stopping", action="store_true",
                        help="hold out 10%% of the training rows, stop when their R^2 "
                        "stalls and keep the best epoch's coefficients (default: off)")
