@@ -534,15 +534,21 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
 
 def _short_of_tol(estimator, history, target):
-    """The ConvergenceWarning's message: how far the fit fell short, and why."""
-    where = (
-        f"reached max_iter={estimator.max_iter} epochs" if not history.stalled
-        else "stopped making progress (no batch growth or rate reduction left)"
-    )
+    """The ConvergenceWarning's message: how far the fit fell short, and what to do."""
+    if estimator.early_stopping:
+        return (
+            f"AdamLinearRegressor reached max_iter={estimator.max_iter} epochs before the "
+            "validation score stopped improving; increase max_iter."
+        )
+    reached = f"a gradient norm of {history.gradient_norms[-1]:.3g}, short of tol={target:.3g}"
+    if history.stalled:
+        return (
+            "AdamLinearRegressor stopped making progress (no batch growth or rate reduction "
+            f"left) with {reached}; lower learning_rate, raise n_iter_no_change, or raise tol."
+        )
     return (
-        f"AdamLinearRegressor {where} with a gradient norm of "
-        f"{history.gradient_norms[-1]:.3g}, short of tol={target:.3g}; increase max_iter, "
-        "or raise tol."
+        f"AdamLinearRegressor reached max_iter={estimator.max_iter} epochs with {reached}; "
+        "increase max_iter, or raise tol."
     )
 
 

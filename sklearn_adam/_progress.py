@@ -184,6 +184,11 @@ class GradientMonitor:
         self.n_stalled = 0
 
 
+# The rounding floor of a gradient norm, in units of the parameters' machine
+# epsilon times the root of their number.
+GRADIENT_FLOOR = 8.0
+
+
 def gradient_target(tol, dtype, n_params):
     """The gradient norm at which full-batch training has converged: ``tol``, or rounding's floor.
 
@@ -207,10 +212,6 @@ def gradient_target(tol, dtype, n_params):
     floor = GRADIENT_FLOOR * np.finfo(dtype).eps * math.sqrt(n_params)
     return max(tol, floor)
 
-
-# The rounding floor of a gradient norm, in units of the parameters' machine
-# epsilon times the root of their number.
-GRADIENT_FLOOR = 8.0
 
 
 @dataclass

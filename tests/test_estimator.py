@@ -597,3 +597,19 @@ def test_verbose_says_what_each_stall_did_and_why_training_ended(capsys):
         warnings.simplefilter("ignore", ConvergenceWarning)
         AdamLinearRegressor(verbose=True, max_iter=2).fit(X, y)
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith("; max_iter=2 reached")
+
+
+def test_a_convergence_warning_says_how_far_the_fit_fell_short_and_what_to_do():
+    X, y = make_data()
+    with pytest.warns(ConvergenceWarning, match=r"reached max_iter=3 epochs with a gradient "
+                                                r"norm of .*, short of tol=1e-10; increase"):
+        AdamLinearRegressor(max_iter=3).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"stopped making progress .* lower "
+                                                r"learning_rate, raise n_iter_no_change"):
+        AdamLinearRegressor(schedule="constant", tol=0, n_iter_no_change=1).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"reached max_iter=3 epochs before the "
+                                                r"validation score stopped improving"):
+        AdamLinearRegressor(early_stopping=True, max_iter=3).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        AdamLinearRegressor().fit(X, y)
