@@ -48,7 +48,8 @@ print(f"test R^2 {least_squares.score(X_test, y_test):.3f}")
 # from ``random_state``; the model trains on the rest. After each epoch the R^2 on the
 # held-out rows is recorded in ``validation_scores_``. Entry ``i`` of each per-epoch
 # list belongs to epoch ``i + 1``, so the best epoch is the position of the largest
-# score plus one.
+# score plus one. Each epoch is one Adam step on all 240 training rows, the default
+# full batch.
 
 model = AdamLinearRegressor(early_stopping=True, validation_fraction=0.2, random_state=0)
 model.fit(X_train, y_train)
@@ -75,16 +76,18 @@ lowest_loss_epoch = int(np.argmin(model.validation_loss_curve_)) + 1
 print(f"epoch of the lowest validation loss: {lowest_loss_epoch}")
 
 # %%
-# The dotted lines mark the epochs where the learning rate was lowered (at a stall, once
-# the batch holds every training row; see ``learning_rate_curve_``).
+# The dotted lines mark the epochs where the learning rate was lowered, each at a stall of
+# the validation score (see ``learning_rate_curve_``). At full batch a stall is
+# ``10 * n_iter_no_change`` epochs in a row without a better score: each epoch is a
+# single step, and Adam's momentum can carry the coefficients for a few hundred of them.
 
 epochs = np.arange(1, model.n_iter_ + 1)
 rates = np.asarray(model.learning_rate_curve_)
 rate_drops = epochs[1:][rates[1:] < rates[:-1]]
 print("learning rate lowered at epochs:", rate_drops.tolist())
 after_best = model.n_iter_ - best_epoch
-print(f"epochs run after the best one: {after_best}", end=" ")
-print(f"({after_best / model.n_iter_no_change:g} x n_iter_no_change={model.n_iter_no_change})")
+stall = 10 * model.n_iter_no_change
+print(f"epochs run after the best one: {after_best} ({after_best / stall:g} stalls of {stall})")
 
 fig, (ax_loss, ax_score) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 ax_loss.plot(epochs, model.loss_curve_, label="training loss")
@@ -121,9 +124,9 @@ plt.show()
 # rate has been lowered, after which the coefficients change little.
 #
 # Training goes on well past the best epoch, for the number of epochs printed above:
-# five stalls of ``n_iter_no_change`` epochs without a better validation score. The
-# first grows the batch to all training rows, the next three lower the learning rate,
-# and the last ends training.
+# four stalls without a better validation score. The first three lower the learning
+# rate, each time by ``decay_factor``, and the fourth ends training. The extra epochs
+# cost little: each is one step, and one prediction on the 60 validation rows.
 
 # %%
 # The kept model is the best epoch's
@@ -139,7 +142,7 @@ print("best_validation_score_ == validation_scores_[best_epoch - 1]:", end=" ")
 print(model.best_validation_score_ == scores[best_epoch - 1])
 
 with warnings.catch_warnings():
-    # This fit reaches max_iter and warns that it did not converge.
+    # This fit is stopped at max_iter on purpose, and warns that it did not converge.
     warnings.simplefilter("ignore", ConvergenceWarning)
     truncated = AdamLinearRegressor(
         early_stopping=True, validation_fraction=0.2, max_iter=best_epoch, random_state=0
@@ -168,8 +171,8 @@ for name, score in test_scores.items():
     print(f"{name:>40}: test R^2 {score:.3f}")
 
 # %%
-# Without early stopping, ``AdamLinearRegressor`` trains to about the least-squares
-# solution and shares its poor test score. Stopping at the best validation epoch keeps
+# Without early stopping, ``AdamLinearRegressor`` trains to the least-squares solution
+# and shares its poor test score. Stopping at the best validation epoch keeps
 # the coefficients nearer their zero start, much as a penalty would, and gives a much
 # better test R^2, although the model saw a fifth fewer training rows. A ridge penalty
 # chosen by cross-validation does a little better still on this problem. Early stopping

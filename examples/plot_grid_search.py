@@ -19,11 +19,12 @@ scores as heatmaps, and compares the chosen model with
 # standardizes internally, but it is the usual pipeline, and the search addresses the
 # estimator's parameters through its step name, ``adamlinearregressor__``.
 #
-# Left to its stopping rule, ``AdamLinearRegressor`` reaches about the same model from
-# most settings (we check this at the end), and the grid would look flat. Here each fit
-# gets a budget of 30 epochs (``max_iter=30``), as when passes over the data are
-# expensive: the hyperparameters then decide how good a model the budget buys. Fits that
-# use the whole budget warn that they did not converge; those warnings are silenced.
+# Left to its stopping rule, ``AdamLinearRegressor`` reaches the same model from every
+# setting of this grid (we check this at the end), and the grid would look flat. Here each
+# fit gets a budget of 30 epochs (``max_iter=30``), each one Adam step on the full batch
+# (the default): the hyperparameters then decide how good a model 30 steps buy. Fits
+# that use the whole budget warn that they did not converge; those warnings are
+# silenced, since the budget is the point.
 
 import warnings
 
@@ -132,7 +133,7 @@ for name in ["learning_rate", "beta_1", "beta_2"]:
 # How many solver steps does the budget buy? One training fold, fitted at the smallest
 # rate:
 
-fold_train, fold_validation = next(cv.split(X_train))
+fold_train, _ = next(cv.split(X_train))
 small_rate = clone(pipeline).set_params(adamlinearregressor__learning_rate=0.001)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -169,8 +170,10 @@ print(f"epochs of the refitted model: {search.best_estimator_[-1].n_iter_}")
 # Without the budget
 # ------------------
 #
-# The same grid with the default ``max_iter=1000``, scored the same way. Here the
-# stopping rule decides when each fit ends:
+# The same grid with the default ``max_iter=100_000``, scored the same way. Here the
+# stopping rule decides when each fit ends: once the gradient of the training objective
+# is at most ``tol=1e-10``. The warnings of fits that reach ``max_iter`` first are
+# recorded and counted rather than shown.
 
 unlimited = GridSearchCV(
     make_pipeline(StandardScaler(), AdamLinearRegressor(random_state=0)),
@@ -178,8 +181,8 @@ unlimited = GridSearchCV(
     cv=cv,
     n_jobs=1,
 )
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ConvergenceWarning)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", ConvergenceWarning)
     unlimited.fit(X_train, y_train)
 unlimited_scores = pd.DataFrame(unlimited.cv_results_["params"])
 unlimited_scores.columns = results.columns[:-1]
@@ -188,52 +191,33 @@ summary = unlimited_scores.groupby("beta_1")["score"].agg(["min", "max"])
 print(summary.to_string(float_format="{:.4f}".format))
 exact_cv = cross_val_score(LinearRegression(), X_train, y_train, cv=cv).mean()
 print(f"LinearRegression: {exact_cv:.4f}")
+n_fits = len(unlimited_scores) * cv.get_n_splits()
+print(f"fits that reached max_iter short of tol: {len(caught)} of {n_fits}")
 
 # %%
-# With ``beta_1`` at 0.5 or 0.9, every learning rate and ``beta_2`` now gives about the
-# mean cross-validated score of ``LinearRegression``: the hyperparameters change how
-# long training takes, not where it ends. With ``beta_1=0.99`` the scores are lower and
-# vary. One training fold, fitted with ``beta_1=0.99`` and the default patience of
-# ``n_iter_no_change=20`` epochs, shows why:
+# Every setting now gives the mean cross-validated score of ``LinearRegression``: the
+# hyperparameters change how long training takes, not where it ends. The epochs each
+# setting takes on all training rows:
 
-heavy = make_pipeline(
-    StandardScaler(), AdamLinearRegressor(beta_1=0.99, max_iter=3000, random_state=0)
-)
-heavy.fit(X_train[fold_train], y_train[fold_train])
-heavy_model = heavy[-1]
-epochs = np.arange(1, heavy_model.n_iter_ + 1)
-batch_sizes = np.asarray(heavy_model.batch_size_curve_)
-rates = np.asarray(heavy_model.learning_rate_curve_)
-grown = batch_sizes[1:] > batch_sizes[:-1]
-cut = rates[1:] < rates[:-1]
-print(f"batch grown at epochs {epochs[1:][grown].tolist()}, to {batch_sizes[1:][grown].tolist()}")
-print(f"learning rate cut at epochs {epochs[1:][cut].tolist()}, to", end=" ")
-print(", ".join(f"{rate:g}" for rate in rates[1:][cut]))
-print(f"training stopped after epoch {heavy_model.n_iter_}")
-fold_exact = LinearRegression().fit(X_train[fold_train], y_train[fold_train])
-X_val, y_val = X_train[fold_validation], y_train[fold_validation]
-print(f"R^2 on the fold's validation rows: {heavy.score(X_val, y_val):.4f}", end=" ")
-print(f"(LinearRegression: {fold_exact.score(X_val, y_val):.4f})")
+with warnings.catch_warnings():
+    # A fit that reaches max_iter shows it as 100000 epochs in the table.
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    unlimited_scores["epochs"] = [
+        clone(unlimited.estimator).set_params(**params).fit(X_train, y_train)[-1].n_iter_
+        for params in unlimited.cv_results_["params"]
+    ]
+epochs = unlimited_scores.pivot(index=["beta_1", "beta_2"], columns="learning_rate",
+                                values="epochs")
+print(epochs.to_string())
 
 # %%
-# Each stall, ``n_iter_no_change`` epochs in a row without progress, triggers the next
-# step of the stopping rule (the epochs are printed above). The first stall grows the
-# batch to every training row. Heavy momentum then carries the coefficients past the
-# minimum, and the training objective rises while they swing back; a swing that outlasts
-# the patience counts as a stall. So the next stalls come while the coefficients are
-# still swinging: they cut the rate, each time by ``decay_factor``, until the steps are
-# too small to move the coefficients, and the last stall ends training. The rate cuts
-# freeze the momentum's swing before the fit has settled, short of the least-squares
-# solution, and the fold's validation R^2 stays below that of ``LinearRegression``. A
-# longer patience lets it settle:
-
-for patience in [20, 100]:
-    heavy = make_pipeline(
-        StandardScaler(),
-        AdamLinearRegressor(beta_1=0.99, n_iter_no_change=patience, max_iter=3000, random_state=0),
-    )
-    score = cross_val_score(heavy, X_train, y_train, cv=cv).mean()
-    print(f"beta_1=0.99, n_iter_no_change={patience}: mean cross-validated R^2 {score:.4f}")
-
-# %%
-# So with ``beta_1`` that close to one, raise ``n_iter_no_change`` as well.
+# With ``beta_1`` at 0.5 or 0.9, every fit converges within a few thousand epochs, the
+# slowest at the smallest rate with the slowly forgetting ``beta_2=0.999``.
+# ``beta_1=0.99`` averages the gradients over about a hundred steps, so the coefficients
+# overshoot and swing back, and the fits take four to eleven thousand epochs. Slowest of
+# all is ``beta_1=0.99`` with ``beta_2=0.9``, the one pair in the grid that breaks the
+# condition ``beta_1**2 < sqrt(beta_2)`` of Adam's convergence proof (Kingma & Ba,
+# 2015): tens of thousands of epochs, and the fits that reached ``max_iter`` in the
+# cross-validation (counted above) all have this pair. They still score as the others
+# do. At the defaults, then, a search over these hyperparameters is a search for speed;
+# a budget such as ``max_iter=30`` is what makes them matter for the score.

@@ -76,9 +76,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``params`` (version 0.1 of the protocol) is still accepted.
     beta_1 : float, default=0.9
         Decay rate of the first-moment (gradient) average, in [0, 1). Values
-        nearer 1 (0.99) help on ill-conditioned data; raise
-        ``n_iter_no_change`` with them (to 100 or more), since the swings of
-        heavy momentum outlast the default patience and end training early.
+        nearer 1 (0.99) help on ill-conditioned data.
     beta_2 : float, default=0.999
         Decay rate of the second-moment (squared gradient) average, or of the
         infinity norm for "adamax", in [0, 1).
