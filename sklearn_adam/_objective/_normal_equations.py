@@ -127,49 +127,30 @@ class NormalEquations:
         y_center = standardization.y_center.astype(np.float64)
         y_scale = standardization.y_scale.astype(np.float64)
         n_features, n_targets = center.shape[0], y_center.shape[0]
-        # Sums over the centered columns; each is divided by its scale (or
-        # their product) once, at the end.
-        gram = np.zeros((n_features, n_features))
-        feature_sums = np.zeros(n_features)
-        moments = np.zeros((n_targets, n_features))
-        target_sums = np.zeros(n_targets)
-        target_squares = np.zeros(n_targets)
+        # One matrix of weighted sums of products of the columns of
+        # [X - center, standardized y, 1]: the centered columns' products,
+        # their products with the targets, their sums, and the targets'
+        # products and sums. Each column of X is divided by its scale once,
+        # at the end.
+        sums = np.zeros((n_features + n_targets + 1,) * 2)
         unweighted = bool(np.all(objective.sample_weight == 1))
         scratch = None
         with np.errstate(over="ignore", invalid="ignore"):
             for X_block, y_block, w_block in objective.blocks():
                 weight = w_block.astype(np.float64)
                 y_tilde = (y_block - y_center) / y_scale
-                block_target_sums = weight @ y_tilde
-                target_sums += block_target_sums
-                target_squares += weight @ np.square(y_tilde)
                 if sp.issparse(X_block):
-                    # Sparse blocks stay sparse: the centering is applied to
-                    # the sums of the raw products afterwards.
-                    raw = X_block.astype(np.float64)
-                    weighted = raw.multiply(weight[:, None]).tocsr()
-                    raw_sums = np.asarray(weighted.sum(axis=0)).ravel()
-                    total = weight.sum()
-                    gram += np.asarray((raw.T @ weighted).todense()) - np.outer(
-                        raw_sums, center
-                    ) - np.outer(center, raw_sums) + total * np.outer(center, center)
-                    feature_sums += raw_sums - total * center
-                    moments += np.asarray(weighted.T @ y_tilde).T - np.outer(
-                        block_target_sums, center
-                    )
+                    sums += _sparse_block_sums(X_block, y_tilde, weight, center)
                     continue
                 if scratch is None:
-                    scratch = np.empty((X_block.shape[0], n_features))
-                centered = scratch[: X_block.shape[0]]
-                np.subtract(X_block, center, out=centered)
-                feature_sums += weight @ centered
-                moments += (y_tilde.T * weight) @ centered
-                if not unweighted:
-                    centered *= np.sqrt(weight)[:, None]
-                gram += centered.T @ centered
-            gram /= np.outer(scale, scale)
-            feature_sums /= scale
-            moments /= scale
+                    scratch = np.empty((X_block.shape[0], sums.shape[0]))
+                sums += _dense_block_sums(X_block, y_tilde, weight, center, unweighted,
+                                          scratch[: X_block.shape[0]])
+            x, t = slice(0, n_features), slice(n_features, n_features + n_targets)
+            gram = sums[x, x] / np.outer(scale, scale)
+            moments = sums[t, x] / scale
+            feature_sums = sums[-1, x] / scale
+        target_sums, target_squares = sums[-1, t], np.diag(sums[t, t]).copy()
         weight_sum = objective.weight_sum
         parts = [gram, feature_sums, moments, target_sums, target_squares]
         if not all(np.isfinite(part).all() for part in parts):
@@ -222,6 +203,59 @@ class NormalEquations:
         # The expansion can round a zero residual to slightly below zero.
         return (float(np.maximum(data, 0.0).sum()) + penalty) / coef.shape[0]
 
+
+
+def _dense_block_sums(X_block, y_tilde, weight, center, unweighted, scratch):
+    """The weighted sums of products of [X_block - center, y_tilde, 1], as one product.
+
+    ``scratch`` (float64, one row per row of the block) receives those
+    columns, each row scaled by the root of its weight, and the sums come
+    from one symmetric product of it with itself: one pass over the block.
+    """
+    n_features, n_targets = X_block.shape[1], y_tilde.shape[1]
+    x_part = scratch[:, :n_features]
+    if X_block.dtype == np.float64:
+        np.subtract(X_block, center, out=x_part)
+    else:
+        # Copying first, then subtracting in float64, is faster than one
+        # subtraction that converts float32 as it goes.
+        x_part[...] = X_block
+        x_part -= center
+    scratch[:, n_features:n_features + n_targets] = y_tilde
+    if unweighted:
+        scratch[:, -1] = 1.0
+    else:
+        root = np.sqrt(weight)
+        scratch[:, :-1] *= root[:, None]
+        scratch[:, -1] = root
+    return scratch.T @ scratch
+
+
+def _sparse_block_sums(X_block, y_tilde, weight, center):
+    """What :func:`_dense_block_sums` gives, with the block kept sparse.
+
+    The centering is applied to the sums of the raw products, so that no
+    dense copy of the block is made.
+    """
+    n_features = X_block.shape[1]
+    raw = X_block.astype(np.float64)
+    weighted = raw.multiply(weight[:, None]).tocsr()
+    raw_sums = np.asarray(weighted.sum(axis=0)).ravel()
+    total = weight.sum()
+    target_sums = weight @ y_tilde
+    x = slice(0, n_features)
+    t = slice(n_features, n_features + y_tilde.shape[1])
+    sums = np.empty((n_features + y_tilde.shape[1] + 1,) * 2)
+    sums[x, x] = np.asarray((raw.T @ weighted).todense()) - np.outer(raw_sums, center) - np.outer(
+        center, raw_sums
+    ) + total * np.outer(center, center)
+    sums[t, x] = np.asarray(weighted.T @ y_tilde).T - np.outer(target_sums, center)
+    sums[-1, x] = raw_sums - total * center
+    sums[t, t] = (y_tilde.T * weight) @ y_tilde
+    sums[-1, t] = target_sums
+    sums[-1, -1] = total
+    sums[x, t], sums[x, -1], sums[t, -1] = sums[t, x].T, sums[-1, x], sums[-1, t]
+    return sums
 
 
 # Means of standardized columns within this many units of the rounding of
