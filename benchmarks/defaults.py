@@ -177,11 +177,12 @@ def run_problem(name, kind, X, y, sample_weight):
         )
         if to_target is not None:
             # Reached: the median of three runs, like the fits below.
-            to_target = float(np.median([to_target] + [
+            repeats = [
                 seconds_to_target(make_for_target, how, X, y, sample_weight, target,
                                   BUDGETS[kind])[0]
                 for _ in range(2)
-            ]))
+            ]
+            to_target = float(np.median([to_target] + [r for r in repeats if r is not None]))
         repeats = 3 if peer == "AdamLinearRegressor" else 1
         fit_seconds = []
         for _ in range(repeats):
