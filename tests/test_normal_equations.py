@@ -82,11 +82,12 @@ def test_centers_of_the_training_rows_leave_exactly_zero_means():
     assert np.abs(NormalEquations.build(other).feature_means).max() > 1e-3
 
 
-def test_overflowing_products_fall_back_to_passes_over_x():
+def test_sums_that_overflow_fall_back_to_passes_over_x():
     objective, _ = make_problem()
-    objective.X[:, 1] *= 1e160  # products overflow float64; the data are usable
-    objective.standardization.x_center[1] *= 1e160
-    objective.standardization.x_scale[1] *= 1e160
+    # Differences from the center beyond float64's range: no sum is finite.
+    objective.X[:, 1] = 1.7e308
+    objective.standardization.x_center[1] = -1.7e308
+    objective.standardization.x_scale[1] = 1e308
     assert NormalEquations.build(objective) is None
 
 
@@ -120,3 +121,26 @@ def test_fits_through_them_follow_fits_through_passes(monkeypatch, solver, conta
     assert through.n_iter_ == passes.n_iter_
     assert_allclose(through.coef_, passes.coef_, rtol=1e-9)
     assert_allclose(through.loss_curve_, passes.loss_curve_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+@pytest.mark.parametrize("size", [1e-160, 1e160])
+def test_columns_of_extreme_scale_are_summed_in_range(container, size):
+    # Squares of 1e160 overflow float64 and squares of 1e-160 are subnormal:
+    # such columns are divided by their scale before their products are taken.
+    objective, params = make_problem(container)
+    X = objective.X.copy()
+    X[:, 1] = X[:, 1] * size
+    standardization = Standardization.fit(X, objective.y, objective.sample_weight,
+                                          center=True, scale=True)
+    scaled = LeastSquares(X, objective.y, objective.sample_weight, alpha=0.0,
+                          standardization=standardization, rows=None)
+    equations = NormalEquations.build(scaled)
+    reference = NormalEquations.build(objective)
+    assert equations is not None
+    assert_allclose(equations.gram, reference.gram, rtol=1e-12, atol=1e-14)
+    loss, expected = full_batch(scaled, params)
+    grads = [np.empty_like(p) for p in params]
+    assert equations.gradient(params, grads) == pytest.approx(loss, rel=1e-12)
+    for grad, want in zip(grads, expected):
+        assert_allclose(grad, want, rtol=1e-10, atol=1e-12)

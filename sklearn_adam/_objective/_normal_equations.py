@@ -131,7 +131,12 @@ class NormalEquations:
         # [X - center, standardized y, 1]: the centered columns' products,
         # their products with the targets, their sums, and the targets'
         # products and sums. Each column of X is divided by its scale once,
-        # at the end.
+        # at the end, except columns of extreme scale, whose products could
+        # overflow, or underflow into imprecise subnormal numbers: those are
+        # divided in each block, before their products are taken.
+        extreme = (scale < EXTREME_SCALES[0]) | (scale > EXTREME_SCALES[1])
+        block_scale = np.where(extreme, scale, 1.0) if extreme.any() else None
+        final_scale = np.where(extreme, 1.0, scale)
         sums = np.zeros((n_features + n_targets + 1,) * 2)
         unweighted = bool(np.all(objective.sample_weight == 1))
         scratch = None
@@ -140,16 +145,16 @@ class NormalEquations:
                 weight = w_block.astype(np.float64)
                 y_tilde = (y_block - y_center) / y_scale
                 if sp.issparse(X_block):
-                    sums += _sparse_block_sums(X_block, y_tilde, weight, center)
+                    sums += _sparse_block_sums(X_block, y_tilde, weight, center, block_scale)
                     continue
                 if scratch is None:
                     scratch = np.empty((X_block.shape[0], sums.shape[0]))
-                sums += _dense_block_sums(X_block, y_tilde, weight, center, unweighted,
-                                          scratch[: X_block.shape[0]])
+                sums += _dense_block_sums(X_block, y_tilde, weight, center, block_scale,
+                                          unweighted, scratch[: X_block.shape[0]])
             x, t = slice(0, n_features), slice(n_features, n_features + n_targets)
-            gram = sums[x, x] / np.outer(scale, scale)
-            moments = sums[t, x] / scale
-            feature_sums = sums[-1, x] / scale
+            gram = sums[x, x] / np.outer(final_scale, final_scale)
+            moments = sums[t, x] / final_scale
+            feature_sums = sums[-1, x] / final_scale
         target_sums, target_squares = sums[-1, t], np.diag(sums[t, t]).copy()
         weight_sum = objective.weight_sum
         parts = [gram, feature_sums, moments, target_sums, target_squares]
@@ -205,12 +210,13 @@ class NormalEquations:
 
 
 
-def _dense_block_sums(X_block, y_tilde, weight, center, unweighted, scratch):
+def _dense_block_sums(X_block, y_tilde, weight, center, block_scale, unweighted, scratch):
     """The weighted sums of products of [X_block - center, y_tilde, 1], as one product.
 
     ``scratch`` (float64, one row per row of the block) receives those
-    columns, each row scaled by the root of its weight, and the sums come
-    from one symmetric product of it with itself: one pass over the block.
+    columns, each divided by ``block_scale`` where given and each row scaled
+    by the root of its weight, and the sums come from one symmetric product
+    of it with itself: one pass over the block.
     """
     n_features, n_targets = X_block.shape[1], y_tilde.shape[1]
     x_part = scratch[:, :n_features]
@@ -221,6 +227,8 @@ def _dense_block_sums(X_block, y_tilde, weight, center, unweighted, scratch):
         # subtraction that converts float32 as it goes.
         x_part[...] = X_block
         x_part -= center
+    if block_scale is not None:
+        x_part /= block_scale
     scratch[:, n_features:n_features + n_targets] = y_tilde
     if unweighted:
         scratch[:, -1] = 1.0
@@ -231,7 +239,7 @@ def _dense_block_sums(X_block, y_tilde, weight, center, unweighted, scratch):
     return scratch.T @ scratch
 
 
-def _sparse_block_sums(X_block, y_tilde, weight, center):
+def _sparse_block_sums(X_block, y_tilde, weight, center, block_scale):
     """What :func:`_dense_block_sums` gives, with the block kept sparse.
 
     The centering is applied to the sums of the raw products, so that no
@@ -239,6 +247,9 @@ def _sparse_block_sums(X_block, y_tilde, weight, center):
     """
     n_features = X_block.shape[1]
     raw = X_block.astype(np.float64)
+    if block_scale is not None:
+        raw = raw.multiply(1.0 / block_scale).tocsr()
+        center = center / block_scale
     weighted = raw.multiply(weight[:, None]).tocsr()
     raw_sums = np.asarray(weighted.sum(axis=0)).ravel()
     total = weight.sum()
@@ -256,6 +267,12 @@ def _sparse_block_sums(X_block, y_tilde, weight, center):
     sums[-1, -1] = total
     sums[x, t], sums[x, -1], sums[t, -1] = sums[t, x].T, sums[-1, x], sums[-1, t]
     return sums
+
+
+# Columns whose scale is outside these bounds are divided by it before their
+# products are summed: squares of 1e154 overflow, and squares of 1e-154 fall
+# into subnormal numbers, which carry fewer digits.
+EXTREME_SCALES = (1e-100, 1e100)
 
 
 # Means of standardized columns within this many units of the rounding of
