@@ -4,6 +4,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
@@ -51,7 +52,18 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
     Returns
     -------
     data : FitData
+
+    Raises
+    ------
+    TypeError
+        If ``y`` is a sparse matrix, which scikit-learn's check of several
+        targets would let through.
     """
+    if sp.issparse(y):
+        raise TypeError(
+            "y is a sparse matrix, but targets must be dense; pass y.toarray() "
+            "(one column per target)."
+        )
     X_checked, y_checked = validate_data(
         estimator,
         X,

@@ -287,3 +287,15 @@ def test_plateau_lowers_a_rate_so_large_that_the_fit_would_run_away(data):
         model = AdamLinearRegressor(learning_rate=1e6, batch_size=None, random_state=0).fit(X, y)
     assert min(model.learning_rate_curve_) < 1e6
     assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_sparse_targets_are_refused_by_name(data, method):
+    import scipy.sparse as sp
+
+    X, y = data
+    model = AdamLinearRegressor()
+    with pytest.raises(TypeError, match=r"y is a sparse matrix, but targets must be dense; "
+                                        r"pass y\.toarray\(\)"):
+        getattr(model, method)(X, sp.csr_matrix(y.reshape(-1, 1)))
+    assert not hasattr(model, "coef_")
