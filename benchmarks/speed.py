@@ -202,10 +202,9 @@ def contenders():
 def target_runs(n_samples):
     """(name, batch, settings, model, method) for the time-to-target runs.
 
-    ``method`` names the call that runs one epoch. The defaults of
-    AdamLinearRegressor act on stalls (batch growth, rate reductions) only in
-    ``fit``; one-epoch warm-start fits follow the epochs of one long fit
-    exactly, so they trace its path.
+    ``method`` names the call that runs one epoch. AdamLinearRegressor's
+    defaults gather the normal equations once per ``fit``, which one-epoch
+    calls would repeat: ``benchmarks/defaults.py`` times them as whole fits.
     """
     yield ("AdamLinearRegressor", "256", "constant rate 0.01", adam(256, 1, n_samples),
            "partial_fit")
@@ -213,8 +212,6 @@ def target_runs(n_samples):
            adam(256, 1, n_samples).set_params(learning_rate=0.001), "partial_fit")
     yield ("AdamLinearRegressor", "full", "constant rate 0.01", adam(None, 1, n_samples),
            "partial_fit")
-    yield ("AdamLinearRegressor", "auto", "defaults (warm-start fits)",
-           AdamLinearRegressor(random_state=0, warm_start=True, max_iter=1), "fit")
     yield "MLPRegressor", "256", "rate 0.001 (default)", mlp(256, 1, n_samples), "partial_fit"
     yield "SGDRegressor", "1", "defaults", sgd(1, 1, n_samples), "partial_fit"
     if torch is not None:

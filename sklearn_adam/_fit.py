@@ -145,6 +145,8 @@ class TrainingRun:
     rng : numpy.random.RandomState
         Drives this call's shuffles.
     evaluation : HeldOutEvaluation or None, default=None
+    streaming : bool, default=False
+        Whether this is a call of ``partial_fit``: one epoch over new rows.
     """
 
     def __init__(self, estimator, components, carried, objective, rng, evaluation=None,
@@ -155,6 +157,7 @@ class TrainingRun:
         self.objective = objective
         self.rng = rng
         self.evaluation = evaluation
+        self.streaming = streaming
         self.batching = _batching(estimator, objective, streaming)
         self.progress = _progress_for(
             estimator, carried, evaluation, self.batching.is_full
@@ -264,6 +267,7 @@ class TrainingRun:
             shuffle=estimator.shuffle,
             validation=self.evaluation,
             verbose=estimator.verbose,
+            streaming=self.streaming,
             **options,
         )
         self._record(params, state, history)

@@ -96,7 +96,8 @@ class Batching:
 
 
 def train(objective, solver, state, params, progress, *, schedule, batching, max_iter, rng,
-          shuffle, validation=None, act_on_stalls=True, callbacks=None, verbose=False):
+          shuffle, validation=None, act_on_stalls=True, callbacks=None, verbose=False,
+          streaming=False):
     """Run epochs until the stopping rule, a callback or ``max_iter`` ends training.
 
     After each epoch the monitor of ``progress`` judges it (see
@@ -143,6 +144,9 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     verbose : bool
         Print one line per epoch, ending with what the stopping rule did
         after it (batch grown, rate lowered, stop) or why training ends.
+    streaming : bool, default=False
+        Whether this is one epoch of ``partial_fit``, whose full batch is
+        then taken by a pass over ``X`` rather than the normal equations.
 
     Returns
     -------
@@ -165,7 +169,7 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         batch_size = batching.size(progress.n_growths)
         full_batch = batch_size >= objective.n_samples
         if full_batch not in drivers:
-            drivers[full_batch] = epoch_driver(objective, solver, full_batch)
+            drivers[full_batch] = epoch_driver(objective, solver, full_batch, streaming)
         driver = drivers[full_batch]
         if not watched and isinstance(progress.monitor, GradientMonitor) and getattr(
             driver, "runs_many", False

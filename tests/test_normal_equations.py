@@ -144,3 +144,25 @@ def test_columns_of_extreme_scale_are_summed_in_range(container, size):
     assert equations.gradient(params, grads) == pytest.approx(loss, rel=1e-12)
     for grad, want in zip(grads, expected):
         assert_allclose(grad, want, rtol=1e-10, atol=1e-12)
+
+
+def test_partial_fit_takes_its_one_full_batch_step_by_a_pass_over_x(monkeypatch):
+    # Gathering the moments costs several passes; partial_fit takes one step.
+    objective, _ = make_problem()
+    X, y = objective.X, objective.y[:, 0]
+    built = []
+    original = NormalEquations.build.__func__
+
+    def counted(cls, objective):
+        built.append(True)
+        return original(cls, objective)
+
+    monkeypatch.setattr(NormalEquations, "build", classmethod(counted))
+    model = AdamLinearRegressor(batch_size=None)
+    for _ in range(3):
+        model.partial_fit(X, y)
+    assert not built and model.n_iter_ == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        AdamLinearRegressor(batch_size=None, max_iter=3).fit(X, y)
+    assert built

@@ -64,7 +64,7 @@ class EpochDriver(Protocol):
         """
 
 
-def epoch_driver(objective, solver, full_batch=False):
+def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     """The fastest driver that can run ``solver`` on ``objective``.
 
     Parameters
@@ -73,12 +73,17 @@ def epoch_driver(objective, solver, full_batch=False):
     solver : object following the solver protocol
     full_batch : bool, default=False
         Whether every epoch is one batch of all training rows.
+    single_epoch : bool, default=False
+        Whether only one epoch will run on ``objective`` (``partial_fit``):
+        gathering the normal equations would then cost more passes over
+        ``X`` than the one step it saves.
 
     Returns
     -------
     driver : EpochDriver
     """
-    if full_batch and normal_equations_pay_off(objective.X, objective.n_samples):
+    if (full_batch and not single_epoch
+            and normal_equations_pay_off(objective.X, objective.n_samples)):
         equations = NormalEquations.build(objective)
         if equations is not None:
             return NormalEquationSteps(equations, solver)
