@@ -508,9 +508,11 @@ and over the bytes of X (data + indices + indptr for CSR).
 Time to target: seconds of training (the epochs are timed, the training MSE
 computed after each is not) until the training MSE is within 1% of
 LinearRegression's; ">budget" when the budget ran out first. best: the lowest
-MSE / optimum seen. AdamLinearRegressor's defaults (batch "auto", 200 rows that
-grow at stalls, "plateau" schedule) run one epoch per warm-start fit, which
-follows the epochs of one long fit exactly; the other rows call partial_fit."""
+MSE / optimum seen. Every row calls partial_fit, one epoch at a time; the
+defaults of AdamLinearRegressor, which gather the normal equations once per
+fit, are timed as whole fits by benchmarks/defaults.py. A full-batch fit of E
+epochs gathers them once: its seconds per epoch are mostly that pass over X,
+divided by E."""
 
 
 def print_problem(result):
