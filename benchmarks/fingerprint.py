@@ -145,7 +145,7 @@ def digest(model):
             hasher.update(np.ascontiguousarray(array).tobytes())
 
     for name in (
-        "coef_", "intercept_", "n_iter_", "t_", "loss_curve_", "gradient_norm_curve_",
+        "coef_", "intercept_", "n_iter_", "t_", "n_steps_", "loss_curve_", "gradient_norm_curve_",
         "learning_rate_curve_", "batch_size_curve_", "validation_loss_curve_",
         "validation_scores_", "best_validation_score_", "solver_state_",
     ):

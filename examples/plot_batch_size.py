@@ -103,7 +103,7 @@ for batch_size in batch_sizes:
         model.partial_fit(X, y)
         coefs.append(model.coef_)
     errors[batch_size] = np.array([relative_error(coef) for coef in coefs])
-    steps_per_epoch[batch_size] = model.t_ // model.n_iter_
+    steps_per_epoch[batch_size] = model.n_steps_ // model.n_iter_
     coef_after_n_timed[batch_size] = coefs[n_timed - 1]
 
 timings = {batch_size: [] for batch_size in batch_sizes}
@@ -116,8 +116,11 @@ with warnings.catch_warnings():
             start = time.perf_counter()
             timed.fit(X, y)
             timings[batch_size].append((time.perf_counter() - start) / timed.n_iter_)
-            # partial_fit, epoch by epoch, computed exactly what fit computes.
-            assert np.array_equal(timed.coef_, coef_after_n_timed[batch_size])
+            # partial_fit, epoch by epoch, computed what fit computes: bit for
+            # bit with mini-batches; to rounding at full batch, where fit takes
+            # its steps through the normal equations and partial_fit, which
+            # takes one step per call, by a pass over X.
+            assert np.allclose(timed.coef_, coef_after_n_timed[batch_size], rtol=1e-9)
 seconds_per_epoch = {batch_size: min(t) for batch_size, t in timings.items()}
 
 
@@ -227,7 +230,7 @@ fitted = {}
 for name, model in runs.items():
     model, elapsed = fit_timed(model)
     fitted[name] = model
-    print(f"{name}: {model.n_iter_} epochs, {model.t_} steps, {1000 * elapsed:.1f} ms, "
+    print(f"{name}: {model.n_iter_} epochs, {model.n_steps_} steps, {1000 * elapsed:.1f} ms, "
           f"relative error {relative_error(model.coef_):.1e}")
     batch = np.array(model.batch_size_curve_)
     starts = np.r_[0, np.flatnonzero(np.diff(batch)) + 1]

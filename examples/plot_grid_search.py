@@ -140,10 +140,10 @@ with warnings.catch_warnings():
     small_rate.fit(X_train[fold_train], y_train[fold_train])
 fold_model = small_rate[-1]
 print(
-    f"{len(fold_train)} training rows, {fold_model.n_iter_} epochs, {fold_model.t_} steps "
-    f"({fold_model.t_ / fold_model.n_iter_:g} per epoch)"
+    f"{len(fold_train)} training rows, {fold_model.n_iter_} epochs, {fold_model.n_steps_} steps "
+    f"({fold_model.n_steps_ / fold_model.n_iter_:g} per epoch)"
 )
-reach = fold_model.t_ * fold_model.learning_rate
+reach = fold_model.n_steps_ * fold_model.learning_rate
 largest = np.abs(LinearRegression().fit(StandardScaler().fit_transform(X_train), y_train).coef_)
 print(f"the most these steps can move a standardized coefficient: about {reach:.2f}")
 print(f"largest standardized least-squares coefficient: {largest.max() / y_train.std():.2f}")

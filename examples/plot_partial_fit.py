@@ -198,7 +198,7 @@ for name, (errors, scores) in history.items():
 for name, learner in trained.items():
     if isinstance(learner, Streaming):
         model = learner.model
-        print(f"{name}: {model.t_ // model.n_iter_} steps per call, learning rate "
+        print(f"{name}: {model.n_steps_ // model.n_iter_} steps per call, learning rate "
               f"{model.learning_rate_curve_[0]:g} at the first call, "
               f"{model.learning_rate_curve_[n_chunks - 1]:.2g} at the 50th, "
               f"{model.learning_rate_curve_[-1]:.2g} at the last")

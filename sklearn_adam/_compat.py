@@ -3,7 +3,8 @@
 Version 0.1 kept its classes in modules that have since moved, and what a warm
 start resumes from in seven private attributes. Here each moved class is
 found again under its old module name, and :func:`upgrade_state` gathers the
-attributes into one :class:`~sklearn_adam._fit.Carried`; the estimator's
+attributes into one :class:`~sklearn_adam._fit.Carried` and moves the step
+count out of ``t_``, which now counts samples seen; the estimator's
 ``__setstate__`` calls it.
 """
 
@@ -48,20 +49,59 @@ _CARRIED_FIELDS = {
 
 
 def upgrade_state(state):
-    """The ``__dict__`` of an estimator, with 0.1's private attributes made one ``_carried``.
+    """The ``__dict__`` of an estimator, in the attributes of this version.
+
+    Version 0.1 kept what a warm start resumes from in private attributes,
+    now one ``_carried``; and until 0.2, ``t_`` counted solver steps, which
+    are now ``n_steps_``, while ``t_`` counts samples seen.
 
     Parameters
     ----------
     state : dict
-        As unpickled; returned unchanged unless written by version 0.1.
+        As unpickled; returned unchanged when written by this version.
 
     Returns
     -------
     state : dict
     """
-    if "_params" not in state:
-        return state
     state = dict(state)
-    fields = {field: state.pop(old) for old, field in _CARRIED_FIELDS.items() if old in state}
-    state["_carried"] = Carried(**fields)
+    if "_params" in state:
+        fields = {field: state.pop(old) for old, field in _CARRIED_FIELDS.items() if old in state}
+        state["_carried"] = Carried(**fields)
+    if "t_" in state and "n_steps_" not in state:
+        state["n_steps_"] = state["t_"]
+        state["t_"] = samples_seen(state.get("batch_size_curve_", []), state["n_steps_"])
     return state
+
+
+def samples_seen(batch_sizes, n_steps):
+    """The samples seen by epochs of these batch sizes that took ``n_steps`` steps.
+
+    Each epoch saw every training row, and took ``ceil(n_train / batch)``
+    steps; ``n_train`` was not kept, so it is taken as the smallest number
+    of rows, at least the largest batch, that gives ``n_steps``. That is
+    exact when some epoch's batch held every row, which a batch does once
+    it has grown to all of them, and for every fit of version 0.1 on up to
+    200 rows.
+
+    Parameters
+    ----------
+    batch_sizes : list of int
+        ``batch_size_curve_``.
+    n_steps : int
+
+    Returns
+    -------
+    samples : int
+    """
+    if not batch_sizes:
+        return 0
+
+    def steps(n_train):
+        return sum(-(-n_train // size) for size in batch_sizes)
+
+    low, high = max(batch_sizes), max(batch_sizes) * max(n_steps, 1)
+    while low < high:  # the smallest n_train whose steps reach n_steps
+        middle = (low + high) // 2
+        low, high = (middle + 1, high) if steps(middle) < n_steps else (low, middle)
+    return low * len(batch_sizes)

@@ -118,6 +118,7 @@ class Carried:
 _FRESH_ATTRIBUTES = {
     "solver_state_": None,
     "t_": 0,
+    "n_steps_": 0,
     "loss_curve_": [],
     "gradient_norm_curve_": [],
     "learning_rate_curve_": [],
@@ -283,7 +284,10 @@ class TrainingRun:
         estimator.solver_ = self.components.solver
         estimator.solver_state_ = state
         estimator.n_iter_ = progress.epoch
-        estimator.t_ += sum(history.n_steps)
+        estimator.n_steps_ += sum(history.n_steps)
+        # Samples seen, as scikit-learn counts them: every row of an epoch
+        # that took steps, none of an epoch that converged without one.
+        estimator.t_ += self.objective.n_samples * sum(1 for n in history.n_steps if n)
         estimator.loss_curve_ = estimator.loss_curve_ + history.losses
         estimator.gradient_norm_curve_ = estimator.gradient_norm_curve_ + history.gradient_norms
         estimator.learning_rate_curve_ = estimator.learning_rate_curve_ + history.learning_rates

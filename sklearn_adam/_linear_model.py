@@ -218,9 +218,13 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit`` calls.
     t_ : int
-        Number of solver steps (mini-batches) taken, likewise summed. A
-        full-batch epoch that converged takes none: the coefficients are
-        those whose gradient was judged.
+        Number of training samples seen by the solver, likewise summed, as
+        in :class:`~sklearn.neural_network.MLPRegressor`: the training rows
+        of every epoch that took steps. A full-batch epoch that converged
+        takes no step (the coefficients are those whose gradient was judged)
+        and adds none.
+    n_steps_ : int
+        Number of solver steps (batches) taken, likewise summed.
     loss_curve_ : list of float
         Training objective of each epoch, averaged over the epoch's batches,
         each taken before its step; on the standardized scale described under

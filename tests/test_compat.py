@@ -43,4 +43,9 @@ def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
     assert_allclose(warm.coef_, expected["warm_fit_coef"], rtol=1e-10)
     assert_allclose(warm.loss_curve_, expected["warm_fit_loss_curve"], rtol=1e-10)
     assert_allclose(chunk.coef_, expected["partial_fit_coef"], rtol=1e-10)
-    assert chunk.t_ == expected["partial_fit_t"]
+    # 0.1's t_ counted steps: they are n_steps_ now, and t_ the samples seen:
+    # its training rows (all 120, or 108 beside a validation split) once per
+    # full-batch epoch, and partial_fit's 120.
+    assert chunk.n_steps_ == expected["partial_fit_t"]
+    assert model.n_steps_ == 5 and model.t_ == 5 * model.batch_size_curve_[-1]
+    assert chunk.t_ == model.t_ + 120

@@ -188,7 +188,7 @@ def test_only_a_class_that_declares_a_kernel_is_compiled(compiled_calls):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = AdamLinearRegressor(solver=CountingAdam(), max_iter=2).fit(X, y)
-        assert not calls and model.solver_.calls == model.t_
+        assert not calls and model.solver_.calls == model.n_steps_
         AdamLinearRegressor(solver=DeclaredAdam(), max_iter=2).fit(X, y)
         assert calls
 

@@ -194,8 +194,9 @@ def test_attributes_after_fit():
     assert len(model.loss_curve_) == model.n_iter_
     assert len(model.learning_rate_curve_) == model.n_iter_
     assert model.batch_size_curve_ == [100] * model.n_iter_
-    assert model.t_ == model.n_iter_ * 6
-    assert model.solver_state_.step == model.t_
+    assert model.n_steps_ == model.n_iter_ * 6  # 600 rows in batches of 100
+    assert model.t_ == model.n_iter_ * 600  # samples seen, as in MLPRegressor
+    assert model.solver_state_.step == model.n_steps_
     assert model.best_loss_ == min(model.loss_curve_)
     assert model.validation_scores_ is None
     assert model.validation_loss_curve_ is None
@@ -308,7 +309,8 @@ def test_partial_fit_equals_fit_epoch_by_epoch():
         streamed.partial_fit(X, y)
     assert_array_equal(streamed.coef_, fitted.coef_)
     assert streamed.n_iter_ == fitted.n_iter_ == 5
-    assert streamed.t_ == fitted.t_ == 50
+    assert streamed.n_steps_ == fitted.n_steps_ == 50
+    assert streamed.t_ == fitted.t_ == 5 * len(y)
     assert_allclose(streamed.loss_curve_, fitted.loss_curve_)
 
 
@@ -331,10 +333,10 @@ def test_warm_start_continues_from_previous_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-        steps, loss = model.t_, model.loss_curve_[-1]
+        steps, loss = model.n_steps_, model.loss_curve_[-1]
         model.fit(X, y)
     assert model.n_iter_ == 6
-    assert model.t_ == 2 * steps
+    assert model.n_steps_ == 2 * steps and model.t_ == 6 * len(y)
     assert model.solver_state_.step == 2 * steps
     assert model.loss_curve_[3] < loss
     cold = AdamLinearRegressor(warm_start=False, **settings)
@@ -446,8 +448,8 @@ def test_custom_solver_is_used_and_left_untouched():
         solver=solver, learning_rate=0.5, batch_size=None, **PRECISE
     ).fit(X, y)
     assert solver.calls == 0
-    assert model.solver_.calls == model.t_
-    assert model.solver_state_ == {"steps": model.t_}
+    assert model.solver_.calls == model.n_steps_
+    assert model.solver_state_ == {"steps": model.n_steps_}
     exact = LinearRegression().fit(X, y)
     assert relative_error(model.coef_, exact.coef_) < 1e-4
 
@@ -490,7 +492,7 @@ def test_protocol_solver_receives_the_current_coefficients_and_no_intercept(rule
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     seen = model.solver_.seen
-    assert len(seen) == model.t_ == 5
+    assert len(seen) == model.n_steps_ == 5
     assert all(params[1] is None for params in seen)
     # Each step sees the coefficients the previous step left: zeros first.
     assert np.all(seen[0][0] == 0) and not np.all(seen[-1][0] == 0)

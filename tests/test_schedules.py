@@ -179,7 +179,8 @@ def test_time_based_schedule_stops_at_the_first_stall_at_full_batch():
     # patience) has no remedy left and stops.
     sizes = model.batch_size_curve_
     assert sizes == sorted(sizes) and sorted(set(sizes)) == [75, 150, 300]
-    assert model.t_ == 4 * sizes.count(75) + 2 * sizes.count(150) + sizes.count(300)
+    assert model.n_steps_ == 4 * sizes.count(75) + 2 * sizes.count(150) + sizes.count(300)
+    assert model.t_ == 300 * len(sizes)
     assert set(model.learning_rate_curve_) == {0.01}
     assert sizes.count(300) >= 20
 

@@ -38,7 +38,7 @@ def assert_same_fit(a, b):
     assert_array_equal(a.coef_, b.coef_)
     assert a.intercept_ == b.intercept_
     assert_same_state(a.solver_state_, b.solver_state_)
-    for name in ("n_iter_", "t_", "loss_curve_", "gradient_norm_curve_",
+    for name in ("n_iter_", "t_", "n_steps_", "loss_curve_", "gradient_norm_curve_",
                  "learning_rate_curve_", "batch_size_curve_", "validation_scores_",
                  "validation_loss_curve_",
                  "best_validation_score_"):
@@ -172,7 +172,7 @@ def test_warm_start_with_another_solver_keeps_coefficients_and_starts_its_state(
     model.set_params(solver="amsgrad", max_iter=1)
     fit_quietly(model, X, y)
     assert isinstance(model.solver_state_, AMSGradState)
-    assert model.solver_state_.step == model.t_ - 5  # full-batch epochs: one step each
+    assert model.solver_state_.step == model.n_steps_ - 5  # full-batch epochs: one step each
     # One epoch from the kept coefficients, not from zero.
     fresh = fit_quietly(AdamLinearRegressor(solver="amsgrad", max_iter=1, random_state=0), X, y)
     assert np.abs(model.coef_ - coef).max() < np.abs(fresh.coef_ - coef).max() / 2
