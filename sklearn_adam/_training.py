@@ -169,7 +169,9 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         batch_size = batching.size(progress.n_growths)
         full_batch = batch_size >= objective.n_samples
         if full_batch not in drivers:
-            drivers[full_batch] = epoch_driver(objective, solver, full_batch, streaming)
+            drivers[full_batch] = epoch_driver(
+                objective, solver, full_batch, single_epoch=streaming
+            )
         driver = drivers[full_batch]
         if not watched and isinstance(progress.monitor, GradientMonitor) and getattr(
             driver, "runs_many", False
