@@ -64,7 +64,9 @@ def problems(draw):
             X[:, j] = draw(st.floats(-1e3, 1e3, allow_nan=False))
         elif kind == "empty":
             X[:, j] = 0.0
-        X[:, j] *= 10.0 ** draw(st.integers(-largest, largest))
+        # A draw whose values overflow is rejected below, not warned of.
+        with np.errstate(over="ignore"):
+            X[:, j] *= 10.0 ** draw(st.integers(-largest, largest))
     y_scale = 10.0 ** draw(st.integers(-largest, largest))
     y = y * y_scale
     weight = None
