@@ -9,9 +9,9 @@ steps on a small problem take milliseconds.
 
 import numpy as np
 
+from .._objective._least_squares import joint_norm
 from .._rules import kernel_spec, takes_params
 from ._compiled import kernel_rule, kernel_state, kernels
-from ._numpy import joint_norm
 
 # What ended a run of steps, as run_steps reports it.
 OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._objective._least_squares import joint_norm
 from .._rules import takes_params
 
 
@@ -53,7 +54,3 @@ class NumpyEpochs:
         )
         return loss, gradient_norm, state
 
-
-def joint_norm(arrays):
-    """The Euclidean norm of several arrays taken together."""
-    return float(np.sqrt(sum(float(np.vdot(a, a)) for a in arrays)))

@@ -132,7 +132,7 @@ class LeastSquares:
         """
         grads = [np.empty_like(p) for p in params]
         self.batch_gradient(params, slice(None), self.n_samples, grads)
-        return math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        return joint_norm(grads)
 
     def residual_squares(self, params):
         """Weighted sums of squared standardized residuals over all rows.
@@ -179,8 +179,7 @@ class LeastSquares:
         loss = weighted_squares / (self.weight_sum * n_targets) + penalty
         # Each batch gradient is scaled so that an epoch's sum is
         # n_samples / batch_size times the full gradient.
-        squares = sum(float(np.vdot(total, total)) for total in gradient_sums)
-        return loss, math.sqrt(squares) * batch_size / self.n_samples
+        return loss, joint_norm(gradient_sums) * batch_size / self.n_samples
 
     def reference_losses(self):
         """The objective with every standardized parameter at zero, and the targets' size.
@@ -272,6 +271,20 @@ class LeastSquares:
 
     def _take(self, rows):
         return self.X[rows], self.y[rows], self.sample_weight[rows]
+
+
+def joint_norm(arrays):
+    """The Euclidean norm of several arrays taken together (a gradient's parts).
+
+    Parameters
+    ----------
+    arrays : list of ndarray
+
+    Returns
+    -------
+    norm : float
+    """
+    return math.sqrt(sum(float(np.vdot(a, a)) for a in arrays))
 
 
 def _split(params):
