@@ -6,6 +6,8 @@ solver state and every per-epoch record must agree to 1e-12 in float64.
 """
 
 import dataclasses
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -206,3 +208,20 @@ def test_float32_with_a_constant_column_fits_on_the_compiled_path(monkeypatch, c
     fast, slow = fit_both_ways(monkeypatch, container(X), y, max_iter=20)
     assert fast.coef_[2] == 0 and np.isfinite(fast.coef_).all()
     assert_allclose(fast.coef_, slow.coef_, rtol=1e-4, atol=1e-5)
+
+
+def test_numba_is_imported_by_the_first_compiled_fit_not_by_the_package():
+    # numba's import and start-up cost a process a few tenths of a second,
+    # which only a fit that runs compiled code should pay.
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "import sklearn_adam\n"
+        "print('numba' in sys.modules)\n"
+        "sklearn_adam.AdamLinearRegressor().fit(np.eye(3), np.arange(3.0))\n"
+        "print('numba' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]

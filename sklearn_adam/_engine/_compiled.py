@@ -12,12 +12,8 @@ gradients and steps of every batch, is one call of
 import numpy as np
 import scipy.sparse as sp
 
+from .._fast import compiled_kernels
 from .._rules import kernel_spec
-
-try:  # the compiled kernels need numba, the optional "fast" extra
-    from .. import _kernels as kernels
-except ImportError:
-    kernels = None
 
 
 class CompiledEpochs:
@@ -33,6 +29,7 @@ class CompiledEpochs:
     def __init__(self, objective, spec):
         self.objective = objective
         self._spec = spec
+        self._kernels = kernels = compiled_kernels()
         X, standardization = objective.X, objective.standardization
         if isinstance(X, np.ndarray):
             no_index = np.zeros(0, dtype=np.int32)
@@ -50,7 +47,7 @@ class CompiledEpochs:
             standardization.x_center, standardization.x_scale,
             standardization.y_center, standardization.y_scale,
         )
-        self._rule = kernel_rule(spec)
+        self._rule = kernel_rule(kernels, spec)
 
     @classmethod
     def for_fit(cls, objective, solver):
@@ -71,12 +68,12 @@ class CompiledEpochs:
         X = objective.X
         if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
             return None
-        spec = kernel_spec(solver) if kernels is not None and kernels.ENABLED else None
+        spec = kernel_spec(solver) if compiled_kernels() is not None else None
         return None if spec is None else cls(objective, spec)
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
-        arrays, steps_before = kernel_state(self._spec, params, state)
+        arrays, steps_before = kernel_state(self._kernels, self._spec, params, state)
         # The kernel steps as it goes: a full-batch epoch that converges is
         # undone from copies.
         judged = target >= 0 and batch_size >= self.objective.n_samples
@@ -84,10 +81,10 @@ class CompiledEpochs:
         kept = [array.copy() for array in advanced] if judged else None
         if order is None:
             order = np.zeros(0, dtype=np.intp)
-        plan = kernels.Epoch(
+        plan = self._kernels.Epoch(
             order.astype(np.intp, copy=False), batch_size, float(learning_rate), steps_before
         )
-        weighted_squares, penalty, steps, coef_sum, intercept_sum = kernels.epoch(
+        weighted_squares, penalty, steps, coef_sum, intercept_sum = self._kernels.epoch(
             self._data, self._scaling, self._rule, arrays, plan
         )
         gradient_sums = [coef_sum] + ([intercept_sum] if len(params) > 1 else [])
@@ -101,15 +98,18 @@ class CompiledEpochs:
         return loss, gradient_norm, self._spec.advance(state, steps)
 
 
-def kernel_rule(spec):
-    """The kernels' :data:`~sklearn_adam._kernels.Rule` of an :class:`AdamKernelSpec`."""
+def kernel_rule(kernels, spec):
+    """The kernels' :data:`~sklearn_adam._kernels.Rule` of an :class:`AdamKernelSpec`.
+
+    ``kernels`` is the module :mod:`sklearn_adam._kernels`.
+    """
     return kernels.Rule(
         spec.beta_1, spec.beta_2, spec.epsilon, spec.raw_epsilon, spec.running_maximum,
         spec.weight_decay,
     )
 
 
-def kernel_state(spec, params, state):
+def kernel_state(kernels, spec, params, state):
     """The parameters and the rule's moments as the kernels' ``State``, and the step count.
 
     The kernels advance the arrays in place. Without an intercept or a
@@ -117,6 +117,8 @@ def kernel_state(spec, params, state):
 
     Parameters
     ----------
+    kernels : module
+        :mod:`sklearn_adam._kernels`.
     spec : AdamKernelSpec
     params : list of ndarray
     state : object

@@ -9,9 +9,10 @@ steps on a small problem take milliseconds.
 
 import numpy as np
 
+from .._fast import compiled_kernels
 from .._objective._least_squares import joint_norm
 from .._rules import kernel_spec, takes_params
-from ._compiled import kernel_rule, kernel_state, kernels
+from ._compiled import kernel_rule, kernel_state
 
 # What ended a run of steps, as run_steps reports it.
 OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
@@ -30,14 +31,15 @@ class NormalEquationSteps:
         self.equations = equations
         self.solver = solver
         self._passes_params = takes_params(solver)
-        self._spec = kernel_spec(solver) if kernels is not None and kernels.ENABLED else None
+        self._kernels = kernels = compiled_kernels()
+        self._spec = kernel_spec(solver) if kernels is not None else None
         if self._spec is not None:
             self._quadratic = kernels.Quadratic(
                 equations.gram, equations.feature_means, equations.moments,
                 equations.target_means, equations.target_squares, equations.penalty_weights,
                 equations.penalized,
             )
-            self._rule = kernel_rule(self._spec)
+            self._rule = kernel_rule(kernels, self._spec)
 
     @property
     def runs_many(self):
@@ -100,17 +102,17 @@ class NormalEquationSteps:
         outcome : {"ran out", "converged", "stalled", "not finite"}
         state : object
         """
-        arrays, steps_before = kernel_state(self._spec, params, state)
+        arrays, steps_before = kernel_state(self._kernels, self._spec, params, state)
         best = (np.inf, np.inf, 0) if monitor is None else (
             monitor.best_loss, monitor.best_gradient, monitor.n_stalled
         )
-        plan = kernels.Steps(
+        plan = self._kernels.Steps(
             np.ascontiguousarray(rates, dtype=np.float64), steps_before, float(target),
             patience, *best,
         )
         losses = np.empty(rates.shape[0])
         norms = np.empty(rates.shape[0])
-        epochs, outcome, best_loss, best_gradient, n_stalled = kernels.full_batch_steps(
+        epochs, outcome, best_loss, best_gradient, n_stalled = self._kernels.full_batch_steps(
             self._quadratic, self._rule, arrays, plan, losses, norms
         )
         outcome = OUTCOMES[outcome]

@@ -12,10 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-try:  # the compiled kernels need numba, the optional "fast" extra
-    from .. import _kernels as kernels
-except ImportError:
-    kernels = None
+from .._fast import compiled_kernels
 
 # Rows per block when X is read in pieces; keeps the temporaries small
 # whatever the number of samples.
@@ -172,7 +169,8 @@ def _column_spread(X, sample_weight, center):
     if sp.issparse(X):
         mean_square = np.asarray(X.multiply(X).T @ sample_weight).ravel() / weight_sum
         return np.maximum(mean_square - np.square(center), 0), mean_square, False
-    if kernels is not None and kernels.ENABLED:
+    kernels = compiled_kernels()
+    if kernels is not None:
         variance = np.zeros(X.shape[1])
         mean_square = np.zeros(X.shape[1])
         kernels.column_sums(X, sample_weight, center, variance, mean_square)

@@ -1,0 +1,35 @@
+"""The compiled kernels of the ``fast`` extra, imported by the first fit that runs them.
+
+Importing numba and its first load of compiled code cost a few tenths of a
+second once per process. ``import sklearn_adam`` does not pay them; the first
+fit that takes the compiled path does, and a process that only predicts or
+unpickles never does.
+"""
+
+import importlib.util
+
+# Whether numba is installed, looked up once without importing it; False
+# also after an import of the kernels failed (a broken numba installation).
+_numba_usable = importlib.util.find_spec("numba") is not None
+
+
+def compiled_kernels():
+    """The module :mod:`sklearn_adam._kernels`, or None where it is not used.
+
+    None without numba, or when the kernels are switched off through
+    ``sklearn_adam._kernels.ENABLED`` (the tests that compare the compiled
+    and the numpy code switch them off for the numpy side).
+
+    Returns
+    -------
+    module or None
+    """
+    global _numba_usable
+    if not _numba_usable:
+        return None
+    try:
+        from . import _kernels
+    except ImportError:
+        _numba_usable = False
+        return None
+    return _kernels if _kernels.ENABLED else None
