@@ -18,6 +18,19 @@ def test_demo_table_shows_agreement_with_linear_regression(capsys):
     assert gap < 1e-3
 
 
+def test_demo_times_the_start_up_of_a_process_apart_from_the_fit():
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_adam"], capture_output=True, text=True, check=True
+    )
+    rows = {
+        label: [float(value) for value in re.findall(r"\S+", rest)]
+        for label, rest in re.findall(r"^(fit time \(s\)|start-up \(s\))(.*)$",
+                                      result.stdout, flags=re.MULTILINE)
+    }
+    assert sorted(rows) == ["fit time (s)", "start-up (s)"]
+    assert all(len(values) == 2 and min(values) > 0 for values in rows.values())
+
+
 def test_demo_runs_as_a_module_on_multi_output_data():
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_adam", "--data", "linnerud"],
