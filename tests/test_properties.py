@@ -72,7 +72,8 @@ def problems(draw):
     weight = None
     if draw(st.booleans()):
         weight = rng.uniform(0.1, 2, n_samples) * 10.0 ** draw(st.integers(-300, 300))
-    X, y = X.astype(dtype), y.astype(dtype)
+    with np.errstate(over="ignore"):
+        X, y = X.astype(dtype), y.astype(dtype)
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         hypothesis.assume(False)
     if draw(st.booleans()):
@@ -99,6 +100,9 @@ def test_a_fit_matches_the_closed_form_or_names_the_cause(path, problem):
     with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings():
         use_path(monkeypatch, path)
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # Overflow inside a fit is either avoided or becomes the error that
+        # names it, never a warning printed on the way.
+        warnings.simplefilter("error", RuntimeWarning)
         try:
             model = AdamLinearRegressor(**PRECISE).fit(X, y, sample_weight=weight)
         except (ValueError, FloatingPointError) as error:
@@ -117,7 +121,10 @@ def test_a_fit_matches_the_closed_form_or_names_the_cause(path, problem):
         except ValueError:  # the closed form failed: nothing to compare with
             reference = np.nan
     hypothesis.assume(np.isfinite(reference))
-    assert weighted_r2(y, model.predict(X), weight, y_scale) > reference - 1e-6
+    # In float32, predicting with the closed form's own float32 fit already
+    # loses up to about 2e-5 of R^2 where a column has a large offset.
+    tolerance = 1e-6 if X.dtype == np.float64 else 1e-4
+    assert weighted_r2(y, model.predict(X), weight, y_scale) > reference - tolerance
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -127,8 +134,9 @@ def test_partial_fit_over_chunks_is_finite_or_names_the_cause(path, problem, n_c
     X, y, weight, _ = problem
     rows = np.array_split(np.arange(X.shape[0]), n_chunks)
     model = AdamLinearRegressor(random_state=0)
-    with pytest.MonkeyPatch.context() as monkeypatch:
+    with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings():
         use_path(monkeypatch, path)
+        warnings.simplefilter("error", RuntimeWarning)
         try:
             for chunk in rows:
                 model.partial_fit(X[chunk], y[chunk],

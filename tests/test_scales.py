@@ -83,6 +83,23 @@ def test_weights_of_any_scale_give_the_unweighted_fit(weight_scale):
     np.testing.assert_array_equal(weight, before)
 
 
+@pytest.mark.parametrize("weight_scale", [1e-100, 1e-30, 1e30, 1e58])
+def test_large_weights_on_large_columns_are_fitted_without_warnings(weight_scale):
+    # Weights that were left as they were (up to 2**480) times squares of
+    # columns near 1e125 overflowed the spread: the column was refused as
+    # varying "by only inf around inf", with a RuntimeWarning.
+    X, y = problem(np.float64)
+    X = X * 1e125
+    weight = np.random.RandomState(1).uniform(0.5, 2, len(y)) * weight_scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        weighted = AdamLinearRegressor(random_state=0).fit(X, y, sample_weight=weight)
+    unit_weights = AdamLinearRegressor(random_state=0).fit(
+        X, y, sample_weight=weight / weight_scale
+    )
+    np.testing.assert_allclose(weighted.coef_, unit_weights.coef_, rtol=1e-10)
+
+
 @pytest.mark.parametrize("value", [0.0, 3.0, 1e200, -1e-200])
 def test_a_constant_target_is_predicted(value):
     X, _ = problem(np.float64)
