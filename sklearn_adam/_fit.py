@@ -10,15 +10,17 @@ trains and records the outcome on the estimator.
 """
 
 import copy
+import dataclasses
 import inspect
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
 from ._data import split_validation
 from ._objective import HeldOutEvaluation, LeastSquares, Standardization
+from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
+from ._rules import state_in_new_coordinates
 from ._training import Batching, train
 
 # batch_size="auto" in partial_fit: mini-batches of this many rows, or one
@@ -26,7 +28,7 @@ from ._training import Batching, train
 AUTO_BATCH_SIZE = 200
 
 
-@dataclass
+@dataclasses.dataclass
 class Carried:
     """What a fit leaves on the estimator for the next warm start or ``partial_fit``.
 
@@ -49,6 +51,10 @@ class Carried:
     split : tuple or None, default=None
         ``((n_samples, validation_fraction), (train_rows, validation_rows))``
         of the last validation split, kept by warm starts on as many rows.
+    moments : tuple of ColumnMoments or None, default=None
+        ``(x_moments, y_moments)`` of every row trained on so far, from
+        which ``partial_fit`` updates the standardization; None in models
+        pickled before they were kept, whose standardization stays fixed.
     """
 
     structure: tuple
@@ -58,6 +64,7 @@ class Carried:
     y_ndim: int
     progress: Progress | None = None
     split: tuple | None = None
+    moments: tuple | None = None
 
     @classmethod
     def start(cls, estimator, data, rng, train_rows=None):
@@ -80,19 +87,54 @@ class Carried:
         if train_rows is not None:
             train_weight = np.zeros_like(data.sample_weight)
             train_weight[train_rows] = data.sample_weight[train_rows]
-        standardization = Standardization.fit(
-            data.X,
-            data.y,
-            train_weight,
-            center=estimator.fit_intercept and estimator.standardize,
-            scale=estimator.standardize,
-        )
+        moments, standardization = _standardize(estimator, data, train_weight)
         n_targets, n_features = data.y.shape[1], data.X.shape[1]
         params = [np.zeros((n_targets, n_features), dtype=data.X.dtype)]
         if estimator.fit_intercept:
             params.append(np.zeros(n_targets, dtype=data.X.dtype))
         structure = (estimator.fit_intercept, estimator.standardize)
-        return cls(structure, standardization, params, rng, data.y_ndim)
+        return cls(structure, standardization, params, rng, data.y_ndim, moments=moments)
+
+    def add_rows(self, estimator, data, solver, solver_state):
+        """Standardize on the rows seen so far and these; parameters follow.
+
+        The moments of ``data`` join those of the rows trained on before,
+        and when the centers or scales change, the parameters are mapped to
+        predict exactly as they did, and the solver's state with them (see
+        :class:`~sklearn_adam._objective._standardization.CoordinateChange`).
+
+        Parameters
+        ----------
+        estimator : AdamLinearRegressor
+        data : FitData
+            The new rows.
+        solver : object following the solver protocol
+        solver_state : object or None
+            The state to continue from; not modified.
+
+        Returns
+        -------
+        solver_state : object or None
+            That state in the new coordinates.
+        """
+        if self.moments is None:
+            return solver_state
+        x_moments, y_moments = measure(
+            data.X, data.y, data.sample_weight, **_standardizing(estimator)
+        )
+        moments = (self.moments[0].merge(x_moments), self.moments[1].merge(y_moments))
+        standardization = Standardization.from_moments(
+            *moments, **_standardizing(estimator), dtype=data.X.dtype
+        )
+        self.moments = moments
+        if _same_standardization(standardization, self.standardization):
+            return solver_state
+        change = self.standardization.change_to(standardization)
+        self.standardization = standardization
+        self.params = change.parameters(self.params)
+        if solver_state is None:
+            return None
+        return state_in_new_coordinates(solver, solver_state, change, self.params)
 
     def fitted_attributes(self, params):
         """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``.
@@ -148,11 +190,15 @@ class TrainingRun:
     evaluation : HeldOutEvaluation or None, default=None
     streaming : bool, default=False
         Whether this is a call of ``partial_fit``: one epoch over new rows.
+    solver_state : object or None, default=None
+        The solver state to continue from, where it is not the estimator's
+        ``solver_state_`` (``partial_fit`` maps it to new coordinates).
     """
 
     def __init__(self, estimator, components, carried, objective, rng, evaluation=None,
-                 streaming=False):
+                 streaming=False, solver_state=None):
         self.estimator = estimator
+        self.solver_state = solver_state
         self.components = components
         self.carried = carried
         self.objective = objective
@@ -228,14 +274,21 @@ class TrainingRun:
         -------
         run : TrainingRun
         """
+        solver_state = None
         if hasattr(estimator, "_carried"):
             carried = copy.copy(estimator._carried)
             carried.y_ndim = data.y_ndim
+            solver = components.solver
+            solver_state = carried.add_rows(
+                estimator, data, solver,
+                _state_to_continue(solver, estimator.solver_state_, carried.params),
+            )
         else:
             carried = Carried.start(estimator, data, check_random_state(estimator.random_state))
         rng = copy.deepcopy(carried.rng)
         objective = _objective(estimator, carried, data, None)
-        return cls(estimator, components, carried, objective, rng, streaming=True)
+        return cls(estimator, components, carried, objective, rng, streaming=True,
+                   solver_state=solver_state)
 
     def train(self, **options):
         """Train from the carried parameters and state, then record the outcome.
@@ -254,7 +307,9 @@ class TrainingRun:
         if self.fresh:
             for name, value in _FRESH_ATTRIBUTES.items():
                 setattr(estimator, name, copy.copy(value))
-        previous_state = estimator.solver_state_
+        previous_state = (
+            estimator.solver_state_ if self.solver_state is None else self.solver_state
+        )
         params = [p.copy() for p in self.carried.params]
         state, history = train(
             self.objective,
@@ -400,6 +455,29 @@ def _progress_for(estimator, carried, evaluation, full_after):
         # the same data (on unchanged data the score is the same).
         progress.monitor.best = evaluation(progress.best_params)[1]
     return progress
+
+
+def _standardizing(estimator):
+    """Whether ``estimator`` centers and scales: keywords of the standardization."""
+    return {"center": estimator.fit_intercept and estimator.standardize,
+            "scale": estimator.standardize}
+
+
+def _standardize(estimator, data, sample_weight):
+    """The moments of ``data`` weighted by ``sample_weight``, and their standardization."""
+    moments = measure(data.X, data.y, sample_weight, **_standardizing(estimator))
+    standardization = Standardization.from_moments(
+        *moments, **_standardizing(estimator), dtype=data.X.dtype
+    )
+    return moments, standardization
+
+
+def _same_standardization(first, second):
+    """Whether two standardizations hold the same centers and scales, bit for bit."""
+    return all(
+        np.array_equal(getattr(first, field.name), getattr(second, field.name))
+        for field in dataclasses.fields(first)
+    )
 
 
 def _state_to_continue(solver, previous_state, params):

@@ -396,12 +396,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def partial_fit(self, X, y, sample_weight=None):
         """Run one epoch over ``X``, continuing from the previous state.
 
-        The first call on an unfitted estimator sets the standardization
-        (feature and target centers and scales) from its data, so that chunk
-        should be representative; later calls keep it, together with the
-        solver state, the schedule position and the batch size (including
-        any growth during an earlier ``fit``): the k-th call uses the rate
-        that the k-th epoch of ``fit`` would. Stalls are not acted on (no
+        The standardization (feature and target centers and scales) is
+        that of every row trained on so far: each call merges the weighted
+        means and variances of its rows into running ones (Chan et al.'s
+        update), and where they change, maps the coefficients so that the
+        model predicts exactly as it did, and the solver's moments with
+        them. No chunk is special: one-row chunks learn, and a feature
+        constant in the first chunks is learned once it varies. Calls keep
+        the solver state, the schedule position and the batch size
+        (including any growth during an earlier ``fit``): the k-th call uses
+        the rate that the k-th epoch of ``fit`` would. Stalls are not acted on (no
         batch growth, no "plateau" reduction, no stopping), there is no
         validation, and callbacks are not called. Under the default
         ``schedule="plateau"`` the rate therefore stays at

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._fast import compiled_kernels
+from ._column_moments import ColumnMoments
 
 # Rows per block when X is read in pieces; keeps the temporaries small
 # whatever the number of samples.
@@ -55,60 +56,51 @@ class Standardization:
         -------
         standardization : Standardization
         """
-        dtype = X.dtype
-        weight_sum = sample_weight.sum()
-        # Columns whose squares would overflow or underflow are measured in
-        # units of a power of two near their size (exact: no rounding), and
-        # their centers and scales put back in the data's units. y is small:
-        # its range is read at once. A column of X that needs a unit shows
-        # itself in the plain sums, and only its range is read then.
-        y_unit = _units(*_column_range(y), dtype)
-        if y_unit is not None:
-            y = y / y_unit
-        # Overflow and underflow here are looked for just below, not warned of.
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            x_center, x_variance, x_mean_square, exact = _moments(
-                X, sample_weight, center, scale
-            )
-        x_unit = None
-        if scale:
-            doubtful = np.flatnonzero(
-                ~np.isfinite(x_mean_square) | ~np.isfinite(x_center)
-                | (x_mean_square < 2.0 ** (np.finfo(dtype).minexp + 64))
-            )
-            units = _units(*_column_range(X[:, doubtful]), dtype) if doubtful.size else None
-            if units is not None:
-                x_unit = np.ones(X.shape[1], dtype=dtype)
-                x_unit[doubtful] = units
-                X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
-                x_center, x_variance, x_mean_square, exact = _moments(
-                    X, sample_weight, center, scale
-                )
-        if center:
-            y_center = (sample_weight @ y) / weight_sum
-        else:
-            y_center = np.zeros(y.shape[1], dtype=dtype)
+        moments = measure(X, y, sample_weight, center=center, scale=scale)
+        return cls.from_moments(*moments, center=center, scale=scale, dtype=X.dtype)
+
+    @classmethod
+    def from_moments(cls, x_moments, y_moments, *, center, scale, dtype):
+        """The standardization of data whose columns have these moments.
+
+        Parameters
+        ----------
+        x_moments, y_moments : ColumnMoments
+            Of the features and of the targets, as :func:`measure` gives
+            them, or merged.
+        center, scale : bool
+            As for :meth:`fit`, and as the moments were measured.
+        dtype : numpy dtype
+            The data's.
+
+        Returns
+        -------
+        standardization : Standardization
+
+        Raises
+        ------
+        ValueError
+            If a column varies too little for its offset, or a coefficient
+            would fall outside the dtype's range.
+        """
+        x_center, y_center = x_moments.center, y_moments.center
         if scale:
             # A constant column's coefficient cannot be told from the
             # intercept: an infinite scale pins it at zero (a zero gradient
             # and a zero coefficient).
-            x_constant = _constant_columns(X, sample_weight, x_variance, x_mean_square,
-                                           _noise_level(dtype, exact), "X", x_unit)
-            x_scale = np.sqrt(x_variance)
+            x_constant = _constant_columns(x_moments, _noise_level(dtype, x_moments.exact), "X")
+            x_scale = np.sqrt(x_moments.variance)
             x_scale[x_constant] = np.inf
-            y_variance = (sample_weight @ np.square(y - y_center)) / weight_sum
-            y_mean_square = (sample_weight @ np.square(y)) / weight_sum
-            y_constant = _constant_columns(y, sample_weight, y_variance, y_mean_square,
-                                           _noise_level(dtype, True), "y", y_unit)
-            y_scale = np.sqrt(y_variance)
+            y_constant = _constant_columns(y_moments, _noise_level(dtype, True), "y")
+            y_scale = np.sqrt(y_moments.variance)
             y_scale[y_constant] = 1
         else:
-            x_scale = np.ones(X.shape[1], dtype=dtype)
-            y_scale = np.ones(y.shape[1], dtype=dtype)
-        if x_unit is not None:
-            x_center, x_scale = x_center * x_unit, x_scale * x_unit
-        if y_unit is not None:
-            y_center, y_scale = y_center * y_unit, y_scale * y_unit
+            x_scale = np.ones(x_center.shape[0], dtype=dtype)
+            y_scale = np.ones(y_center.shape[0], dtype=dtype)
+        if x_moments.unit is not None:
+            x_center, x_scale = x_center * x_moments.unit, x_scale * x_moments.unit
+        if y_moments.unit is not None:
+            y_center, y_scale = y_center * y_moments.unit, y_scale * y_moments.unit
         if scale:
             _check_coefficient_range(x_scale, y_scale, dtype)
         return cls(
@@ -117,6 +109,20 @@ class Standardization:
             y_center.astype(dtype, copy=False),
             y_scale.astype(dtype, copy=False),
         )
+
+    def change_to(self, new):
+        """The change of coordinates from this standardization to ``new``.
+
+        Parameters
+        ----------
+        new : Standardization
+            Of the same columns.
+
+        Returns
+        -------
+        change : CoordinateChange
+        """
+        return CoordinateChange(self, new)
 
     def to_original(self, coef, intercept):
         """Map standardized coefficients to those of the original data.
@@ -137,6 +143,199 @@ class Standardization:
         if intercept is not None:
             original_intercept += self.y_scale * intercept
         return original_coef, original_intercept
+
+
+class CoordinateChange:
+    r"""Standardized parameters, and the moments of their gradients, in new coordinates.
+
+    When the centers and scales change (``partial_fit`` updates them with
+    every chunk), parameters are mapped so that the model predicts exactly
+    what it did, in the data's units; the gradients of any batch's objective
+    then map linearly, which is how a solver's moments follow. With feature
+    center :math:`c_j` and scale :math:`s_j`, target center :math:`c_y` and
+    scale :math:`s_y` becoming primed, a batch's gradients read
+
+    .. math::
+
+        g'_j = k\,(a_j g_j + d_j g_b), \qquad g'_b = k\, g_b, \qquad
+        k = s_y / s'_y,\; a_j = s_j / s'_j,\; d_j = (c_j - c'_j) / s'_j,
+
+    where :math:`b` is the intercept (a column that was constant, with an
+    infinite scale, had no gradient: :math:`a_j g_j = 0`). Averages of
+    gradients map exactly. Averages of squared gradients would need the
+    averages of the products :math:`g_j g_b`, which no solver keeps; they
+    map exactly where the centers stay, and otherwise to the bound
+    :math:`\sqrt{v'_j} \le k(|a_j|\sqrt{v_j} + |d_j|\sqrt{v_b})`
+    (Minkowski's inequality), which can only shorten the next steps. The
+    penalty's share of a gradient does not map this way; with ``alpha > 0``
+    the mapped moments are close, not exact.
+
+    Parameters
+    ----------
+    old, new : Standardization
+    """
+
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.target_ratio = (old.y_scale / new.y_scale).astype(np.float64)
+            self.feature_ratio = np.where(
+                np.isinf(old.x_scale) | np.isinf(new.x_scale), 0.0, old.x_scale / new.x_scale
+            )
+            self.shift = np.where(
+                np.isinf(new.x_scale), 0.0, (old.x_center - new.x_center) / new.x_scale
+            )
+
+    def parameters(self, params):
+        """Standardized coefficients (and intercept) that predict as ``params`` did.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Coefficients of shape (n_targets, n_features), then the
+            intercept of shape (n_targets,) when fitted.
+
+        Returns
+        -------
+        params : list of ndarray
+            New arrays, of the same dtypes.
+        """
+        old, new = self.old, self.new
+        coef = params[0].astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            original_ratio = np.where(np.isinf(old.x_scale), 0.0, 1.0 / old.x_scale)
+            to_new = np.where(np.isinf(new.x_scale), 0.0, new.x_scale)
+        mapped = [(coef * self.target_ratio[:, None] * (original_ratio * to_new))
+                  .astype(params[0].dtype)]
+        if len(params) > 1:
+            # Differences first: the centers may be large next to what moved.
+            moved = (coef * original_ratio) @ (new.x_center - old.x_center).astype(np.float64)
+            intercept = ((old.y_center - new.y_center) / new.y_scale
+                         + self.target_ratio * (params[1] + moved))
+            mapped.append(intercept.astype(params[1].dtype))
+        return mapped
+
+    def gradients(self, arrays):
+        """Gradient-like arrays (averages of gradients) in the new coordinates.
+
+        Parameters
+        ----------
+        arrays : list of ndarray
+            One per parameter, shaped like the parameters.
+
+        Returns
+        -------
+        arrays : list of ndarray
+            New arrays, of the same dtypes.
+        """
+        ratio = self.target_ratio[:, None]
+        coef = ratio * self.feature_ratio * arrays[0]
+        if len(arrays) == 1:
+            return [coef.astype(arrays[0].dtype)]
+        coef += ratio * self.shift * arrays[1][:, None]
+        return [coef.astype(arrays[0].dtype),
+                (self.target_ratio * arrays[1]).astype(arrays[1].dtype)]
+
+    def gradient_magnitudes(self, arrays):
+        """Averages of gradients' magnitudes, or roots of averaged squares: their bound.
+
+        Exact where the centers stay; see the class description.
+
+        Parameters
+        ----------
+        arrays : list of ndarray
+            One per parameter, shaped like the parameters, non-negative.
+
+        Returns
+        -------
+        arrays : list of ndarray
+        """
+        ratio = self.target_ratio[:, None]
+        coef = ratio * np.abs(self.feature_ratio) * arrays[0]
+        if len(arrays) == 1:
+            return [coef.astype(arrays[0].dtype)]
+        coef += ratio * np.abs(self.shift) * arrays[1][:, None]
+        return [coef.astype(arrays[0].dtype),
+                (self.target_ratio * arrays[1]).astype(arrays[1].dtype)]
+
+    def squared_gradients(self, arrays):
+        """Averages of squared gradients in the new coordinates: exact, or their bound.
+
+        Parameters
+        ----------
+        arrays : list of ndarray
+            One per parameter, shaped like the parameters, non-negative.
+
+        Returns
+        -------
+        arrays : list of ndarray
+        """
+        roots = self.gradient_magnitudes([np.sqrt(array) for array in arrays])
+        return [np.square(root) for root in roots]
+
+
+def measure(X, y, sample_weight, *, center, scale):
+    """The moments of the columns of ``X`` and of ``y``, from which to standardize.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,)
+    center, scale : bool
+        As for :meth:`Standardization.fit`.
+
+    Returns
+    -------
+    x_moments, y_moments : ColumnMoments
+    """
+    dtype = X.dtype
+    weight_sum = sample_weight.sum()
+    # Columns whose squares would overflow or underflow are measured in
+    # units of a power of two near their size (exact: no rounding), and
+    # their centers and scales put back in the data's units. y is small:
+    # its range is read at once. A column of X that needs a unit shows
+    # itself in the plain sums, and only its range is read then.
+    y_unit = _units(*_column_range(y), dtype)
+    if y_unit is not None:
+        y = y / y_unit
+    # Overflow and underflow here are looked for just below, not warned of.
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        x_center, x_variance, x_mean_square, exact = _moments(
+            X, sample_weight, center, scale
+        )
+    x_unit = None
+    if scale:
+        doubtful = np.flatnonzero(
+            ~np.isfinite(x_mean_square) | ~np.isfinite(x_center)
+            | (x_mean_square < 2.0 ** (np.finfo(dtype).minexp + 64))
+        )
+        units = _units(*_column_range(X[:, doubtful]), dtype) if doubtful.size else None
+        if units is not None:
+            x_unit = np.ones(X.shape[1], dtype=dtype)
+            x_unit[doubtful] = units
+            X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
+            x_center, x_variance, x_mean_square, exact = _moments(
+                X, sample_weight, center, scale
+            )
+    if center:
+        y_center = (sample_weight @ y) / weight_sum
+    else:
+        y_center = np.zeros(y.shape[1], dtype=dtype)
+    x_moments = ColumnMoments(weight_sum, x_center, x_variance, x_mean_square, None, None,
+                              x_unit, bool(exact))
+    y_moments = ColumnMoments(weight_sum, y_center, None, None, None, None, y_unit, True)
+    if scale:
+        x_moments.low, x_moments.high = _near_ranges(
+            X, sample_weight, x_variance, x_mean_square, _noise_level(dtype, exact)
+        )
+        y_moments.variance = (sample_weight @ np.square(y - y_center)) / weight_sum
+        y_moments.mean_square = (sample_weight @ np.square(y)) / weight_sum
+        y_moments.low, y_moments.high = _near_ranges(
+            y, sample_weight, y_moments.variance, y_moments.mean_square,
+            _noise_level(dtype, True),
+        )
+    return x_moments, y_moments
 
 
 def _moments(values, sample_weight, center, scale):
@@ -202,26 +401,40 @@ def _column_range(values):
     return np.min(values, axis=0), np.max(values, axis=0)
 
 
-def _constant_columns(values, sample_weight, variance, mean_square, noise, name, unit):
+def _near_ranges(values, sample_weight, variance, mean_square, noise):
+    """The range of each column whose variance is within rounding noise of nothing.
+
+    Such a column either holds one value (constant) or varies by less than
+    rounding can resolve at its offset; its range, over the rows of positive
+    weight, tells which. Only these columns are read again. Returns
+    ``(low, high)``, NaN for the other columns.
+    """
+    low = np.full(values.shape[1], np.nan)
+    high = np.full(values.shape[1], np.nan)
+    near = np.flatnonzero(variance <= noise * mean_square)
+    if near.size:
+        rows = sample_weight > 0
+        low[near], high[near] = _column_range(
+            values[rows][:, near] if not rows.all() else values[:, near]
+        )
+    return low, high
+
+
+def _constant_columns(moments, noise, name):
     """Which columns hold one value in every weighted row; refuse the unresolvable.
 
     A column whose variance is within rounding noise of its size either
     holds one value (constant) or varies by less than the solver's
     arithmetic can follow at its offset: that one is refused, since
-    dropping it would be a silent wrong answer. Only such columns' values
-    are read again.
+    dropping it would be a silent wrong answer.
     """
-    constant = np.zeros(values.shape[1], dtype=bool)
-    near = np.flatnonzero(variance <= noise * mean_square)
-    if not near.size:
-        return constant
-    rows = sample_weight > 0
-    low, high = _column_range(values[rows][:, near] if not rows.all() else values[:, near])
-    constant[near] = low == high
-    unresolved = near[low != high]
+    variance, mean_square = moments.variance, moments.mean_square
+    near = variance <= noise * mean_square
+    constant = near & (moments.low == moments.high)
+    unresolved = np.flatnonzero(near & ~constant)
     if unresolved.size:
         column = int(unresolved[0])
-        factor = 1 if unit is None else unit[column]
+        factor = 1 if moments.unit is None else moments.unit[column]
         size = np.sqrt(mean_square[column]) * factor
         spread = np.sqrt(variance[column]) * factor
         where = f"column {column} of X" if name == "X" else f"target {column} of y"

@@ -9,7 +9,13 @@
 """
 
 from ._adam import Adam, AdamState, AdamW
-from ._protocol import AdamKernelSpec, Solver, kernel_spec, takes_params
+from ._protocol import (
+    AdamKernelSpec,
+    Solver,
+    kernel_spec,
+    state_in_new_coordinates,
+    takes_params,
+)
 from ._variants import Adamax, AdamaxState, AMSGrad, AMSGradState, NAdam, NAdamState
 
 SOLVERS = {"adam": Adam, "amsgrad": AMSGrad, "adamw": AdamW, "nadam": NAdam, "adamax": Adamax}
@@ -33,5 +39,6 @@ __all__ = [
     "NAdamState",
     "Solver",
     "kernel_spec",
+    "state_in_new_coordinates",
     "takes_params",
 ]

@@ -4,6 +4,7 @@ Both follow the solver protocol (:class:`~sklearn_adam.Solver`) and declare
 what the compiled epoch needs to run them (:class:`AdamKernelSpec`).
 """
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,6 +151,27 @@ class Adam:
         )
 
     init.__doc__ = init_doc("AdamState", "Step zero, zero moments.")
+
+    def change_coordinates(self, state, change):
+        """The state read in new coordinates of the parameters.
+
+        Parameters
+        ----------
+        state : AdamState
+            Left as it was.
+        change : CoordinateChange
+            Maps averages of gradients, and of their squares, to the new
+            coordinates.
+
+        Returns
+        -------
+        state : AdamState
+            A new state, its moments mapped and its step count kept.
+        """
+        state = copy.copy(state)
+        state.first_moment = change.gradients(state.first_moment)
+        state.second_moment = change.squared_gradients(state.second_moment)
+        return state
 
     def kernel_spec(self):
         """What the compiled epoch needs to take this rule's steps.
@@ -338,3 +360,7 @@ class AdamW(Adam):
         spec : AdamKernelSpec
         """
         return self._spec(weight_decay=self.weight_decay, running_maximum=False)
+
+    # Adam's state, mapped as Adam's: the decay acts on the parameters, not
+    # on the moments.
+    change_coordinates = Adam.change_coordinates

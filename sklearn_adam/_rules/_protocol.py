@@ -175,6 +175,32 @@ def kernel_spec(solver):
     return solver.kernel_spec()
 
 
+def state_in_new_coordinates(solver, state, change, params):
+    """The solver's state for parameters whose coordinates changed.
+
+    A rule whose own class defines ``change_coordinates(state, change)``
+    maps its state (the rule knows what its arrays average); any other
+    solver, whose state may hold anything, starts afresh from ``init``, as
+    :func:`kernel_spec` trusts only the class that declares a spec.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+    state : object
+        The solver's state in the old coordinates; left as it was.
+    change : CoordinateChange
+    params : list of ndarray
+        The parameters in the new coordinates.
+
+    Returns
+    -------
+    state : object
+    """
+    if "change_coordinates" in vars(type(solver)):
+        return solver.change_coordinates(state, change)
+    return solver.init([p.copy() for p in params])
+
+
 def takes_params(solver):
     """Whether ``solver.update`` has a ``params`` argument, which it is then passed.
 

@@ -6,6 +6,7 @@ the compiled epoch needs to run it; NAdam and Adamax are trained by their
 numpy ``update``.
 """
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,6 +150,16 @@ class AMSGrad(Adam):
         return updates, state
 
     update.__doc__ = update_doc("AMSGrad", "AMSGradState")
+
+    def change_coordinates(self, state, change):
+        state = Adam.change_coordinates(self, state, change)
+        # A bound of the maxima of the mapped averages, where not exact.
+        state.max_second_moment = change.squared_gradients(state.max_second_moment)
+        return state
+
+    change_coordinates.__doc__ = Adam.change_coordinates.__doc__.replace(
+        "AdamState", "AMSGradState"
+    )
 
 
 @dataclass
@@ -302,6 +313,9 @@ class NAdam(Adam):
 
     update.__doc__ = update_doc("NAdam", "NAdamState")
 
+    # The momentum schedule's product is a number, the same in any coordinates.
+    change_coordinates = Adam.change_coordinates
+
 
 @dataclass
 class AdamaxState:
@@ -425,4 +439,16 @@ class Adamax(Adam):
         return updates, state
 
     update.__doc__ = update_doc("Adamax", "AdamaxState")
+
+    def change_coordinates(self, state, change):
+        state = copy.copy(state)
+        state.first_moment = change.gradients(state.first_moment)
+        # A weighted maximum of magnitudes maps to its bound, as a root of
+        # averaged squares does.
+        state.infinity_norm = change.gradient_magnitudes(state.infinity_norm)
+        return state
+
+    change_coordinates.__doc__ = Adam.change_coordinates.__doc__.replace(
+        "AdamState", "AdamaxState"
+    )
 

@@ -1,0 +1,170 @@
+"""Streams: partial_fit standardizes on every row seen so far, and no chunk is special."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
+
+from sklearn_adam import Adam, AdamLinearRegressor, Adamax, AMSGrad, NAdam
+from sklearn_adam._objective import Standardization
+from sklearn_adam._objective._standardization import measure
+
+
+def issue_data(n_samples=500, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n_samples, 4))
+    y = X @ [1, -2, 3, 0.5] + 5 + rng.standard_normal(n_samples)
+    return X, y
+
+
+def closed_form_r2(X, y):
+    return r2_score(y, LinearRegression().fit(X, y).predict(X))
+
+
+def stream(model, X, y, chunks, passes=3):
+    for _ in range(passes):
+        for rows in chunks:
+            model.partial_fit(X[rows], y[rows])
+    return model
+
+
+def test_one_row_chunks_learn():
+    # 1,500 one-row calls once left coef_ exactly zero: every chunk's
+    # only row made every column look constant.
+    X, y = issue_data()
+    model = stream(AdamLinearRegressor(random_state=0), X, y,
+                   [np.array([i]) for i in range(len(y))])
+    assert r2_score(y, model.predict(X)) > closed_form_r2(X, y) - 0.01
+
+
+def test_a_first_chunk_of_one_row_is_not_special():
+    # Once fixed by its first row, this stream ended at an R^2 of -0.085.
+    X, y = issue_data(5001)
+    chunks = [np.array([0])] + np.array_split(np.arange(1, 5001), 50)
+    model = stream(AdamLinearRegressor(random_state=0), X, y, chunks)
+    assert r2_score(y, model.predict(X)) > closed_form_r2(X, y) - 0.01
+
+
+def test_a_feature_constant_in_the_first_chunks_is_learned():
+    X, y = issue_data(5001)
+    X[:1001, 2] = 0.0
+    y = X @ [1, -2, 3, 0.5] + 5 + np.random.RandomState(1).standard_normal(5001)
+    chunks = np.array_split(np.arange(5001), 50)
+    model = stream(AdamLinearRegressor(random_state=0), X, y, chunks)
+    exact = LinearRegression().fit(X, y)
+    assert r2_score(y, model.predict(X)) > r2_score(y, exact.predict(X)) - 0.01
+    assert model.coef_[2] == pytest.approx(exact.coef_[2], rel=0.05)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_standardization_is_that_of_every_row_seen(container, weighted):
+    X, y = issue_data(300)
+    X[:, 1] = X[:, 1] * 1e3 + 7e3
+    X[:40, 3] = 2.0  # constant in the first chunks only
+    weight = np.random.RandomState(2).uniform(0.5, 2, 300) if weighted else np.ones(300)
+    model = AdamLinearRegressor(random_state=0)
+    for rows in np.array_split(np.arange(300), 7):
+        model.partial_fit(container(X[rows]), y[rows], sample_weight=weight[rows])
+    whole = Standardization.fit(container(X), y[:, None], weight, center=True, scale=True)
+    kept = model._carried.standardization
+    for name in ("x_center", "x_scale", "y_center", "y_scale"):
+        assert_allclose(getattr(kept, name), getattr(whole, name), rtol=1e-12, atol=1e-12)
+
+
+def test_moments_merged_with_equal_moments_are_unchanged_bit_for_bit():
+    X, y = issue_data(100)
+    x_moments, _ = measure(X, y[:, None], np.ones(100), center=True, scale=True)
+    merged = x_moments.merge(x_moments)
+    assert_array_equal(merged.center, x_moments.center)
+    assert_array_equal(merged.variance, x_moments.variance)
+    assert merged.weight_sum == 2 * x_moments.weight_sum
+
+
+def test_moments_of_blocks_of_extreme_scales_merge_into_those_of_all_rows():
+    # The second block needs a unit (its squares overflow), the first not.
+    X, y = issue_data(200)
+    X[100:, 0] *= 1e160
+    parts = [measure(X[rows], y[rows, None], np.ones(100), center=True, scale=True)
+             for rows in (slice(0, 100), slice(100, 200))]
+    merged = [parts[0][k].merge(parts[1][k]) for k in (0, 1)]
+    from_blocks = Standardization.from_moments(*merged, center=True, scale=True,
+                                               dtype=np.float64)
+    whole = Standardization.fit(X, y[:, None], np.ones(200), center=True, scale=True)
+    assert_allclose(from_blocks.x_scale, whole.x_scale, rtol=1e-12)
+    assert_allclose(from_blocks.x_center, whole.x_center, rtol=1e-12)
+
+
+def standardized_gradients(standardization, params, X, y, weight):
+    """Gradients of the standardized least squares, written out for the test."""
+    z = np.where(np.isinf(standardization.x_scale), 0.0,
+                 (X - standardization.x_center) / standardization.x_scale)
+    t = (y[:, None] - standardization.y_center) / standardization.y_scale
+    residual = t - z @ params[0].T - params[1]
+    return [-(weight * residual.T) @ z / weight.sum(), -(weight @ residual) / weight.sum()]
+
+
+def test_a_change_of_coordinates_keeps_predictions_and_maps_gradients_exactly():
+    X, y = issue_data(200)
+    X[:, 1] += 30
+    X[:, 2] = 4.0  # constant in the old coordinates, varying in the new
+    old = Standardization.fit(X[:50], y[:50, None], np.ones(50), center=True, scale=True)
+    X[50:, 2] += np.random.RandomState(3).standard_normal(150)
+    new = Standardization.fit(X, y[:, None], np.ones(200), center=True, scale=True)
+    params = [np.array([[0.3, -0.7, 0.0, 0.2]]), np.array([0.1])]
+    change = old.change_to(new)
+    mapped = change.parameters(params)
+
+    def predict(standardization, params):
+        coef, intercept = standardization.to_original(*params)
+        return X @ coef.T + intercept
+
+    assert_allclose(predict(new, mapped), predict(old, params), rtol=1e-12)
+    # Any batch of the old rows: its gradient maps linearly.
+    weight = np.random.RandomState(4).uniform(0, 1, 50)
+    before = standardized_gradients(old, params, X[:50], y[:50], weight)
+    after = standardized_gradients(new, mapped, X[:50], y[:50], weight)
+    for expected, got in zip(after, change.gradients(before)):
+        assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
+    # Roots of squares map to a bound, never below the true magnitude.
+    bound = change.gradient_magnitudes([np.abs(g) for g in before])
+    assert np.all(bound[0] >= np.abs(after[0]) * (1 - 1e-12))
+
+
+@pytest.mark.parametrize("solver", [Adam(), AMSGrad(), NAdam(), Adamax()])
+def test_the_rules_map_their_moments_and_keep_their_step(solver):
+    X, y = issue_data(100)
+    old = Standardization.fit(X[:30], y[:30, None], np.ones(30), center=True, scale=True)
+    new = Standardization.fit(X, y[:, None], np.ones(100), center=True, scale=True)
+    params = [np.zeros((1, 4)), np.zeros(1)]
+    state = solver.init(params)
+    _, state = solver.update([np.ones((1, 4)), np.ones(1)], state, 0.01, params=params)
+    change = old.change_to(new)
+    mapped = solver.change_coordinates(state, change)
+    assert mapped.step == state.step == 1
+    assert_allclose(mapped.first_moment[0],
+                    change.gradients(state.first_moment)[0])
+    # The state passed in is left as it was.
+    assert_allclose(state.first_moment[0], 0.1 * np.ones((1, 4)))
+
+
+def test_a_users_solver_restarts_when_the_coordinates_change():
+    class Momentum:
+        def init(self, params):
+            return {"velocity": [np.zeros_like(p) for p in params], "calls": 0}
+
+        def update(self, grads, state, learning_rate, params):
+            state["calls"] += 1
+            state["velocity"] = [0.9 * v - learning_rate * g
+                                 for v, g in zip(state["velocity"], grads)]
+            return state["velocity"], state
+
+    X, y = issue_data(300)
+    model = AdamLinearRegressor(solver=Momentum(), random_state=0, batch_size=300)
+    model.partial_fit(X[:100], y[:100])
+    assert model.solver_state_["calls"] == 1
+    model.partial_fit(X[100:], y[100:])
+    # Restarted from init by the new rows' statistics, then one step.
+    assert model.solver_state_["calls"] == 1
