@@ -228,13 +228,7 @@ class CoordinateChange:
         arrays : list of ndarray
             New arrays, of the same dtypes.
         """
-        ratio = self.target_ratio[:, None]
-        coef = ratio * self.feature_ratio * arrays[0]
-        if len(arrays) == 1:
-            return [coef.astype(arrays[0].dtype)]
-        coef += ratio * self.shift * arrays[1][:, None]
-        return [coef.astype(arrays[0].dtype),
-                (self.target_ratio * arrays[1]).astype(arrays[1].dtype)]
+        return self._combine(arrays, self.feature_ratio, self.shift)
 
     def gradient_magnitudes(self, arrays):
         """Averages of gradients' magnitudes, or roots of averaged squares: their bound.
@@ -250,11 +244,15 @@ class CoordinateChange:
         -------
         arrays : list of ndarray
         """
+        return self._combine(arrays, np.abs(self.feature_ratio), np.abs(self.shift))
+
+    def _combine(self, arrays, feature_factor, shift_factor):
+        """``k (a x_j + d x_b)`` for the coefficients and ``k x_b`` for the intercept."""
         ratio = self.target_ratio[:, None]
-        coef = ratio * np.abs(self.feature_ratio) * arrays[0]
+        coef = ratio * feature_factor * arrays[0]
         if len(arrays) == 1:
             return [coef.astype(arrays[0].dtype)]
-        coef += ratio * np.abs(self.shift) * arrays[1][:, None]
+        coef += ratio * shift_factor * arrays[1][:, None]
         return [coef.astype(arrays[0].dtype),
                 (self.target_ratio * arrays[1]).astype(arrays[1].dtype)]
 
