@@ -5,8 +5,11 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import check_array
+from sklearn import get_config
+from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
+
+from ._mapped import MappedPages, row_parts
 
 
 class FitData(NamedTuple):
@@ -64,6 +67,9 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
             "y is a sparse matrix, but targets must be dense; pass y.toarray() "
             "(one column per target)."
         )
+    # A memory-mapped X is checked for NaN and infinity in parts, whose pages
+    # are released, rather than in one pass that would keep all of them.
+    mapped = MappedPages.of(X) is not None
     X_checked, y_checked = validate_data(
         estimator,
         X,
@@ -73,7 +79,10 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
         multi_output=True,
         y_numeric=True,
         reset=reset,
+        ensure_all_finite=not mapped,
     )
+    if mapped:
+        _check_finite_in_parts(X_checked, estimator)
     return _fit_data(X_checked, y_checked, sample_weight, (X, y), n_targets,
                      ("X", "y", "sample_weight"))
 
@@ -116,6 +125,32 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
         )
     return _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
                      ("X_val", "y_val", "sample_weight_val"))
+
+
+def _check_finite_in_parts(X, estimator):
+    """scikit-learn's check that ``X`` holds no NaN or infinity, part by part.
+
+    The same outcome and message as the check of ``validate_data``: NaN
+    anywhere is named before infinity.
+    """
+    if get_config()["assume_finite"]:
+        return
+    flaw = None
+    for rows in row_parts(X):
+        part = X[rows]
+        with np.errstate(over="ignore"):
+            if np.isfinite(part.sum()):
+                continue
+        if np.isnan(part).any():
+            flaw = np.nan
+            break
+        if np.isinf(part).any():
+            flaw = np.inf
+    if flaw is not None:
+        assert_all_finite(
+            np.array([flaw], dtype=X.dtype), estimator_name=type(estimator).__name__,
+            input_name="X",
+        )
 
 
 def _fit_data(X, y, sample_weight, passed, n_targets, names):

@@ -56,9 +56,23 @@ Without an intercept (or a running maximum) those arrays are scratch space,
 left unread.
 """
 
-Epoch = namedtuple("Epoch", ["order", "batch_size", "learning_rate", "steps_before"])
+Epoch = namedtuple(
+    "Epoch", ["order", "batch_size", "learning_rate", "steps_before", "first", "stop"]
+)
 Epoch.__doc__ = """One epoch's plan: the order of the rows (as they lie when
-empty), rows per step, the rate, and the solver steps taken before it."""
+empty), rows per step, the rate, the solver steps taken before this call,
+and the positions first to stop of the order that this call visits: all of
+them, or one part of an epoch run in several calls."""
+
+EpochSums = namedtuple(
+    "EpochSums",
+    ["totals", "coef_gradient", "residual_sum", "gradient_sum", "intercept_gradient_sum"],
+)
+EpochSums.__doc__ = """An epoch's running sums, advanced in place from one part
+of it to the next: totals holds the half weighted sum of squared residuals
+and the penalty so far; coef_gradient and residual_sum the sums of the batch
+in progress; gradient_sum and intercept_gradient_sum those of the batch
+gradients so far (zero at the start of an epoch)."""
 
 # How many rows ahead of the one in hand the epoch asks the processor to
 # fetch: a shuffled order visits rows where its prefetcher cannot guess, and
@@ -196,11 +210,14 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
 
 
 @_kernel
-def epoch(data, scaling, rule, state, plan):
-    # One pass over the training rows, one step per batch. Returns the
-    # epoch's half weighted sum of squared residuals and penalty (each batch's
-    # taken before its step), the number of steps, and the sums of the batch
-    # gradients of the coefficients and the intercept.
+def epoch(data, scaling, rule, state, plan, sums):
+    # Positions plan.first to plan.stop of an epoch over the training rows,
+    # one step per batch that ends among them. The sums carry on from those
+    # of the positions before, so that an epoch run in parts adds up exactly
+    # as one call over all its positions. Returns the epoch's half weighted
+    # sum of squared residuals and penalty so far (each batch's taken before
+    # its step), the number of steps this call took, and the sums of the
+    # batch gradients of the coefficients and the intercept so far.
     X, values, indices, indptr = data.X, data.values, data.indices, data.indptr
     rows, order = data.rows, plan.order
     sparse = indptr.size > 0
@@ -208,20 +225,21 @@ def epoch(data, scaling, rule, state, plan):
     n_targets, n_features = state.coef.shape
     raw_coef = np.empty((n_targets, n_features))
     raw_intercept = np.empty(n_targets)
-    coef_gradient = np.empty((n_targets, n_features))
-    residual_sum = np.empty(n_targets)
-    gradient_sum = np.zeros_like(state.coef)
-    intercept_gradient_sum = np.zeros_like(state.intercept)
-    sums = (coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum)
-    weighted_squares = 0.0
-    penalty = 0.0
+    coef_gradient, residual_sum = sums.coef_gradient, sums.residual_sum
+    gradient_sum, intercept_gradient_sum = sums.gradient_sum, sums.intercept_gradient_sum
+    batch_sums = (coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum)
+    weighted_squares = sums.totals[0]
+    penalty = sums.totals[1]
     steps = 0
-    for start in range(0, n_samples, batch_size):
+    for start in range(plan.first - plan.first % batch_size, plan.stop, batch_size):
         stop = min(start + batch_size, n_samples)
+        # The state changes only at a step: a batch resumed from an earlier
+        # part gets the same coefficients as its start did.
         original_units(state, scaling, raw_coef, raw_intercept)
-        coef_gradient[:] = 0.0
-        residual_sum[:] = 0.0
-        for position in range(start, stop):
+        if start >= plan.first:
+            coef_gradient[:] = 0.0
+            residual_sum[:] = 0.0
+        for position in range(max(start, plan.first), min(stop, plan.stop)):
             if order.size and position + PREFETCH_DISTANCE < n_samples:
                 ahead = order[position + PREFETCH_DISTANCE]
                 if rows.size:
@@ -255,11 +273,15 @@ def epoch(data, scaling, rule, state, plan):
                 else:
                     for j in range(n_features):
                         coef_gradient[t, j] += X[row, j] * residual
+        if stop > plan.stop:
+            break  # the batch goes on in the next part
         steps += 1
         penalty += step(
-            data, scaling, rule, state, sums, stop - start, batch_size, plan.learning_rate,
+            data, scaling, rule, state, batch_sums, stop - start, batch_size, plan.learning_rate,
             plan.steps_before + steps,
         )
+    sums.totals[0] = weighted_squares
+    sums.totals[1] = penalty
     return weighted_squares, penalty, steps, gradient_sum, intercept_gradient_sum
 
 

@@ -6,13 +6,15 @@ dozen numpy calls per step. Here the rule's declaration
 gathered into the kernels' named groups once per fit, and each epoch,
 gradients and steps of every batch, is one call of
 :func:`sklearn_adam._kernels.epoch`, which reads each row of ``X`` in place
-(no batch copies).
+(no batch copies); over a memory-mapped ``X``, one call per part of the
+epoch, whose pages are released in between (:mod:`sklearn_adam._mapped`).
 """
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._fast import compiled_kernels
+from .._mapped import epoch_parts
 from .._rules import kernel_spec
 
 
@@ -30,19 +32,8 @@ class CompiledEpochs:
         self.objective = objective
         self._spec = spec
         self._kernels = kernels = compiled_kernels()
-        X, standardization = objective.X, objective.standardization
-        if isinstance(X, np.ndarray):
-            no_index = np.zeros(0, dtype=np.int32)
-            dense, values, indices, indptr = X, X[:0, 0], no_index, no_index
-        else:
-            dense = np.zeros((0, 0), dtype=X.dtype)
-            values, indices, indptr = X.data, X.indices, X.indptr
-        rows = objective.rows if objective.rows is not None else np.zeros(0, dtype=np.intp)
-        self._data = kernels.Data(
-            dense, values, indices, indptr, objective.y, objective.sample_weight,
-            rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
-            objective.penalty_weights, objective.penalized_any,
-        )
+        standardization = objective.standardization
+        self._data = kernel_data(kernels, objective)
         self._scaling = kernels.Scaling(
             standardization.x_center, standardization.x_scale,
             standardization.y_center, standardization.y_scale,
@@ -79,14 +70,23 @@ class CompiledEpochs:
         judged = target >= 0 and batch_size >= self.objective.n_samples
         advanced = [array for array in arrays if isinstance(array, np.ndarray)]
         kept = [array.copy() for array in advanced] if judged else None
-        if order is None:
-            order = np.zeros(0, dtype=np.intp)
-        plan = self._kernels.Epoch(
-            order.astype(np.intp, copy=False), batch_size, float(learning_rate), steps_before
+        sums = self._kernels.EpochSums(
+            np.zeros(2), np.empty(arrays.coef.shape), np.empty(arrays.coef.shape[0]),
+            np.zeros_like(arrays.coef), np.zeros_like(arrays.intercept),
         )
-        weighted_squares, penalty, steps, coef_sum, intercept_sum = self._kernels.epoch(
-            self._data, self._scaling, self._rule, arrays, plan
-        )
+        visits = np.zeros(0, dtype=np.intp) if order is None else order.astype(np.intp, copy=False)
+        steps = 0
+        # One part unless X is memory-mapped: then parts of it, released in turn.
+        for first, stop, reader in epoch_parts(self.objective, order, batch_size,
+                                               split_batches=True):
+            data = self._data if reader is self.objective else kernel_data(self._kernels, reader)
+            plan = self._kernels.Epoch(
+                visits, batch_size, float(learning_rate), steps_before + steps, first, stop
+            )
+            weighted_squares, penalty, part_steps, coef_sum, intercept_sum = self._kernels.epoch(
+                data, self._scaling, self._rule, arrays, plan, sums
+            )
+            steps += part_steps
         gradient_sums = [coef_sum] + ([intercept_sum] if len(params) > 1 else [])
         loss, gradient_norm = self.objective.epoch_summary(
             weighted_squares, penalty, gradient_sums, batch_size
@@ -96,6 +96,26 @@ class CompiledEpochs:
                 array[...] = before
             return loss, gradient_norm, state
         return loss, gradient_norm, self._spec.advance(state, steps)
+
+
+def kernel_data(kernels, objective):
+    """The kernels' :data:`~sklearn_adam._kernels.Data` of an objective.
+
+    ``kernels`` is the module :mod:`sklearn_adam._kernels`.
+    """
+    X = objective.X
+    if isinstance(X, np.ndarray):
+        no_index = np.zeros(0, dtype=np.int32)
+        dense, values, indices, indptr = X, X[:0, 0], no_index, no_index
+    else:
+        dense = np.zeros((0, 0), dtype=X.dtype)
+        values, indices, indptr = X.data, X.indices, X.indptr
+    rows = objective.rows if objective.rows is not None else np.zeros(0, dtype=np.intp)
+    return kernels.Data(
+        dense, values, indices, indptr, objective.y, objective.sample_weight,
+        rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
+        objective.penalty_weights, objective.penalized_any,
+    )
 
 
 def kernel_rule(kernels, spec):

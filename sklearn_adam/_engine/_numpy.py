@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._mapped import batch_starts
 from .._objective._least_squares import joint_norm
 from .._rules import takes_params
 
@@ -29,12 +30,13 @@ class NumpyEpochs:
         # The arrays are updated in place, so this list stays current.
         decayed = objective.penalized(params)
         weighted_squares = penalty = 0.0
-        for start in range(0, objective.n_samples, batch_size):
+        # Read from a copy of the rows where X is memory-mapped and shuffled.
+        for start, reader in batch_starts(objective, order, batch_size):
             if order is None:
                 batch = slice(start, start + batch_size)
             else:
                 batch = order[start : start + batch_size]
-            weighted_squares += objective.batch_gradient(params, batch, batch_size, grads)
+            weighted_squares += reader.batch_gradient(params, batch, batch_size, grads)
             # The penalty at the same point as the batch's data term, so that
             # with one full batch the loss is the objective before the step.
             n_batch = min(batch_size, objective.n_samples - start)

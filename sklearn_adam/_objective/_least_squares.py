@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 
+from .._mapped import ReadCount
 from ._standardization import rows_per_block
 
 
@@ -71,6 +72,7 @@ class LeastSquares:
             self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
         self.penalized_any = alpha > 0
         self._block_rows = rows_per_block(X)
+        self._read = ReadCount(X)
 
     def batch_gradient(self, params, batch, batch_size, grads):
         """Gradient estimate on one batch, written into ``grads``.
@@ -260,10 +262,9 @@ class LeastSquares:
             start, stop, _ = batch.indices(self.n_samples)
             for first in range(start, stop, self._block_rows):
                 last = min(first + self._block_rows, stop)
-                if self.rows is None:
-                    yield self._take(slice(first, last))
-                else:
-                    yield self._take(self.rows[first:last])
+                rows = slice(first, last) if self.rows is None else self.rows[first:last]
+                yield self._take(rows)
+                self._read.read(rows)
         else:
             for first in range(0, len(batch), self._block_rows):
                 part = batch[first : first + self._block_rows]

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._fast import compiled_kernels
+from .._mapped import ReadCount, fixed_row_parts, row_parts
 from ._column_moments import ColumnMoments
 
 # Rows per block when X is read in pieces; keeps the temporaries small
@@ -344,8 +345,16 @@ def _moments(values, sample_weight, center, scale):
     centered values (see :func:`_column_spread`).
     """
     weight_sum = sample_weight.sum()
-    if center:
+    if center and sp.issparse(values):
         centers = np.asarray(values.T @ sample_weight).ravel() / weight_sum
+    elif center:
+        # In parts of a fixed size: bounded reads of a memory-mapped X, and
+        # the same sums for it as for the same rows in memory.
+        sums = None
+        for rows in fixed_row_parts(values):
+            part = values[rows].T @ sample_weight[rows]
+            sums = part if sums is None else sums + part
+        centers = sums / weight_sum
     else:
         centers = np.zeros(values.shape[1], dtype=values.dtype)
     if not scale:
@@ -370,7 +379,8 @@ def _column_spread(X, sample_weight, center):
     if kernels is not None:
         variance = np.zeros(X.shape[1])
         mean_square = np.zeros(X.shape[1])
-        kernels.column_sums(X, sample_weight, center, variance, mean_square)
+        for rows in row_parts(X):  # all rows at once, unless X is memory-mapped
+            kernels.column_sums(X[rows], sample_weight[rows], center, variance, mean_square)
         return (
             (variance / weight_sum).astype(X.dtype, copy=False),
             (mean_square / weight_sum).astype(X.dtype, copy=False),
@@ -381,8 +391,10 @@ def _column_spread(X, sample_weight, center):
     block = rows_per_block(X)
     # One scratch block, reused, rather than new temporaries for every block.
     scratch = np.empty((min(block, X.shape[0]), X.shape[1]), dtype=X.dtype)
+    read = ReadCount(X)
     for start in range(0, X.shape[0], block):
         rows = slice(start, start + block)
+        read.read(rows)
         squares = scratch[: len(range(*rows.indices(X.shape[0])))]
         np.subtract(X[rows], center, out=squares)
         np.square(squares, out=squares)
