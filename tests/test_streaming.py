@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
-from sklearn_adam import Adam, AdamLinearRegressor, Adamax, AMSGrad, NAdam
+from sklearn_adam import Adam, Adamax, AdamLinearRegressor, AMSGrad, NAdam
 from sklearn_adam._objective import Standardization
 from sklearn_adam._objective._standardization import measure
 
