@@ -16,6 +16,7 @@ from ._callbacks import (
 )
 from ._compat import upgrade_state
 from ._data import check_fit_data, check_held_out_data, check_validation_arguments
+from ._distributed import is_dask_collection
 from ._fit import TrainingRun
 from ._parameters import checked_components
 
@@ -364,11 +365,14 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
             Training data. Sparse CSR and CSC input is used without densifying.
-            float32 data are trained and predicted in float32.
+            float32 data are trained and predicted in float32. A dask array
+            (or dask DataFrame) is never gathered: each of its blocks of rows
+            is read where it lives, at full batch; see the user guide's
+            "Fitting on a dask cluster".
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Target values.
+            Target values; with a dask ``X``, a dask array too, or in memory.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples; None gives every sample
             weight one.
@@ -435,15 +439,21 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
             Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values; float32 when both ``X`` and the model are.
+            Predicted values; float32 when both ``X`` and the model are. For
+            a dask ``X``, a dask array of them in its row blocks, not
+            computed.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            from ._distributed._predict import predict_lazily
+
+            return predict_lazily(self, X)
         X = validate_data(
             self,
             X,
@@ -461,17 +471,24 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         # Changing what the parameters are (an intercept or not, raw or
         # standardized coordinates) leaves nothing to continue from.
         resume = self.warm_start and self._continues_structure()
-        data = check_fit_data(
-            self, X, y, sample_weight, reset=not resume,
-            n_targets=self._carried.params[0].shape[0] if resume else None,
-        )
-        held_out = None
-        if given_validation:
-            held_out = check_held_out_data(
-                self, X_val, y_val, sample_weight_val, n_targets=data.y.shape[1]
+        if is_dask_collection(X):
+            # Imports dask, which whoever made X has imported already.
+            from ._distributed._training import training_run
+
+            run, passed = training_run(self, components, X, y, sample_weight, resume=resume)
+        else:
+            data = check_fit_data(
+                self, X, y, sample_weight, reset=not resume,
+                n_targets=self._carried.params[0].shape[0] if resume else None,
             )
-        run = TrainingRun.for_fit(self, components, data, held_out, resume)
-        X_passed, y_passed, weight_passed = data.passed
+            held_out = None
+            if given_validation:
+                held_out = check_held_out_data(
+                    self, X_val, y_val, sample_weight_val, n_targets=data.y.shape[1]
+                )
+            run = TrainingRun.for_fit(self, components, data, held_out, resume)
+            passed = data.passed
+        X_passed, y_passed, weight_passed = passed
         callback_data = {
             "X": X_passed,
             "y": y_passed,

@@ -13,6 +13,7 @@ from .._fast import compiled_kernels
 from .._objective._least_squares import joint_norm
 from .._rules import kernel_spec, takes_params
 from ._compiled import kernel_rule, kernel_state
+from ._numpy import solver_step
 
 # What ended a run of steps, as run_steps reports it.
 OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
@@ -63,13 +64,9 @@ class NormalEquationSteps:
         gradient_norm = joint_norm(grads)
         if gradient_norm <= target:
             return loss, gradient_norm, state
-        if self._passes_params:
-            decayed = [params[0]] + [None] * (len(params) - 1)
-            updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
-        else:
-            updates, state = self.solver.update(grads, state, learning_rate)
-        for param, update in zip(params, updates):
-            param += update
+        decayed = [params[0]] + [None] * (len(params) - 1)
+        state = solver_step(self.solver, self._passes_params, grads, state, learning_rate,
+                            params, decayed)
         return loss, gradient_norm, state
 
     def run_steps(self, params, state, rates, *, target, patience, monitor=None):

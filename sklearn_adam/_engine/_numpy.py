@@ -45,14 +45,40 @@ class NumpyEpochs:
                 total += grad
             if batch_size >= objective.n_samples and joint_norm(grads) <= target:
                 break
-            if self._passes_params:
-                updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
-            else:
-                updates, state = self.solver.update(grads, state, learning_rate)
-            for param, update in zip(params, updates):
-                param += update
+            state = solver_step(self.solver, self._passes_params, grads, state,
+                                learning_rate, params, decayed)
         loss, gradient_norm = objective.epoch_summary(
             weighted_squares, penalty, gradient_sum, batch_size
         )
         return loss, gradient_norm, state
 
+
+def solver_step(solver, passes_params, grads, state, learning_rate, params, decayed):
+    """One ``update`` of ``solver``, added to ``params`` in place; the new state.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+    passes_params : bool
+        Whether ``update`` takes ``params`` (see
+        :func:`~sklearn_adam._rules.takes_params`).
+    grads : list of ndarray
+    state : object
+    learning_rate : float
+    params : list of ndarray
+        Updated in place.
+    decayed : list of (ndarray or None)
+        What ``update`` is given as ``params``: the coefficients, None for
+        the intercept.
+
+    Returns
+    -------
+    state : object
+    """
+    if passes_params:
+        updates, state = solver.update(grads, state, learning_rate, params=decayed)
+    else:
+        updates, state = solver.update(grads, state, learning_rate)
+    for param, update in zip(params, updates):
+        param += update
+    return state

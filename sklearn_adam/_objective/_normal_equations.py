@@ -33,6 +33,8 @@ blocks of dense rows, so that a column's large mean does not cancel its
 spread away; sparse rows stay sparse and are centered in the sums.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -121,54 +123,59 @@ class NormalEquations:
             products overflow float64); the objective is then trained by
             passes over ``X``.
         """
-        standardization = objective.standardization
-        center = standardization.x_center.astype(np.float64)
-        scale = standardization.x_scale.astype(np.float64)
-        y_center = standardization.y_center.astype(np.float64)
-        y_scale = standardization.y_scale.astype(np.float64)
-        n_features, n_targets = center.shape[0], y_center.shape[0]
-        # One matrix of weighted sums of products of the columns of
-        # [X - center, standardized y, 1]: the centered columns' products,
-        # their products with the targets, their sums, and the targets'
-        # products and sums. Each column of X is divided by its scale once,
-        # at the end, except columns of extreme scale, whose products could
-        # overflow, or underflow into imprecise subnormal numbers: those are
-        # divided in each block, before their products are taken.
-        extreme = (scale < EXTREME_SCALES[0]) | (scale > EXTREME_SCALES[1])
-        block_scale = np.where(extreme, scale, 1.0) if extreme.any() else None
-        final_scale = np.where(extreme, 1.0, scale)
-        sums = np.zeros((n_features + n_targets + 1,) * 2)
+        centering = Centering.of(objective.standardization)
+        sums = np.zeros((centering.n_sums,) * 2)
         unweighted = bool(np.all(objective.sample_weight == 1))
         scratch = None
         with np.errstate(over="ignore", invalid="ignore"):
             for X_block, y_block, w_block in objective.blocks():
-                weight = w_block.astype(np.float64)
-                y_tilde = (y_block - y_center) / y_scale
-                if sp.issparse(X_block):
-                    sums += _sparse_block_sums(X_block, y_tilde, weight, center, block_scale)
-                    continue
-                if scratch is None:
-                    scratch = np.empty((X_block.shape[0], sums.shape[0]))
-                sums += _dense_block_sums(X_block, y_tilde, weight, center, block_scale,
-                                          unweighted, scratch[: X_block.shape[0]])
+                if scratch is None and not sp.issparse(X_block):
+                    scratch = np.empty((X_block.shape[0], centering.n_sums))
+                sums += block_sums(X_block, y_block, w_block, centering, unweighted, scratch)
+        return cls.from_sums(
+            sums, centering, objective.weight_sum, objective.penalty_weights,
+            objective.penalized_any, objective.X.dtype,
+        )
+
+    @classmethod
+    def from_sums(cls, sums, centering, weight_sum, penalty_weights, penalized, dtype):
+        """The normal equations from the sums of every block (:func:`block_sums`), added up.
+
+        Parameters
+        ----------
+        sums : ndarray of shape (n_features + n_targets + 1,) * 2
+        centering : Centering
+        weight_sum : float
+        penalty_weights : ndarray of shape (n_features,)
+        penalized : bool
+        dtype : numpy dtype
+            The data's, whose rounding of the centers is dropped.
+
+        Returns
+        -------
+        equations : NormalEquations or None
+            None when a moment is not finite.
+        """
+        center, scale = centering.center, centering.scale
+        final_scale = centering.final_scale
+        n_features, n_targets = center.shape[0], centering.y_center.shape[0]
+        with np.errstate(over="ignore", invalid="ignore"):
             x, t = slice(0, n_features), slice(n_features, n_features + n_targets)
             gram = sums[x, x] / np.outer(final_scale, final_scale)
             moments = sums[t, x] / final_scale
             feature_sums = sums[-1, x] / final_scale
         target_sums, target_squares = sums[-1, t], np.diag(sums[t, t]).copy()
-        weight_sum = objective.weight_sum
         parts = [gram, feature_sums, moments, target_sums, target_squares]
         if not all(np.isfinite(part).all() for part in parts):
             return None
         gram, feature_means, moments, target_means, target_squares = (
             part / weight_sum for part in parts
         )
-        dtype = objective.X.dtype
         _drop_rounding(feature_means, center, scale, dtype)
-        _drop_rounding(target_means, y_center, y_scale, dtype)
+        _drop_rounding(target_means, centering.y_center, centering.y_scale, dtype)
         return cls(
             gram, feature_means, moments, target_means, 0.5 * target_squares,
-            objective.penalty_weights.astype(np.float64), objective.penalized_any,
+            penalty_weights.astype(np.float64), penalized,
         )
 
     def gradient(self, params, grads):
@@ -208,6 +215,96 @@ class NormalEquations:
         # The expansion can round a zero residual to slightly below zero.
         return (float(np.maximum(data, 0.0).sum()) + penalty) / coef.shape[0]
 
+
+class Centering(NamedTuple):
+    """The centers and scales every block's sums use, in float64.
+
+    One matrix of weighted sums of products of the columns of
+    ``[X - center, standardized y, 1]`` holds the normal equations: the
+    centered columns' products, their products with the targets, their
+    sums, and the targets' products and sums. Each column of ``X`` is
+    divided by its scale once, at the end (``final_scale``), except columns
+    of extreme scale, whose products could overflow, or underflow into
+    imprecise subnormal numbers: those are divided in each block, before
+    their products are taken (``block_scale``, None when there are none).
+
+    Parameters
+    ----------
+    center, scale : ndarray of shape (n_features,)
+    y_center, y_scale : ndarray of shape (n_targets,)
+    block_scale : ndarray of shape (n_features,) or None
+    final_scale : ndarray of shape (n_features,)
+    """
+
+    center: np.ndarray
+    scale: np.ndarray
+    y_center: np.ndarray
+    y_scale: np.ndarray
+    block_scale: np.ndarray | None
+    final_scale: np.ndarray
+
+    @classmethod
+    def of(cls, standardization):
+        """The centering of a :class:`~sklearn_adam._objective.Standardization`.
+
+        Parameters
+        ----------
+        standardization : Standardization
+
+        Returns
+        -------
+        centering : Centering
+        """
+        scale = standardization.x_scale.astype(np.float64)
+        extreme = (scale < EXTREME_SCALES[0]) | (scale > EXTREME_SCALES[1])
+        return cls(
+            standardization.x_center.astype(np.float64),
+            scale,
+            standardization.y_center.astype(np.float64),
+            standardization.y_scale.astype(np.float64),
+            np.where(extreme, scale, 1.0) if extreme.any() else None,
+            np.where(extreme, 1.0, scale),
+        )
+
+    @property
+    def n_sums(self):
+        """int : Columns of the matrix of sums: features, targets and a column of ones."""
+        return self.center.shape[0] + self.y_center.shape[0] + 1
+
+
+def block_sums(X_block, y_block, w_block, centering, unweighted, scratch=None):
+    """One block's share of the sums of :class:`Centering`: a block read once.
+
+    The sums of all blocks, added up, make :meth:`NormalEquations.from_sums`;
+    a block can be summed wherever its rows are.
+
+    Parameters
+    ----------
+    X_block : ndarray or sparse matrix of shape (n_rows, n_features)
+    y_block : ndarray of shape (n_rows, n_targets)
+    w_block : ndarray of shape (n_rows,)
+    centering : Centering
+    unweighted : bool
+        Whether every weight of every block is one (a cheaper product).
+    scratch : ndarray of shape (n_rows or more, n_sums), float64, or None
+        Working memory for dense blocks, reused between blocks; None
+        allocates it.
+
+    Returns
+    -------
+    sums : ndarray of shape (n_sums, n_sums)
+        float64.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        weight = w_block.astype(np.float64)
+        y_tilde = (y_block - centering.y_center) / centering.y_scale
+        if sp.issparse(X_block):
+            return _sparse_block_sums(X_block, y_tilde, weight, centering.center,
+                                      centering.block_scale)
+        if scratch is None:
+            scratch = np.empty((X_block.shape[0], centering.n_sums))
+        return _dense_block_sums(X_block, y_tilde, weight, centering.center,
+                                 centering.block_scale, unweighted, scratch[: X_block.shape[0]])
 
 
 def _dense_block_sums(X_block, y_tilde, weight, center, block_scale, unweighted, scratch):
