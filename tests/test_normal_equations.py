@@ -166,3 +166,19 @@ def test_partial_fit_takes_its_one_full_batch_step_by_a_pass_over_x(monkeypatch)
         warnings.simplefilter("ignore", ConvergenceWarning)
         AdamLinearRegressor(batch_size=None, max_iter=3).fit(X, y)
     assert built
+
+
+def test_the_centers_rounding_is_dropped_however_many_rows_were_summed():
+    # On 100,000 rows with offsets, the sums leave standardized means of up
+    # to 54 units of rounding, more than a bound that ignored the number of
+    # rows allowed; Adam then took full intercept steps on them.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 20)) * np.exp(rng.uniform(-2, 2, 20)) + rng.uniform(-10, 10, 20)
+    y = X @ rng.normal(size=20) + 3 + rng.normal(size=100_000)
+    standardization = Standardization.fit(X, y[:, None], np.ones(100_000), center=True,
+                                          scale=True)
+    objective = LeastSquares(X, y[:, None], np.ones(100_000), alpha=0.0, rows=None,
+                             standardization=standardization)
+    equations = NormalEquations.build(objective)
+    assert np.all(equations.feature_means == 0)
+    assert np.all(equations.target_means == 0)

@@ -172,8 +172,8 @@ class DistributedLeastSquares:
             centering, self.data.unweighted,
         )
         return NormalEquations.from_sums(
-            sums, centering, self.weight_sum, self.penalty_weights, self.penalized_any,
-            self.data.X.dtype,
+            sums, centering, self.weight_sum, self.n_samples, self.penalty_weights,
+            self.penalized_any, self.data.X.dtype,
         )
 
     def gradient(self, params, data):
