@@ -10,6 +10,7 @@ class ReadingOrder:
         "plot_early_stopping.py",
         "plot_batch_size.py",
         "plot_partial_fit.py",
+        "plot_dask_cluster.py",
         "plot_variants_and_schedules.py",
     ]
 
