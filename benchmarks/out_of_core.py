@@ -16,8 +16,7 @@ memory first), and reports:
   the mapped fit learned the same bits as the fit in memory.
 
 The fits: the defaults; ``fit_intercept=False``, whose standardization does
-not center the columns (the centers are one BLAS product over all of X,
-which reads the whole file at once); and ``batch_size=256`` with
+not center the columns; and ``batch_size=256`` with
 ``max_iter=2``, whose epochs visit the rows in a shuffled order. Linux only
 (``/proc``). Run from the repository root::
 

@@ -370,7 +370,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             float32 data are trained and predicted in float32. A dask array
             (or dask DataFrame) is never gathered: each of its blocks of rows
             is read where it lives, at full batch; see the user guide's
-            "Fitting on a dask cluster".
+            "Fitting on a dask cluster". A memory-mapped array
+            (``numpy.load(path, mmap_mode="r")``) is read a part at a time,
+            its pages released after each, so the fit's resident memory
+            stays a small fraction of the file.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values; with a dask ``X``, a dask array too, or in memory.
         sample_weight : array-like of shape (n_samples,), default=None
