@@ -10,6 +10,7 @@ from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
 
 from ._mapped import MappedPages, row_parts
+from ._namespace import ArrayNamespace, host_values
 
 
 class FitData(NamedTuple):
@@ -27,6 +28,11 @@ class FitData(NamedTuple):
         ``(X, y, sample_weight)`` as the caller passed them, with the
         weights as validated (None when none were passed): what a scorer or
         a callback is given, so that a DataFrame keeps its column names.
+    namespace : ArrayNamespace or None, default=None
+        Where the arrays live when they are of an array-API namespace other
+        than NumPy's (with scikit-learn's array API dispatch on); ``X``,
+        ``y`` and the weights are then arrays of it, on its device, and so
+        are the targets of ``passed``. None for NumPy and sparse data.
     """
 
     X: object
@@ -34,17 +40,30 @@ class FitData(NamedTuple):
     sample_weight: np.ndarray
     y_ndim: int
     passed: tuple
+    namespace: ArrayNamespace | None = None
+
+    @property
+    def dtype(self):
+        """numpy.dtype : The dtype of ``X``, as NumPy names it."""
+        if self.namespace is None:
+            return self.X.dtype
+        return self.namespace.numpy_dtype(self.X.dtype)
 
 
 def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
     """Validate and convert the training data of ``estimator``.
+
+    With scikit-learn's array API dispatch on and ``X`` an array of another
+    namespace than NumPy's, the data stay in that namespace and on ``X``'s
+    device: ``y`` and ``sample_weight`` are moved there if they are not
+    (the weights are checked on the host, as for NumPy data).
 
     Parameters
     ----------
     estimator : AdamLinearRegressor
         Records ``n_features_in_`` (and feature names) when ``reset``,
         otherwise ``X`` is checked against them.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    X : {array-like, sparse matrix, array of any namespace} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
     sample_weight : array-like of shape (n_samples,), float or None
     reset : bool
@@ -67,6 +86,9 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
             "y is a sparse matrix, but targets must be dense; pass y.toarray() "
             "(one column per target)."
         )
+    namespace = ArrayNamespace.of(X)
+    y = host_values(y) if namespace is None else namespace.move(y)
+    sample_weight = host_values(sample_weight)
     # A memory-mapped X is checked for NaN and infinity in parts, whose pages
     # are released, rather than in one pass that would keep all of them.
     mapped = MappedPages.of(X) is not None
@@ -75,7 +97,7 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
         X,
         y,
         accept_sparse=("csr", "csc"),
-        dtype=(np.float64, np.float32),
+        dtype=(np.float64, np.float32) if namespace is None else namespace.float_dtypes,
         multi_output=True,
         y_numeric=True,
         reset=reset,
@@ -84,10 +106,11 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
     if mapped:
         _check_finite_in_parts(X_checked, estimator)
     return _fit_data(X_checked, y_checked, sample_weight, (X, y), n_targets,
-                     ("X", "y", "sample_weight"))
+                     ("X", "y", "sample_weight"), namespace)
 
 
-def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets):
+def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets,
+                        namespace=None):
     """Validate and convert the held-out data passed to ``fit``, naming them as passed.
 
     Parameters
@@ -100,13 +123,28 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
     sample_weight_val : array-like of shape (n_val,), float or None
     n_targets : int
         The number of targets of the training data.
+    namespace : ArrayNamespace or None, default=None
+        Where the training data live, if not in NumPy: the held-out data are
+        moved there.
 
     Returns
     -------
     data : FitData
     """
+    if namespace is None:
+        X_val, y_val = host_values(X_val), host_values(y_val)
+        dtypes = (np.float64, np.float32)
+    else:
+        if sp.issparse(X_val):
+            raise TypeError(
+                f"X_val is a sparse matrix, but X is an array of {namespace.name}; pass "
+                "X_val as a dense array (sparse data are fitted in NumPy only)."
+            )
+        X_val, y_val = namespace.move(X_val), namespace.move(y_val)
+        dtypes = namespace.float_dtypes
+    sample_weight_val = host_values(sample_weight_val)
     X_checked = check_array(
-        X_val, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), input_name="X_val"
+        X_val, accept_sparse=("csr", "csc"), dtype=dtypes, input_name="X_val"
     )
     if X_checked.shape[1] != estimator.n_features_in_:
         raise ValueError(
@@ -116,7 +154,7 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
     # Feature names are compared on the data as passed; nothing is converted again.
     validate_data(estimator, X_val, reset=False, skip_check_array=True)
     y_checked = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
-    if y_checked.dtype.kind == "O":
+    if namespace is None and y_checked.dtype.kind == "O":
         y_checked = y_checked.astype(np.float64)
     if y_checked.shape[0] != X_checked.shape[0]:
         raise ValueError(
@@ -124,7 +162,7 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
             "must have one target per row."
         )
     return _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
-                     ("X_val", "y_val", "sample_weight_val"))
+                     ("X_val", "y_val", "sample_weight_val"), namespace)
 
 
 def _check_finite_in_parts(X, estimator):
@@ -153,31 +191,40 @@ def _check_finite_in_parts(X, estimator):
         )
 
 
-def _fit_data(X, y, sample_weight, passed, n_targets, names):
+def _fit_data(X, y, sample_weight, passed, n_targets, names, namespace=None):
     X_name, y_name, weight_name = names
     y_ndim = y.ndim
-    y = y.astype(X.dtype, copy=False).reshape(X.shape[0], -1)
+    if namespace is None:
+        dtype = X.dtype
+        y = y.astype(dtype, copy=False).reshape(X.shape[0], -1)
+    else:
+        xp, dtype = namespace.xp, namespace.numpy_dtype(X.dtype)
+        y = xp.reshape(xp.astype(y, X.dtype, copy=False), (X.shape[0], -1))
     if n_targets is not None and y.shape[1] != n_targets:
         raise ValueError(
             f"{y_name} has {y.shape[1]} targets, but the model has {n_targets}."
         )
-    weight = _check_sample_weight(sample_weight, X, X_name, weight_name)
-    return FitData(X, y, weight, y_ndim, (*passed, None if sample_weight is None else weight))
+    # Weights are checked on the host, as NumPy arrays: one value per row.
+    weight = _check_sample_weight(sample_weight, X.shape[0], dtype, X_name, weight_name)
+    if namespace is not None:
+        weight = namespace.from_numpy(weight)
+    return FitData(X, y, weight, y_ndim, (*passed, None if sample_weight is None else weight),
+                   namespace)
 
 
-def _check_sample_weight(sample_weight, X, X_name, weight_name):
+def _check_sample_weight(sample_weight, n_rows, dtype, X_name, weight_name):
     if sample_weight is None:
-        return np.ones(X.shape[0], dtype=X.dtype)
+        return np.ones(n_rows, dtype=dtype)
     if np.isscalar(sample_weight):
-        sample_weight = np.full(X.shape[0], sample_weight)
+        sample_weight = np.full(n_rows, sample_weight)
     # Checked in their own precision: weights beyond float32's range are
     # brought into it below, as only their ratios matter.
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=(np.float64, np.float32), input_name=weight_name
     )
-    if sample_weight.shape != (X.shape[0],):
+    if sample_weight.shape != (n_rows,):
         raise ValueError(
-            f"{weight_name} must have shape ({X.shape[0]},), one weight per "
+            f"{weight_name} must have shape ({n_rows},), one weight per "
             f"row of {X_name}; got shape {sample_weight.shape}."
         )
     if sample_weight.min() < 0:
@@ -191,7 +238,7 @@ def _check_sample_weight(sample_weight, X, X_name, weight_name):
         # of any column the standardization admits neither overflow nor
         # underflow; a new array, so the caller's is left alone.
         sample_weight = sample_weight / np.exp2(np.round(np.log2(largest)))
-    sample_weight = sample_weight.astype(X.dtype, copy=False)
+    sample_weight = sample_weight.astype(dtype, copy=False)
     if not sample_weight.sum() > 0:
         raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
     return sample_weight

@@ -16,11 +16,14 @@ import inspect
 import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
+from ._array_api import NamespaceLeastSquares
+from ._array_api import measure as measure_in_namespace
 from ._data import split_validation
+from ._namespace import to_numpy
 from ._objective import HeldOutEvaluation, LeastSquares, Standardization
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
-from ._rules import state_in_new_coordinates
+from ._rules import moved_state, runs_in_any_namespace, state_in_new_coordinates
 from ._training import Batching, train
 
 # batch_size="auto" in partial_fit: mini-batches of this many rows, or one
@@ -85,13 +88,12 @@ class Carried:
         """
         train_weight = data.sample_weight
         if train_rows is not None:
-            train_weight = np.zeros_like(data.sample_weight)
-            train_weight[train_rows] = data.sample_weight[train_rows]
+            train_weight = _weights_of_rows(data, train_rows)
         moments, standardization = _standardize(estimator, data, train_weight)
         n_targets, n_features = data.y.shape[1], data.X.shape[1]
-        params = [np.zeros((n_targets, n_features), dtype=data.X.dtype)]
+        params = [np.zeros((n_targets, n_features), dtype=data.dtype)]
         if estimator.fit_intercept:
-            params.append(np.zeros(n_targets, dtype=data.X.dtype))
+            params.append(np.zeros(n_targets, dtype=data.dtype))
         structure = (estimator.fit_intercept, estimator.standardize)
         return cls(structure, standardization, params, rng, data.y_ndim, moments=moments)
 
@@ -119,12 +121,10 @@ class Carried:
         """
         if self.moments is None:
             return solver_state
-        x_moments, y_moments = measure(
-            data.X, data.y, data.sample_weight, **_standardizing(estimator)
-        )
+        x_moments, y_moments = _measure(estimator, data, data.sample_weight)
         moments = (self.moments[0].merge(x_moments), self.moments[1].merge(y_moments))
         standardization = Standardization.from_moments(
-            *moments, **_standardizing(estimator), dtype=data.X.dtype
+            *moments, **_standardizing(estimator), dtype=data.dtype
         )
         self.moments = moments
         if _same_standardization(standardization, self.standardization):
@@ -193,12 +193,16 @@ class TrainingRun:
     solver_state : object or None, default=None
         The solver state to continue from, where it is not the estimator's
         ``solver_state_`` (``partial_fit`` maps it to new coordinates).
+    namespace : ArrayNamespace or None, default=None
+        Where this call's data live, when not in NumPy: the fitted
+        attributes and the state of a built-in rule are put there.
     """
 
     def __init__(self, estimator, components, carried, objective, rng, evaluation=None,
-                 streaming=False, solver_state=None):
+                 streaming=False, solver_state=None, namespace=None):
         self.estimator = estimator
         self.solver_state = solver_state
+        self.namespace = namespace
         self.components = components
         self.carried = carried
         self.objective = objective
@@ -238,7 +242,7 @@ class TrainingRun:
         )
         train_rows = validation_rows = split = None
         if estimator.early_stopping and held_out is None:
-            split = _validation_split(estimator, data.sample_weight, rng, previous)
+            split = _validation_split(estimator, to_numpy(data.sample_weight), rng, previous)
             train_rows, validation_rows = split[1]
         if resume:
             carried = copy.copy(previous)
@@ -258,7 +262,8 @@ class TrainingRun:
             evaluation = _held_out_evaluation(
                 estimator, components, carried, data, validation_rows
             )
-        return cls(estimator, components, carried, objective, rng, evaluation)
+        return cls(estimator, components, carried, objective, rng, evaluation,
+                   namespace=data.namespace)
 
     @classmethod
     def for_partial_fit(cls, estimator, components, data):
@@ -288,7 +293,7 @@ class TrainingRun:
         rng = copy.deepcopy(carried.rng)
         objective = _objective(estimator, carried, data, None)
         return cls(estimator, components, carried, objective, rng, streaming=True,
-                   solver_state=solver_state)
+                   solver_state=solver_state, namespace=data.namespace)
 
     def train(self, **options):
         """Train from the carried parameters and state, then record the outcome.
@@ -329,6 +334,19 @@ class TrainingRun:
         self._record(params, state, history)
         return history
 
+    def fitted_attributes(self, params):
+        """``coef_`` and ``intercept_`` of standardized ``params``, where this call's data live.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        attributes : dict
+        """
+        return _fitted_attributes(self.carried, params, self.namespace)
+
     def _record(self, params, state, history):
         """Keep the trained parameters and set the public attributes."""
         estimator, progress = self.estimator, self.progress
@@ -337,6 +355,8 @@ class TrainingRun:
         self.carried.progress = progress
         estimator._carried = self.carried
         estimator.solver_ = self.components.solver
+        if self.namespace is not None and runs_in_any_namespace(self.components.solver):
+            state = moved_state(state, self.namespace.from_numpy)
         estimator.solver_state_ = state
         estimator.n_iter_ = progress.epoch
         estimator.n_steps_ += sum(history.n_steps)
@@ -361,7 +381,7 @@ class TrainingRun:
             progress.monitor.best if progress.monitors_validation else None
         )
         kept = params if progress.best_params is None else progress.best_params
-        for name, value in self.carried.fitted_attributes(kept).items():
+        for name, value in self.fitted_attributes(kept).items():
             setattr(estimator, name, value)
 
 
@@ -374,6 +394,11 @@ def _validation_split(estimator, sample_weight, rng, previous):
 
 
 def _objective(estimator, carried, data, rows):
+    if data.namespace is not None:
+        return NamespaceLeastSquares(
+            data.X, data.y, data.sample_weight, alpha=estimator.alpha,
+            standardization=carried.standardization, rows=rows, namespace=data.namespace,
+        )
     return LeastSquares(
         data.X,
         data.y,
@@ -402,14 +427,14 @@ def _held_out_evaluation(estimator, components, carried, data, rows):
             "(e.g. one made by sklearn.metrics.make_scorer)."
         )
     if rows is not None:
-        X, y = _safe_indexing(X, rows), _safe_indexing(y, rows)
+        X, y = _rows_of(data, X, rows), _rows_of(data, y, rows)
         if sample_weight is not None:
-            sample_weight = _safe_indexing(sample_weight, rows)
+            sample_weight = _rows_of(data, sample_weight, rows)
     extra = {} if sample_weight is None else {"sample_weight": sample_weight}
 
     def score(params):
         model = copy.copy(estimator)
-        for name, value in carried.fitted_attributes(params).items():
+        for name, value in _fitted_attributes(carried, params, data.namespace).items():
             setattr(model, name, value)
         value = scorer(model, X, y, **extra)
         if not np.isfinite(value):
@@ -465,11 +490,41 @@ def _standardizing(estimator):
 
 def _standardize(estimator, data, sample_weight):
     """The moments of ``data`` weighted by ``sample_weight``, and their standardization."""
-    moments = measure(data.X, data.y, sample_weight, **_standardizing(estimator))
+    moments = _measure(estimator, data, sample_weight)
     standardization = Standardization.from_moments(
-        *moments, **_standardizing(estimator), dtype=data.X.dtype
+        *moments, **_standardizing(estimator), dtype=data.dtype
     )
     return moments, standardization
+
+
+def _measure(estimator, data, sample_weight):
+    """The column moments of ``data`` weighted by ``sample_weight``, measured where they live."""
+    if data.namespace is None:
+        return measure(data.X, data.y, sample_weight, **_standardizing(estimator))
+    return measure_in_namespace(
+        data.namespace, data.X, data.y, sample_weight, **_standardizing(estimator)
+    )
+
+
+def _weights_of_rows(data, rows):
+    """The sample weights of ``rows``, and zero for the other rows."""
+    weight = to_numpy(data.sample_weight)
+    kept = np.zeros_like(weight)
+    kept[rows] = weight[rows]
+    return kept if data.namespace is None else data.namespace.from_numpy(kept)
+
+
+def _rows_of(data, values, rows):
+    """``rows`` of ``values`` (data as passed, or weights), in the data's namespace."""
+    if data.namespace is None:
+        return _safe_indexing(values, rows)
+    return data.namespace.xp.take(values, data.namespace.from_numpy(rows), axis=0)
+
+
+def _fitted_attributes(carried, params, namespace):
+    """``coef_`` and ``intercept_`` of ``params``, in ``namespace`` when there is one."""
+    attributes = carried.fitted_attributes(params)
+    return attributes if namespace is None else namespace.moved_attributes(attributes)
 
 
 def _same_standardization(first, second):
@@ -486,7 +541,8 @@ def _state_to_continue(solver, previous_state, params):
     if previous_state is None or type(previous_state) is not type(fresh):
         # First fit, or a warm start with a solver of another kind.
         return fresh
-    return copy.deepcopy(previous_state)
+    # Training starts on the host, whatever namespace the last call's data had.
+    return copy.deepcopy(moved_state(previous_state, to_numpy))
 
 
 def _batching(estimator, objective, streaming):

@@ -18,6 +18,7 @@ from ._compat import upgrade_state
 from ._data import check_fit_data, check_held_out_data, check_validation_arguments
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
+from ._namespace import ArrayNamespace, check_fitted_namespace, to_numpy
 from ._parameters import checked_components
 
 
@@ -357,6 +358,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
+        tags.array_api_support = True
         return tags
 
     @with_callbacks
@@ -450,13 +452,19 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predicted values; float32 when both ``X`` and the model are. For
             a dask ``X``, a dask array of them in its row blocks, not
-            computed.
+            computed. With scikit-learn's array API dispatch on, an array of
+            ``X``'s namespace, on its device, which must be those of the
+            data the model was fitted on.
         """
         check_is_fitted(self)
         if is_dask_collection(X):
             from ._distributed._predict import predict_lazily
 
             return predict_lazily(self, X)
+        check_fitted_namespace(X, self, "predict")
+        namespace = ArrayNamespace.of(X)
+        if namespace is not None:
+            return self._predict_in_namespace(X, namespace)
         X = validate_data(
             self,
             X,
@@ -464,7 +472,21 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             dtype=(np.float64, np.float32),
             reset=False,
         )
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
+        # A model fitted on arrays of another namespace, used with dispatch
+        # off, predicts on NumPy data as scikit-learn converts them.
+        coef, intercept = to_numpy(self.coef_), self.intercept_
+        if not isinstance(intercept, float):
+            intercept = to_numpy(intercept)
+        return np.asarray(X @ coef.T) + intercept
+
+    def _predict_in_namespace(self, X, namespace):
+        """``predict`` on an array of ``namespace``: the product on its device."""
+        xp = namespace.xp
+        X = validate_data(self, X, dtype=namespace.float_dtypes, reset=False)
+        coef = self.coef_
+        dtype = xp.result_type(X.dtype, coef.dtype)
+        X, coef = xp.astype(X, dtype, copy=False), xp.astype(coef, dtype, copy=False)
+        return (X @ (coef if coef.ndim == 1 else xp.matrix_transpose(coef))) + self.intercept_
 
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         components = checked_components(self)
@@ -487,7 +509,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             held_out = None
             if given_validation:
                 held_out = check_held_out_data(
-                    self, X_val, y_val, sample_weight_val, n_targets=data.y.shape[1]
+                    self, X_val, y_val, sample_weight_val, n_targets=data.y.shape[1],
+                    namespace=data.namespace,
                 )
             run = TrainingRun.for_fit(self, components, data, held_out, resume)
             passed = data.passed
@@ -502,7 +525,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         history = run.train(
             max_iter=self.max_iter,
             callbacks=EpochCallbacks(
-                context, self, **callback_data, fitted_attributes=run.carried.fitted_attributes
+                context, self, **callback_data, fitted_attributes=run.fitted_attributes
             ),
         )
         if not history.converged:

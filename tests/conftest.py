@@ -1,7 +1,9 @@
 import os
 
-# scikit-learn's array-API check (with NumPy inputs) runs only when this is
-# set before SciPy is imported; without it the check is skipped.
+# scikit-learn's array API dispatch needs SciPy's, which SciPy reads when it
+# is first imported: set here, before any test module imports it, for the
+# array API checks of scikit-learn (skipped without it) and the fits of
+# tests/test_array_api.py.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 

@@ -18,6 +18,7 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import validate_data
 
 from .._data import _check_sample_weight
+from .._namespace import host_values
 from . import is_dask_collection
 from ._passes import block_weight_range, merge_weight_ranges, reduce_blocks
 
@@ -112,6 +113,12 @@ def check_dask_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
     -------
     data : DaskData
     """
+    # In-memory targets and weights of another array namespace (with array
+    # API dispatch on) are brought to NumPy, as the blocks are.
+    if not is_dask_collection(y):
+        y = host_values(y)
+    if not is_dask_collection(sample_weight):
+        sample_weight = host_values(sample_weight)
     X_array = _numeric(as_dask_array(X, "X", lengths=True), "X")
     if X_array.ndim != 2:
         raise ValueError(
@@ -231,7 +238,7 @@ def _sample_weight(sample_weight, X, estimator_name):
     if sample_weight is None:
         return None, float(X.shape[0]), True
     if not is_dask_collection(sample_weight):
-        weight = _check_sample_weight(sample_weight, X, "X", "sample_weight")
+        weight = _check_sample_weight(sample_weight, X.shape[0], X.dtype, "X", "sample_weight")
         return (da.from_array(weight, chunks=(X.chunks[0],)), float(weight.sum()),
                 bool(np.all(weight == 1)))
     weight = _numeric(as_dask_array(sample_weight, "sample_weight", lengths=True),

@@ -141,12 +141,15 @@ class DistributedLeastSquares:
             self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
         self.penalized_any = alpha > 0
 
-    def epoch_driver(self, solver):
+    def epoch_driver(self, solver, *, full_batch=True, single_epoch=False):
         """Full-batch epochs through the normal equations where they pay, else by round trips.
 
         Parameters
         ----------
         solver : object following the solver protocol
+        full_batch, single_epoch : bool
+            What :func:`~sklearn_adam._engine.epoch_driver` is asked for; a
+            fit on blocks is always full batch and runs many epochs.
 
         Returns
         -------

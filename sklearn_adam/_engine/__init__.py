@@ -70,8 +70,10 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     Parameters
     ----------
     objective : LeastSquares
-        Or an objective whose rows live elsewhere (on a dask cluster), which
-        then chooses its own driver by its method ``epoch_driver(solver)``.
+        Or an objective whose rows live elsewhere (on a dask cluster, or on
+        the device of an array-API namespace), which then chooses its own
+        driver by its method ``epoch_driver(solver, full_batch=...,
+        single_epoch=...)``.
     solver : object following the solver protocol
     full_batch : bool, default=False
         Whether every epoch is one batch of all training rows.
@@ -85,7 +87,7 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     driver : EpochDriver
     """
     if hasattr(objective, "epoch_driver"):
-        return objective.epoch_driver(solver)
+        return objective.epoch_driver(solver, full_batch=full_batch, single_epoch=single_epoch)
     if (full_batch and not single_epoch
             and normal_equations_pay_off(objective.X, objective.n_samples)):
         equations = NormalEquations.build(objective)

@@ -8,7 +8,7 @@ class HeldOutEvaluation:
 
     Parameters
     ----------
-    objective : LeastSquares
+    objective : LeastSquares or NamespaceLeastSquares
         The objective over the held-out rows, with the training rows'
         standardization.
     score : callable or None, default=None
@@ -20,11 +20,7 @@ class HeldOutEvaluation:
     def __init__(self, objective, score=None):
         self.objective = objective
         self.score = score
-        rows = slice(None) if objective.rows is None else objective.rows
-        held_out_y, weight = objective.y[rows], objective.sample_weight[rows]
-        mean = (weight @ held_out_y) / weight.sum()
-        scale = objective.standardization.y_scale
-        self._total_squares = weight @ np.square((held_out_y - mean) / scale)
+        self._total_squares = objective.target_spread()
 
     def __call__(self, params):
         """Evaluate ``params``.

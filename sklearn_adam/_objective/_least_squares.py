@@ -155,6 +155,19 @@ class LeastSquares:
             sums += w_block @ np.square(residual)
         return sums
 
+    def target_spread(self):
+        """Weighted sums of squared deviations of the standardized targets from their mean.
+
+        Returns
+        -------
+        sums : ndarray of shape (n_targets,)
+            The total sums of squares of R^2, per target.
+        """
+        rows = slice(None) if self.rows is None else self.rows
+        y, weight = self.y[rows], self.sample_weight[rows]
+        mean = (weight @ y) / weight.sum()
+        return weight @ np.square((y - mean) / self.standardization.y_scale)
+
     def epoch_summary(self, weighted_squares, penalty, gradient_sums, batch_size):
         """The objective and gradient norm of an epoch, from its batches' sums.
 

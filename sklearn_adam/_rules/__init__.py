@@ -2,13 +2,17 @@
 
 - ``_protocol``: what any rule provides (:class:`Solver`) and what the
   compiled epoch needs of one (:class:`AdamKernelSpec`);
-- ``_family``: the moment arithmetic the Adam family shares;
+- ``_family``: what the Adam family shares: constraints, fresh states;
+- ``_arithmetic``: the family's arithmetic per element, in place on NumPy
+  arrays and functional on any array-API namespace;
 - ``_adam``: :class:`Adam` and :class:`AdamW`, which keeps Adam's state;
 - ``_variants``: :class:`AMSGrad`, :class:`NAdam` and :class:`Adamax`, which
-  keep more.
+  keep more;
+- ``_placement``: which rules run on any namespace, and moving their state.
 """
 
 from ._adam import Adam, AdamState, AdamW
+from ._placement import moved_state, runs_in_any_namespace
 from ._protocol import (
     AdamKernelSpec,
     Solver,
@@ -39,6 +43,8 @@ __all__ = [
     "NAdamState",
     "Solver",
     "kernel_spec",
+    "moved_state",
+    "runs_in_any_namespace",
     "state_in_new_coordinates",
     "takes_params",
 ]

@@ -7,15 +7,11 @@ what the compiled epoch needs to run them (:class:`AdamKernelSpec`).
 import copy
 from dataclasses import dataclass
 
-import numpy as np
-
+from ._arithmetic import arithmetic_for
 from ._family import (
-    accumulate_first_moment,
-    accumulate_second_moment,
     bias_correction,
     check_hyperparameters,
     init_doc,
-    root_denominator,
     update_doc,
     zeros_like_each,
 )
@@ -192,30 +188,36 @@ class Adam:
             running_maximum=running_maximum,
         )
 
-    def _divide_by_root(self, numerator, v, second_correction):
+    def _divide_by_root(self, arithmetic, numerator, v, second_correction):
         # numerator / (root of the second moment, epsilon placed as set). The
         # root is zero only with epsilon=0 on a coordinate whose gradients
         # have all been zero (a constant feature): no step there, not 0 / 0.
-        denominator = root_denominator(v, second_correction, self.epsilon, self.epsilon_placement)
+        denominator = arithmetic.root_denominator(
+            v, second_correction, self.epsilon, self.epsilon_placement
+        )
         if self.epsilon > 0:
             return numerator / denominator
-        return np.divide(
-            numerator, denominator, out=np.zeros_like(numerator), where=denominator != 0
-        )
+        return arithmetic.divide_where(numerator, denominator, denominator != 0)
 
     def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
+        arithmetic = arithmetic_for(grads)
         state.step += 1
         first_correction = bias_correction(self.beta_1, state.step)
         second_correction = bias_correction(self.beta_2, state.step)
         updates = []
-        for grad, m, v in zip(grads, state.first_moment, state.second_moment):
-            accumulate_first_moment(m, grad, self.beta_1)
-            accumulate_second_moment(v, grad, self.beta_2)
-            updates.append(
-                self._divide_by_root((-learning_rate / first_correction) * m, v, second_correction)
+        for index, grad in enumerate(grads):
+            # In place for NumPy (the same arrays come back), new arrays otherwise.
+            m = state.first_moment[index] = arithmetic.accumulate_first_moment(
+                state.first_moment[index], grad, self.beta_1
             )
+            v = state.second_moment[index] = arithmetic.accumulate_second_moment(
+                state.second_moment[index], grad, self.beta_2
+            )
+            updates.append(self._divide_by_root(
+                arithmetic, (-learning_rate / first_correction) * m, v, second_correction
+            ))
         return updates, state
 
     update.__doc__ = update_doc("Adam", "AdamState")

@@ -1,14 +1,12 @@
-"""What the Adam family shares: in-place moment arithmetic and method docstrings.
+"""What the Adam family shares: hyperparameter constraints, fresh states and method docstrings.
 
-Each piece works in place on one parameter's arrays, so a step allocates only
-temporaries the size of that parameter.
+The arithmetic per element lives in :mod:`sklearn_adam._rules._arithmetic`.
 """
-
-import math
 
 import numpy as np
 
 from .._validation import NON_NEGATIVE_REAL, POSITIVE_REAL, Interval, Options, check_parameters
+from ._arithmetic import arithmetic_for
 
 # The values each hyperparameter of the family accepts; the estimator's
 # table of constraints takes them from here.
@@ -37,47 +35,20 @@ def check_hyperparameters(**values):
 
 
 def zeros_like_each(params):
-    """One zero array per parameter, of its shape and dtype."""
+    """One zero array per parameter, of its shape, dtype and namespace (and device)."""
+    arithmetic = arithmetic_for(params)
     for index, param in enumerate(params):
-        if not np.issubdtype(np.asarray(param).dtype, np.floating):
+        if not arithmetic.is_floating(param):
+            dtype = param.dtype if hasattr(param, "dtype") else np.asarray(param).dtype
             raise ValueError(
-                f"params[{index}] must be a floating-point array; got dtype "
-                f"{np.asarray(param).dtype}."
+                f"params[{index}] must be a floating-point array; got dtype {dtype}."
             )
-    return [np.zeros_like(p) for p in params]
+    return [arithmetic.zeros_like(p) for p in params]
 
 
 def bias_correction(beta, step):
     """``1 - beta**step``, the factor that unbiases a zero-started average."""
     return 1.0 - beta**step
-
-
-def accumulate_first_moment(m, grad, beta_1):
-    """``m <- beta_1 m + (1 - beta_1) grad``, in place."""
-    m *= beta_1
-    m += (1.0 - beta_1) * grad
-
-
-def accumulate_second_moment(v, grad, beta_2):
-    """``v <- beta_2 v + (1 - beta_2) grad**2``, in place."""
-    v *= beta_2
-    v += (1.0 - beta_2) * np.square(grad)
-
-
-def root_denominator(v, correction, epsilon, placement):
-    """The denominator of an Adam step, a new array.
-
-    ``sqrt(v / correction) + epsilon`` for ``placement="corrected"``;
-    ``(sqrt(v) + epsilon) / sqrt(correction)`` for ``placement="raw"``.
-    """
-    if placement == "corrected":
-        denominator = np.sqrt(v / correction)
-        denominator += epsilon
-    else:
-        denominator = np.sqrt(v)
-        denominator += epsilon
-        denominator /= math.sqrt(correction)
-    return denominator
 
 
 # The family's init and update methods differ in their docstrings only by the
@@ -92,7 +63,8 @@ def init_doc(state_class, contents):
     ----------
     params : list of ndarray
         The parameter arrays to be trained; only their shapes and dtypes
-        are read.
+        are read (and with array API dispatch on, their namespace and
+        device, which the state's arrays take).
 
     Returns
     -------
@@ -108,7 +80,10 @@ def update_doc(rule, state_class):
     Parameters
     ----------
     grads : list of ndarray
-        Gradient of the objective for each parameter array.
+        Gradient of the objective for each parameter array: NumPy arrays,
+        or with scikit-learn's array API dispatch on, arrays of any
+        namespace (torch, CuPy, ...), the state's arrays then being of the
+        same namespace and device.
     state : {state_class}
         The state from :meth:`init` or the previous call; advanced in place.
     learning_rate : float, default=None

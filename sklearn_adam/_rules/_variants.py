@@ -9,12 +9,9 @@ numpy ``update``.
 import copy
 from dataclasses import dataclass
 
-import numpy as np
-
 from ._adam import Adam
+from ._arithmetic import arithmetic_for
 from ._family import (
-    accumulate_first_moment,
-    accumulate_second_moment,
     bias_correction,
     check_hyperparameters,
     init_doc,
@@ -132,21 +129,24 @@ class AMSGrad(Adam):
     def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
+        arithmetic = arithmetic_for(grads)
         state.step += 1
         first_correction = bias_correction(self.beta_1, state.step)
         second_correction = bias_correction(self.beta_2, state.step)
         updates = []
-        for grad, m, v, v_max in zip(
-            grads, state.first_moment, state.second_moment, state.max_second_moment
-        ):
-            accumulate_first_moment(m, grad, self.beta_1)
-            accumulate_second_moment(v, grad, self.beta_2)
-            np.maximum(v_max, v, out=v_max)
-            updates.append(
-                self._divide_by_root(
-                    (-learning_rate / first_correction) * m, v_max, second_correction
-                )
+        for index, grad in enumerate(grads):
+            m = state.first_moment[index] = arithmetic.accumulate_first_moment(
+                state.first_moment[index], grad, self.beta_1
             )
+            v = state.second_moment[index] = arithmetic.accumulate_second_moment(
+                state.second_moment[index], grad, self.beta_2
+            )
+            v_max = state.max_second_moment[index] = arithmetic.running_maximum(
+                state.max_second_moment[index], v
+            )
+            updates.append(self._divide_by_root(
+                arithmetic, (-learning_rate / first_correction) * m, v_max, second_correction
+            ))
         return updates, state
 
     update.__doc__ = update_doc("AMSGrad", "AMSGradState")
@@ -302,13 +302,17 @@ class NAdam(Adam):
             -learning_rate * next_momentum / (1.0 - state.momentum_product * next_momentum)
         )
         second_correction = bias_correction(self.beta_2, state.step)
+        arithmetic = arithmetic_for(grads)
         updates = []
-        for grad, m, v in zip(grads, state.first_moment, state.second_moment):
-            accumulate_first_moment(m, grad, self.beta_1)
-            accumulate_second_moment(v, grad, self.beta_2)
-            nesterov = momentum_weight * m
-            nesterov += gradient_weight * grad
-            updates.append(self._divide_by_root(nesterov, v, second_correction))
+        for index, grad in enumerate(grads):
+            m = state.first_moment[index] = arithmetic.accumulate_first_moment(
+                state.first_moment[index], grad, self.beta_1
+            )
+            v = state.second_moment[index] = arithmetic.accumulate_second_moment(
+                state.second_moment[index], grad, self.beta_2
+            )
+            nesterov = momentum_weight * m + gradient_weight * grad
+            updates.append(self._divide_by_root(arithmetic, nesterov, v, second_correction))
         return updates, state
 
     update.__doc__ = update_doc("NAdam", "NAdamState")
@@ -420,22 +424,23 @@ class Adamax(Adam):
     def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
+        arithmetic = arithmetic_for(grads)
         state.step += 1
         step_size = -learning_rate / bias_correction(self.beta_1, state.step)
         updates = []
-        for grad, m, u in zip(grads, state.first_moment, state.infinity_norm):
-            accumulate_first_moment(m, grad, self.beta_1)
-            u *= self.beta_2
-            magnitude = np.abs(grad)
-            magnitude += self.epsilon
-            np.maximum(u, magnitude, out=u)
+        for index, grad in enumerate(grads):
+            m = state.first_moment[index] = arithmetic.accumulate_first_moment(
+                state.first_moment[index], grad, self.beta_1
+            )
+            u = state.infinity_norm[index] = arithmetic.accumulate_infinity_norm(
+                state.infinity_norm[index], grad, self.beta_2, self.epsilon
+            )
             if self.epsilon > 0:
                 update = m / u
             else:
                 # u = 0 only where the gradients u remembers are all zero.
-                update = np.divide(m, u, out=np.zeros_like(m), where=u > 0)
-            update *= step_size
-            updates.append(update)
+                update = arithmetic.divide_where(m, u, u > 0)
+            updates.append(update * step_size)
         return updates, state
 
     update.__doc__ = update_doc("Adamax", "AdamaxState")

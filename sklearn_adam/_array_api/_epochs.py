@@ -1,0 +1,93 @@
+"""Epochs whose batches and steps run on the data's device.
+
+:class:`NamespaceEpochs` is the :class:`~sklearn_adam._engine.EpochDriver`
+of a :class:`~sklearn_adam._array_api._objective.NamespaceLeastSquares`
+wherever its epochs do not go through the normal equations: mini-batches,
+and full batches by passes over ``X``. The parameters and the rule's state
+go to the device at the start of an epoch and come back at its end, so
+that the epoch loop, the stopping rule and everything that reads the
+parameters between epochs are those of any fit; within the epoch each batch
+takes its gradient and its step on the device, and nothing comes back
+until the epoch's sums do (a full batch's gradient norm excepted, which the
+stopping rule reads before the step).
+"""
+
+import numpy as np
+
+from .._namespace import to_numpy
+from .._objective._least_squares import joint_norm
+from .._rules import moved_state, runs_in_any_namespace, takes_params
+
+
+class NamespaceEpochs:
+    """Epochs of ``solver`` on ``objective``, on the device of its data.
+
+    A built-in rule takes its steps there; any other solver is given NumPy
+    arrays, on the host, and its updates are moved to the device.
+
+    Parameters
+    ----------
+    objective : NamespaceLeastSquares
+    solver : object following the solver protocol
+    """
+
+    def __init__(self, objective, solver):
+        self.objective = objective
+        self.solver = solver
+        self._on_device = runs_in_any_namespace(solver)
+        self._passes_params = takes_params(solver)
+
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+        """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`.
+
+        ``params`` (NumPy arrays) are updated in place at the end of the
+        epoch, and the state comes back on the host.
+        """
+        objective, namespace = self.objective, self.objective.namespace
+        n_samples = objective.n_samples
+        device_params = [namespace.from_numpy(p) for p in params]
+        if self._on_device:
+            state = moved_state(state, namespace.from_numpy)
+        visits = None if order is None else namespace.from_numpy(order)
+        weighted_squares = penalty = namespace.zeros()
+        gradient_sums = [namespace.xp.zeros_like(p) for p in device_params]
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            batch = slice(start, stop) if visits is None else visits[start:stop]
+            squares, grads = objective.batch_gradient(device_params, batch, batch_size)
+            weighted_squares = weighted_squares + squares
+            # The penalty at the same point as the batch's data term, as in NumPy.
+            penalty = penalty + objective.penalty(device_params[0]) * ((stop - start) / n_samples)
+            gradient_sums = [total + grad for total, grad in zip(gradient_sums, grads)]
+            if (batch_size >= n_samples and target >= 0
+                    and joint_norm([to_numpy(g) for g in grads]) <= target):
+                break
+            device_params, state = self._step(grads, state, learning_rate, device_params)
+        for param, device_param in zip(params, device_params):
+            param[...] = to_numpy(device_param)
+        if self._on_device:
+            state = moved_state(state, to_numpy)
+        loss, gradient_norm = objective.epoch_summary(
+            float(weighted_squares), float(penalty), [to_numpy(s) for s in gradient_sums],
+            batch_size,
+        )
+        return loss, gradient_norm, state
+
+    def _step(self, grads, state, learning_rate, params):
+        """One ``update`` of the solver, added to ``params``: the new parameters and state."""
+        namespace = self.objective.namespace
+        decayed = self.objective.penalized(params)
+        if not self._on_device:
+            # The solver protocol promises NumPy arrays.
+            grads = [to_numpy(grad) for grad in grads]
+            decayed = [None if param is None else to_numpy(param) for param in decayed]
+        if self._passes_params:
+            updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
+        else:
+            updates, state = self.solver.update(grads, state, learning_rate)
+        if not self._on_device:
+            updates = [namespace.from_numpy(np.asarray(update)) for update in updates]
+        # In the parameter's dtype, as NumPy's "param += update" keeps it.
+        params = [namespace.xp.astype(param + update, param.dtype, copy=False)
+                  for param, update in zip(params, updates)]
+        return params, state
