@@ -231,12 +231,12 @@ def _check_sample_weight(sample_weight, n_rows, dtype, X_name, weight_name):
         raise ValueError(
             f"{weight_name} must be non-negative; got a minimum of {sample_weight.min():g}."
         )
-    largest = sample_weight.max()
-    if largest > 2.0**16 or 0 < largest < 2.0**-16:
-        # Only the weights' ratios matter. Brought near one by a power of two
-        # (exactly, so the fit is the same), their products with the squares
-        # of any column the standardization admits neither overflow nor
-        # underflow; a new array, so the caller's is left alone.
+    largest, info = sample_weight.max(), np.finfo(dtype)
+    if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
+        # Brought near one by a power of two (exactly), their sums neither
+        # overflow nor underflow; a new array, so the caller's is left
+        # alone. Only weights this extreme: alpha is measured against their
+        # sum, and a stream's chunks against each other's.
         sample_weight = sample_weight / np.exp2(np.round(np.log2(largest)))
     sample_weight = sample_weight.astype(dtype, copy=False)
     if not sample_weight.sum() > 0:

@@ -100,6 +100,23 @@ def test_large_weights_on_large_columns_are_fitted_without_warnings(weight_scale
     np.testing.assert_allclose(weighted.coef_, unit_weights.coef_, rtol=1e-10)
 
 
+@pytest.mark.parametrize("weight", [6e4, 7e4, 1e9])
+def test_large_weights_keep_ridges_meaning_of_alpha(weight):
+    # alpha is measured against the weights' sum, as in Ridge: weights that
+    # were brought near one by a power of two made the penalty that much
+    # stronger (coefficients 1e-4 where Ridge gives 0.8 to 2.5).
+    from sklearn.linear_model import Ridge
+
+    X, y = problem(np.float64)
+    weights = np.full(len(y), weight)
+    alpha = 5e5 * weight / 7e4
+    model = AdamLinearRegressor(alpha=alpha, random_state=0, tol=1e-12).fit(
+        X, y, sample_weight=weights
+    )
+    ridge = Ridge(alpha=alpha).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(model.coef_, ridge.coef_, rtol=1e-6)
+
+
 @pytest.mark.parametrize("value", [0.0, 3.0, 1e200, -1e-200])
 def test_a_constant_target_is_predicted(value):
     X, _ = problem(np.float64)

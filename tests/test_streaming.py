@@ -168,3 +168,18 @@ def test_a_users_solver_restarts_when_the_coordinates_change():
     model.partial_fit(X[100:], y[100:])
     # Restarted from init by the new rows' statistics, then one step.
     assert model.solver_state_["calls"] == 1
+
+
+def test_chunks_weigh_by_their_weights_whatever_their_scale():
+    # Weights of 1e5 in one chunk and 1 in another: the statistics of the
+    # stream are those of all rows with those weights (each chunk's weights
+    # once were brought near one separately).
+    X, y = issue_data(400)
+    X[200:] += 5.0
+    weight = np.where(np.arange(400) < 200, 1.0, 1e5)
+    model = AdamLinearRegressor(random_state=0)
+    model.partial_fit(X[:200], y[:200], sample_weight=weight[:200])
+    model.partial_fit(X[200:], y[200:], sample_weight=weight[200:])
+    whole = Standardization.fit(X, y[:, None], weight, center=True, scale=True)
+    assert_allclose(model._carried.standardization.x_center, whole.x_center, rtol=1e-12)
+    assert_allclose(model._carried.standardization.x_scale, whole.x_scale, rtol=1e-12)

@@ -258,8 +258,9 @@ def _sample_weight(sample_weight, X, estimator_name):
         raise ValueError(f"sample_weight must be non-negative; got a minimum of {found.low:g}.")
     # Only the weights' ratios matter: a power of two brings them near one,
     # exactly, as in memory.
-    factor = 1.0
-    if found.high > 2.0**16 or 0 < found.high < 2.0**-16:
+    factor, info = 1.0, np.finfo(X.dtype)
+    if (found.high > 2.0 ** (info.maxexp // 2 - 32)
+            or 0 < found.high < 2.0 ** (info.minexp // 2 + 32)):
         factor = float(np.exp2(np.round(np.log2(found.high))))
     if not found.high > 0:
         raise ValueError("sample_weight must have a positive sum; got all zeros.")

@@ -290,6 +290,17 @@ def measure(X, y, sample_weight, *, center, scale):
     """
     dtype = X.dtype
     weight_sum = sample_weight.sum()
+    # Centers and spreads are weighted means, the same for weights scaled by
+    # a power of two (exactly): weights near one keep their products with
+    # the squares of any column admitted below within range.
+    largest = sample_weight.max()
+    if largest > 2.0**16 or 0 < largest < 2.0**-16:
+        unit = np.exp2(np.round(np.log2(largest)))
+        sample_weight = (sample_weight / unit).astype(sample_weight.dtype)
+        measured = measure(X, y, sample_weight, center=center, scale=scale)
+        for moments in measured:
+            moments.weight_sum = weight_sum
+        return measured
     # Columns whose squares would overflow or underflow are measured in
     # units of a power of two near their size (exact: no rounding), and
     # their centers and scales put back in the data's units. y is small:
