@@ -141,7 +141,11 @@ PEAK_SCRIPT = textwrap.dedent("""
     except OSError:
         pass
     before = status("VmRSS")
-    AdamLinearRegressor(random_state=0).fit(X, y)
+    # Some rows weigh nothing, so the constant column's range is read over
+    # the others.
+    weight = np.ones(len(y))
+    weight[::7] = 0.0
+    AdamLinearRegressor(random_state=0).fit(X, y, sample_weight=weight)
     print(status("VmHWM") - before, os.path.getsize(sys.argv[1]))
 """)
 
@@ -149,8 +153,9 @@ PEAK_SCRIPT = textwrap.dedent("""
 @pytest.mark.skipif(not Path("/proc/self/status").exists(),
                     reason="resident memory is read from /proc/self/status")
 def test_mapped_fit_peak_memory_is_a_fraction_of_the_file(tmp_path):
-    # At the defaults: the columns' centers, their spreads, the normal
-    # equations, each read in parts whose pages are released.
+    # At the defaults: the columns' centers, their spreads, the range of a
+    # constant column, the normal equations, each read in parts whose pages
+    # are released.
     n_samples, n_features = 600_000, 100
     path = tmp_path / "X.npy"
     X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64,
@@ -160,6 +165,7 @@ def test_mapped_fit_peak_memory_is_a_fraction_of_the_file(tmp_path):
     y = np.empty(n_samples)
     for start in range(0, n_samples, 50_000):
         block = rng.standard_normal((50_000, n_features))
+        block[:, 0] = 1.0
         X[start:start + 50_000] = block
         y[start:start + 50_000] = block @ coef + 0.1 * rng.standard_normal(50_000)
     X.flush()

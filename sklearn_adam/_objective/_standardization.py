@@ -320,7 +320,7 @@ def measure(X, y, sample_weight, *, center, scale):
             ~np.isfinite(x_mean_square) | ~np.isfinite(x_center)
             | (x_mean_square < 2.0 ** (np.finfo(dtype).minexp + 64))
         )
-        units = _units(*_column_range(X[:, doubtful]), dtype) if doubtful.size else None
+        units = _units(*_column_range(X, doubtful), dtype) if doubtful.size else None
         if units is not None:
             x_unit = np.ones(X.shape[1], dtype=dtype)
             x_unit[doubtful] = units
@@ -415,11 +415,29 @@ def _column_spread(X, sample_weight, center):
     return variance / weight_sum, mean_square / weight_sum, True
 
 
-def _column_range(values):
-    """The smallest and largest value of each column."""
+def _column_range(values, columns=None, rows=None):
+    """The smallest and largest value of each column, or of ``columns``.
+
+    Over every row, or the rows where the boolean ``rows`` is true. Dense
+    values are read in parts (one, unless memory-mapped), each part's
+    columns taken before its rows, so that no copy of all of ``values`` is
+    made and a mapped file's pages are released as they are read.
+    """
     if sp.issparse(values):
-        return (values.min(axis=0).toarray().ravel(), values.max(axis=0).toarray().ravel())
-    return np.min(values, axis=0), np.max(values, axis=0)
+        selected = values if rows is None or rows.all() else values[rows]
+        if columns is not None:
+            selected = selected[:, columns]
+        return (selected.min(axis=0).toarray().ravel(),
+                selected.max(axis=0).toarray().ravel())
+    lows, highs = [], []
+    for part in row_parts(values):
+        block = values[part] if columns is None else values[part][:, columns]
+        if rows is not None and not rows[part].all():
+            block = block[rows[part]]
+        if block.shape[0]:
+            lows.append(np.min(block, axis=0))
+            highs.append(np.max(block, axis=0))
+    return np.min(lows, axis=0), np.max(highs, axis=0)
 
 
 def _near_ranges(values, sample_weight, variance, mean_square, noise):
@@ -434,10 +452,7 @@ def _near_ranges(values, sample_weight, variance, mean_square, noise):
     high = np.full(values.shape[1], np.nan)
     near = np.flatnonzero(variance <= noise * mean_square)
     if near.size:
-        rows = sample_weight > 0
-        low[near], high[near] = _column_range(
-            values[rows][:, near] if not rows.all() else values[:, near]
-        )
+        low[near], high[near] = _column_range(values, near, sample_weight > 0)
     return low, high
 
 
