@@ -55,9 +55,11 @@ class Carried:
         ``((n_samples, validation_fraction), (train_rows, validation_rows))``
         of the last validation split, kept by warm starts on as many rows.
     moments : tuple of ColumnMoments or None, default=None
-        ``(x_moments, y_moments)`` of every row trained on so far, from
-        which ``partial_fit`` updates the standardization; None in models
-        pickled before they were kept, whose standardization stays fixed.
+        ``(x_moments, y_moments)`` of the rows of the fit that started
+        training and of every ``partial_fit`` since (a warm-start ``fit``
+        keeps them, as it keeps the standardization), from which
+        ``partial_fit`` updates the standardization; None in models pickled
+        before they were kept, whose standardization stays fixed.
     """
 
     structure: tuple
@@ -124,7 +126,8 @@ class Carried:
         x_moments, y_moments = _measure(estimator, data, data.sample_weight)
         moments = (self.moments[0].merge(x_moments), self.moments[1].merge(y_moments))
         standardization = Standardization.from_moments(
-            *moments, **_standardizing(estimator), dtype=data.dtype
+            # The dtype the model was trained in, whatever this chunk's.
+            *moments, **_standardizing(estimator), dtype=self.standardization.x_scale.dtype
         )
         self.moments = moments
         if _same_standardization(standardization, self.standardization):
@@ -312,14 +315,15 @@ class TrainingRun:
         if self.fresh:
             for name, value in _FRESH_ATTRIBUTES.items():
                 setattr(estimator, name, copy.copy(value))
-        previous_state = (
-            estimator.solver_state_ if self.solver_state is None else self.solver_state
-        )
         params = [p.copy() for p in self.carried.params]
+        # A state given to this run is already a copy (partial_fit's, mapped).
+        state = self.solver_state
+        if state is None:
+            state = _state_to_continue(solver, estimator.solver_state_, params)
         state, history = train(
             self.objective,
             solver,
-            _state_to_continue(solver, previous_state, params),
+            state,
             params,
             self.progress,
             schedule=self.components.schedule,

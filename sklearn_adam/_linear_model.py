@@ -406,7 +406,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """Run one epoch over ``X``, continuing from the previous state.
 
         The standardization (feature and target centers and scales) is
-        that of every row trained on so far: each call merges the weighted
+        that of every row trained on since the last ``fit`` from scratch (a
+        warm-start ``fit`` keeps the statistics, as it keeps the
+        standardization, without its rows): each call merges the weighted
         means and variances of its rows into running ones (Chan et al.'s
         update), and where they change, maps the coefficients so that the
         model predicts exactly as it did, and the solver's moments with
