@@ -183,3 +183,12 @@ def test_chunks_weigh_by_their_weights_whatever_their_scale():
     whole = Standardization.fit(X, y[:, None], weight, center=True, scale=True)
     assert_allclose(model._carried.standardization.x_center, whole.x_center, rtol=1e-12)
     assert_allclose(model._carried.standardization.x_scale, whole.x_scale, rtol=1e-12)
+
+
+def test_a_float64_chunk_after_float32_ones_keeps_the_models_dtype():
+    X, y = issue_data(300)
+    model = AdamLinearRegressor(random_state=0)
+    model.partial_fit(X[:150].astype(np.float32), y[:150].astype(np.float32))
+    model.partial_fit(X[150:], y[150:])
+    assert model._carried.standardization.x_scale.dtype == np.float32
+    assert model.coef_.dtype == np.float32
