@@ -91,13 +91,37 @@ class Carried:
         train_weight = data.sample_weight
         if train_rows is not None:
             train_weight = _weights_of_rows(data, train_rows)
-        moments, standardization = _standardize(estimator, data, train_weight)
-        n_targets, n_features = data.y.shape[1], data.X.shape[1]
-        params = [np.zeros((n_targets, n_features), dtype=data.dtype)]
+        moments = _measure(estimator, data, train_weight)
+        return cls.from_moments(estimator, moments, data.dtype, data.y.shape[1],
+                                data.X.shape[1], rng, data.y_ndim)
+
+    @classmethod
+    def from_moments(cls, estimator, moments, dtype, n_targets, n_features, rng, y_ndim):
+        """A fresh start: the standardization of ``moments`` and zero parameters.
+
+        Parameters
+        ----------
+        estimator : AdamLinearRegressor
+        moments : tuple of ColumnMoments
+            ``(x_moments, y_moments)`` of the training rows.
+        dtype : numpy dtype
+            The data's.
+        n_targets, n_features : int
+        rng : numpy.random.RandomState
+        y_ndim : int
+
+        Returns
+        -------
+        carried : Carried
+        """
+        standardization = Standardization.from_moments(
+            *moments, **_standardizing(estimator), dtype=dtype
+        )
+        params = [np.zeros((n_targets, n_features), dtype=dtype)]
         if estimator.fit_intercept:
-            params.append(np.zeros(n_targets, dtype=data.dtype))
+            params.append(np.zeros(n_targets, dtype=dtype))
         structure = (estimator.fit_intercept, estimator.standardize)
-        return cls(structure, standardization, params, rng, data.y_ndim, moments=moments)
+        return cls(structure, standardization, params, rng, y_ndim, moments=moments)
 
     def add_rows(self, estimator, data, solver, solver_state):
         """Standardize on the rows seen so far and these; parameters follow.
@@ -490,15 +514,6 @@ def _standardizing(estimator):
     """Whether ``estimator`` centers and scales: keywords of the standardization."""
     return {"center": estimator.fit_intercept and estimator.standardize,
             "scale": estimator.standardize}
-
-
-def _standardize(estimator, data, sample_weight):
-    """The moments of ``data`` weighted by ``sample_weight``, and their standardization."""
-    moments = _measure(estimator, data, sample_weight)
-    standardization = Standardization.from_moments(
-        *moments, **_standardizing(estimator), dtype=data.dtype
-    )
-    return moments, standardization
 
 
 def _measure(estimator, data, sample_weight):

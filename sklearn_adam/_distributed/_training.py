@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from .._engine import NormalEquationSteps
 from .._engine._numpy import solver_step
 from .._fit import Carried, TrainingRun
-from .._objective import NormalEquations, Standardization, normal_equations_pay_off
+from .._objective import NormalEquations, normal_equations_pay_off
 from .._objective._least_squares import joint_norm
 from .._objective._normal_equations import Centering
 from .._rules import takes_params
@@ -106,14 +106,8 @@ def _start(estimator, data, rng):
     statistics.x_non_finite.check("X", dtype, name)
     statistics.y_non_finite.check("y", dtype, name)
     moments = (statistics.x_moments, statistics.y_moments)
-    standardization = Standardization.from_moments(*moments, center=center, scale=scale,
-                                                   dtype=dtype)
-    n_targets, n_features = data.y.shape[1], data.X.shape[1]
-    params = [np.zeros((n_targets, n_features), dtype=dtype)]
-    if estimator.fit_intercept:
-        params.append(np.zeros(n_targets, dtype=dtype))
-    structure = (estimator.fit_intercept, estimator.standardize)
-    return Carried(structure, standardization, params, rng, data.y_ndim, moments=moments)
+    return Carried.from_moments(estimator, moments, dtype, data.y.shape[1], data.X.shape[1],
+                                rng, data.y_ndim)
 
 
 class DistributedLeastSquares:
