@@ -113,18 +113,14 @@ def row_parts(X):
     ----------
     X : ndarray of shape (n_samples, n_features)
 
-    Yields
-    ------
-    rows : slice
+    Returns
+    -------
+    rows : iterator of slice
     """
     pages = MappedPages.of(X)
     if pages is None:
-        yield slice(None)
-        return
-    step = pages.rows_per_part
-    for start in range(0, X.shape[0], step):
-        yield slice(start, start + step)
-        pages.release()
+        return iter([slice(None)])
+    return _slices(X.shape[0], pages.rows_per_part, pages)
 
 
 def fixed_row_parts(X):
@@ -140,14 +136,17 @@ def fixed_row_parts(X):
     ----------
     X : ndarray of shape (n_samples, n_features)
 
-    Yields
-    ------
-    rows : slice
+    Returns
+    -------
+    rows : iterator of slice
     """
-    pages = MappedPages.of(X)
     row_bytes = max(1, X.dtype.itemsize * X.shape[1])
-    step = max(1, PART_BYTES // row_bytes)
-    for start in range(0, max(X.shape[0], 1), step):
+    return _slices(max(X.shape[0], 1), max(1, PART_BYTES // row_bytes), MappedPages.of(X))
+
+
+def _slices(n_rows, step, pages):
+    """Slices of ``step`` rows up to ``n_rows``; ``pages`` (or None) released after each."""
+    for start in range(0, n_rows, step):
         yield slice(start, start + step)
         if pages is not None:
             pages.release()
