@@ -4,7 +4,7 @@ Run ``python -m sklearn_adam --help`` for the options.
 """
 
 import argparse
-import csv
+import contextlib
 import os
 import sys
 import time
@@ -14,11 +14,27 @@ import numpy as np
 from sklearn import datasets
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LinearRegression
-from sklearn.metrics import mean_squared_error, r2_score
+from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import train_test_split
 
 from . import AdamLinearRegressor
+from ._cli_csv import UsageError, read_csv
+from ._cli_model import (
+    check_output_path,
+    final_estimator,
+    preprocessor,
+    save_model,
+    save_predictions,
+    with_preprocessing,
+)
+from ._cli_plot import import_matplotlib, plot, plot_path
+from ._cli_report import (
+    OVERFLOW,
+    describe_preprocessing,
+    format_table,
+    regression_scores,
+    relative_difference,
+)
 from ._parameters import checked_components
 from ._rules import SOLVERS
 
@@ -41,16 +57,17 @@ examples:
   python -m sklearn_adam --data linnerud --solver adamw --batch-size full
   python -m sklearn_adam --data houses.csv --target price --early-stopping \\
       --plot curves.png
+  python -m sklearn_adam --data houses.csv --target price --drop id,street \\
+      --impute median --alpha 1.0 --save-model model.joblib
 
-A CSV file needs a header row naming its columns and numbers in every other
-cell; --target names the column to predict and all the others are features,
-but for a first column with an empty name (the row index pandas writes).
---plot needs matplotlib, which is not a dependency (pip install matplotlib).
+A CSV file needs a header row naming its columns; --target names the column
+to predict and all the others are features, but for those --drop names and a
+first column with an empty name (the row index pandas writes). A column of
+words (no cell a number) is one-hot encoded, dropping its first category; a
+blank cell is refused unless --impute says how to fill it. The target needs a
+number in every row. --plot needs matplotlib, which is not a dependency (pip
+install matplotlib).
 """
-
-
-class UsageError(Exception):
-    """A bad combination of options, reported like argparse's errors (exit 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,6 +110,18 @@ def _parser():
                       help="fraction of rows held out for testing (default: %(default)s)")
     data.add_argument("--random-state", type=int, default=0,
                       help="seed of the split and of the Adam fit (default: %(default)s)")
+    data.add_argument("--drop", type=_column_names, action="extend", default=[],
+                      metavar="COLUMN[,COLUMN...]",
+                      help="CSV columns that are not features; repeatable (default: none)")
+    data.add_argument("--categorical", type=_column_names, action="extend", default=[],
+                      metavar="COLUMN[,COLUMN...]",
+                      help="CSV columns to one-hot encode although they hold numbers (codes); "
+                      "repeatable (default: only the columns with no number)")
+    data.add_argument("--impute", choices=("refuse", "mean", "median"), default="refuse",
+                      help="what to do with a blank feature cell: refuse it (an error naming "
+                      "its row and column, as scikit-learn refuses NaN), or fill it with the "
+                      "mean or median of the training rows' column (a blank categorical "
+                      "cell takes the most frequent category) (default: %(default)s)")
     model = parser.add_argument_group("AdamLinearRegressor")
     model.add_argument("--solver", choices=list(SOLVERS), default="adam",
                        help="update rule: %(choices)s (default: %(default)s)")
@@ -106,6 +135,9 @@ def _parser():
     model.add_argument("--max-iter", type=int, default=defaults["max_iter"],
                        help="maximum number of epochs; a full-batch epoch is one step "
                        "(default: %(default)s)")
+    model.add_argument("--alpha", type=float, default=defaults["alpha"],
+                       help="L2 penalty, >= 0, as Ridge's alpha; with alpha > 0 the closed "
+                       "form compared with is Ridge (default: %(default)s)")
     model.add_argument("--early-stopping", action="store_true",
                        help="hold out 10%% of the training rows, stop when their R^2 "
                        "stalls and keep the best epoch's coefficients (default: off)")
@@ -114,7 +146,24 @@ def _parser():
                         help="save the training loss per epoch (and, with "
                         "--early-stopping, the validation R^2 with the kept epoch "
                         "marked) to this image; needs matplotlib (default: no plot)")
+    output.add_argument("--save-model", metavar="FILE",
+                        help="save the fitted AdamLinearRegressor (behind its one-hot "
+                        "encoding and imputation, as a Pipeline) with joblib; "
+                        "joblib.load(FILE).predict takes the feature columns as the CSV "
+                        "file has them (default: not saved)")
+    output.add_argument("--save-predictions", metavar="FILE.csv",
+                        help="write Adam's prediction for every data row, with its row "
+                        "number, 'train' or 'test' and the target, to this CSV file "
+                        "(default: not saved)")
     return parser
+
+
+def _column_names(text):
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names separated by commas; "
+                                         f"got {text!r}")
+    return names
 
 
 def main(argv=None):
@@ -138,10 +187,12 @@ def main(argv=None):
     try:
         _check_options(args)
         if args.plot is not None:
-            _import_matplotlib()
-            args.plot = _plot_path(args.plot)
-        name, X, y = _load(args.data, args.target)
-        _compare(args, name, X, y)
+            import_matplotlib()
+            args.plot = plot_path(args.plot, args.data)
+        name, X, y, data, targets = _load(args)
+        if data is not None and args.impute == "refuse":
+            _refuse_blanks(args.data, data.blanks)
+        _compare(args, (name, targets), X, y, data)
     except BrokenPipeError:  # the reader quit early, as ``| head`` does; not an error
         sys.stdout = None  # nothing left to flush at exit
         return 1
@@ -159,16 +210,23 @@ def _fail(exc, status):
 
 
 # The flag of each estimator parameter that an option sets.
-FLAGS = {"batch_size": "--batch-size", "learning_rate": "--learning-rate",
-         "max_iter": "--max-iter", "solver": "--solver"}
+FLAGS = {"alpha": "--alpha", "batch_size": "--batch-size",
+         "learning_rate": "--learning-rate", "max_iter": "--max-iter", "solver": "--solver"}
 
 
 def _estimator(args):
     return AdamLinearRegressor(
         solver=args.solver, batch_size=args.batch_size, learning_rate=args.learning_rate,
         max_iter=args.max_iter, early_stopping=args.early_stopping,
-        random_state=args.random_state,
+        random_state=args.random_state, alpha=args.alpha,
     )
+
+
+def _reference(args):
+    """The closed form that Adam's fit is compared with, and its label."""
+    if args.alpha > 0:
+        return "Ridge", Ridge(alpha=args.alpha)
+    return "LinearRegression", LinearRegression()
 
 
 def _check_options(args):
@@ -185,143 +243,148 @@ def _check_options(args):
                 message = (f"{flag}{message[len(parameter):].rstrip('.')} "
                            f"(AdamLinearRegressor's {parameter})")
         raise UsageError(message) from None
+    outputs = [(flag, path) for flag, path in (("--save-model", args.save_model),
+                                                ("--save-predictions", args.save_predictions))
+               if path is not None]
+    for flag, path in outputs:
+        check_output_path(flag, path, args.data)
+    if len(outputs) == 2 and os.path.abspath(outputs[0][1]) == os.path.abspath(outputs[1][1]):
+        raise UsageError("--save-model and --save-predictions name the same file")
 
 
-def _plot_path(path):
-    """The file --plot will write: matplotlib adds ".png" to a name without a suffix."""
-    if not os.path.splitext(path)[1]:
-        path += ".png"
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        raise UsageError(f"--plot: the folder {folder} does not exist")
-    return path
-
-
-def _import_matplotlib():
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError("--plot needs matplotlib, which is not installed "
-                         "(pip install matplotlib)") from None
-    return Figure
-
-
-def _load(spec, target):
-    """Return a display name, ``X`` and ``y`` for ``--data`` and ``--target``."""
+def _load(args):
+    """Read ``--data``: its display name, ``X``, ``y``, CsvData (None) and target names."""
+    spec, target = args.data, args.target
     if spec in DATASETS and not os.path.isfile(spec):
-        if target is not None:
-            raise UsageError("--target applies only to a CSV file; "
+        csv_only = {"--target": target is not None, "--drop": args.drop,
+                    "--categorical": args.categorical, "--impute": args.impute != "refuse"}
+        given = [flag for flag, value in csv_only.items() if value]
+        if given:
+            raise UsageError(f"{given[0]} applies only to a CSV file; "
                              f"{spec!r} is a bundled dataset")
         X, y = DATASETS[spec](return_X_y=True)
-        return spec, X, y
+        targets = (["target"] if y.ndim == 1
+                   else [f"target {k}" for k in range(y.shape[1])])
+        return spec, X, y, None, targets
     if not (os.path.exists(spec) or os.path.splitext(spec)[1] or "/" in spec or os.sep in spec):
         raise UsageError(f"argument --data: invalid choice: {spec!r} is neither a dataset "
                          f"({', '.join(DATASETS)}) nor a file")
     if target is None:
         raise UsageError(f"--target is required with a CSV file ({spec})")
-    X, y = _read_csv(spec, target)
-    return f"{spec} (target {target!r})", X, y
+    data = read_csv(spec, target, drop=args.drop, categorical=args.categorical)
+    return f"{spec} (target {target!r})", data.X, data.y, data, [target]
 
 
-def _read_csv(path, target):
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            rows = [row for row in csv.reader(file) if row]
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not a valid UTF-8 CSV file: {exc}") from None
-    except OSError as exc:
-        raise OSError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not rows:
-        raise ValueError(f"{path} is empty; expected a header row and data rows")
-    header = [name.strip() for name in rows[0]]
-    # pandas' to_csv writes the row index first, under an empty name: it is
-    # not a feature.
-    index_column = header[0] == "" and len(header) > 1
-    if index_column:
-        header, rows = header[1:], [row[1:] for row in rows]
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise ValueError(f"{path} names several columns {', '.join(map(repr, repeated))}; "
-                         "column names must be unique")
-    if header.count(target) != 1:
-        problem = "is not a column" if target not in header else "names several columns"
-        raise ValueError(f"{target!r} {problem} of {path}; its columns are: "
-                         f"{', '.join(header)}")
-    if len(header) < 2:
-        raise ValueError(f"{path} has no feature columns besides {target!r}")
-    if len(rows) < 2:
-        raise ValueError(f"{path} has a header but no data rows")
-    values = np.empty((len(rows) - 1, len(header)))
-    for i, row in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise ValueError(f"{path}, data row {i + 1}: {len(row)} fields, but the "
-                             f"header has {len(header)}")
-        for j, cell in enumerate(row):
-            try:
-                values[i, j] = float(cell)
-            except ValueError:
-                raise ValueError(f"{path}, data row {i + 1}, column {header[j]!r}: "
-                                 f"{cell!r} is not a number") from None
-            if not np.isfinite(values[i, j]):
-                raise ValueError(f"{path}, data row {i + 1}, column {header[j]!r}: "
-                                 f"{cell!r} is not a finite number")
-    column = header.index(target)
-    return np.delete(values, column, axis=1), values[:, column]
+def _refuse_blanks(path, blanks):
+    if not blanks:
+        return
+    name, rows = min(blanks.items(), key=lambda item: item[1][0])
+    total = sum(len(rows) for rows in blanks.values())
+    raise ValueError(
+        f"{path}: blank cell at data row {rows[0]}, column {name!r} ({total} blank "
+        f"cell{'s' if total > 1 else ''} in all); pass --impute mean or --impute median to "
+        "fill blanks from the training rows, or --drop the column"
+    )
 
 
-def _compare(args, name, X, y):
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=args.test_size, random_state=args.random_state
+def _compare(args, dataset, X, y, data):
+    name, targets = dataset
+    row_numbers = np.arange(1, X.shape[0] + 1)
+    X_train, X_test, y_train, y_test, _, test_rows = train_test_split(
+        X, y, row_numbers, test_size=args.test_size, random_state=args.random_state
     )
     if min(X_train.shape[0], X_test.shape[0]) < 2:
         raise ValueError(
             f"{X.shape[0]} rows leave {X_train.shape[0]} for training and {X_test.shape[0]} "
             f"for testing with --test-size {args.test_size}; R^2 needs at least 2 in each"
         )
-    adam = _estimator(args)
-    exact = LinearRegression()
-    rows = {}
-    for label, model in (("AdamLinearRegressor", adam), ("LinearRegression", exact)):
-        start_up = _start_up(model, X_train, y_train)
-        start = time.perf_counter()
-        # Reaching --max-iter is reported once below, not as a warning.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X_train, y_train)
-        elapsed = time.perf_counter() - start
-        rows[label] = {
-            "train R^2": r2_score(y_train, model.predict(X_train)),
-            "test R^2": r2_score(y_test, model.predict(X_test)),
-            "train MSE": mean_squared_error(y_train, model.predict(X_train)),
-            "test MSE": mean_squared_error(y_test, model.predict(X_test)),
-            "epochs": getattr(model, "n_iter_", "-"),
-            "fit time (s)": elapsed,
-            "start-up (s)": start_up,
-        }
+    reference_label, reference = _reference(args)
+    models = {"AdamLinearRegressor": _estimator(args), reference_label: reference}
+    models = {label: with_preprocessing(preprocessor(data, args.impute), model)
+              for label, model in models.items()}
+    rows = {label: _fit_and_score(model, (X_train, y_train), (X_test, y_test),
+                                  exact=label == reference_label)
+            for label, model in models.items()}
+    overflows = any(row[f"{part} MSE"] is None for row in rows.values()
+                    for part in ("train", "test"))
+    if not overflows:  # the RMSE only stands in for an MSE that float64 cannot hold
+        for row in rows.values():
+            del row["train RMSE"], row["test RMSE"]
+    adam, exact = (final_estimator(model) for model in models.values())
     kept_epoch = None
     if args.early_stopping:
         kept_epoch = int(np.argmax(adam.validation_scores_)) + 1
         rows["AdamLinearRegressor"]["kept epoch"] = kept_epoch
-        rows["LinearRegression"]["kept epoch"] = "-"
+        rows[reference_label]["kept epoch"] = "-"
 
     print(f"Dataset: {name}, {X_train.shape[0]} training and {X_test.shape[0]} "
           f"test rows, {X.shape[1]} features")
+    if data is not None:
+        describe_preprocessing(data, args.impute, X_train, X_test)
     params = adam.get_params()
-    shown = ("solver", "batch_size", "learning_rate", "max_iter", "early_stopping")
+    shown = ["solver", "batch_size", "learning_rate", "max_iter", "early_stopping"]
+    shown += ["alpha"] if args.alpha else []
     print("AdamLinearRegressor(" + ", ".join(f"{key}={params[key]!r}" for key in shown)
           + ")\n")
-    print(_table(rows))
-    scale = np.max(np.abs(exact.coef_))
-    coef_difference = np.max(np.abs(adam.coef_ - exact.coef_)) / scale if scale else np.nan
+    print(format_table(rows))
+    if overflows:
+        print(f"\n{OVERFLOW}: the MSE exceeds the largest float64 (1.8e308) at this\n"
+              "target's scale; the RMSE rows give the error in the target's units.")
+    coef_difference = relative_difference(adam.coef_, exact.coef_)
     print(f"\nmax |coef difference| / max |coef| (Adam vs closed form): {coef_difference:.2e}")
-    gap = rows["LinearRegression"]["train R^2"] - rows["AdamLinearRegressor"]["train R^2"]
+    gap = rows[reference_label]["train R^2"] - rows["AdamLinearRegressor"]["train R^2"]
     print(f"train R^2 gap (closed form minus Adam): {gap:.2e}")
     if adam.n_iter_ >= args.max_iter:
         print(f"note: Adam ran all {args.max_iter} epochs of --max-iter before its "
               "stopping rule was met")
     if args.plot is not None:
-        _plot(adam, kept_epoch, args.plot)
+        plot(adam, kept_epoch, args.plot)
         print(f"plot saved to {args.plot}")
+    if args.save_model is not None:
+        save_model(models["AdamLinearRegressor"], args.save_model)
+        print(f"model saved to {args.save_model} (joblib.load it; its predict takes the "
+              f"feature columns {', '.join(_feature_names(data, X))})")
+    if args.save_predictions is not None:
+        split = np.where(np.isin(row_numbers, test_rows), "test", "train")
+        save_predictions(args.save_predictions, row_numbers, split, targets, y,
+                         _predict(models["AdamLinearRegressor"], X))
+        print(f"predictions of every row saved to {args.save_predictions}")
+
+
+def _fit_and_score(model, train, test, exact):
+    """Fit ``model`` on ``train`` and return its row of the table."""
+    start_up = _start_up(model, *train)
+    start = time.perf_counter()
+    # scipy's lstsq, under LinearRegression, also sums the squared residuals,
+    # which LinearRegression discards; near 1e300 that sum overflows.
+    quiet = np.errstate(over="ignore") if exact else contextlib.nullcontext()
+    # Reaching --max-iter is reported once below, not as a warning.
+    with warnings.catch_warnings(), quiet:
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(*train)
+    elapsed = time.perf_counter() - start
+    scores = {part: regression_scores(y, _predict(model, X))
+              for part, (X, y) in (("train", train), ("test", test))}
+    return {
+        "train R^2": scores["train"]["R^2"], "test R^2": scores["test"]["R^2"],
+        "train MSE": scores["train"]["MSE"], "test MSE": scores["test"]["MSE"],
+        "train RMSE": scores["train"]["RMSE"], "test RMSE": scores["test"]["RMSE"],
+        "epochs": getattr(final_estimator(model), "n_iter_", None) or "-",
+        "fit time (s)": elapsed,
+        "start-up (s)": start_up,
+    }
+
+
+def _predict(model, X):
+    # A category that no training row has is encoded as the dropped first
+    # one; _describe_preprocessing counts such test rows once, in a note.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Found unknown categories", UserWarning)
+        return model.predict(X)
+
+
+def _feature_names(data, X):
+    return data.features if data is not None else [f"x{j}" for j in range(X.shape[1])]
 
 
 def _start_up(model, X, y):
@@ -334,55 +397,13 @@ def _start_up(model, X, y):
     """
     n_rows = min(X.shape[0], max(100, X.shape[1]))
     warm = clone(model)
-    if isinstance(warm, AdamLinearRegressor):
-        warm.set_params(max_iter=2)
+    if isinstance(final_estimator(warm), AdamLinearRegressor):
+        final_estimator(warm).set_params(max_iter=2)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warm.fit(X[:n_rows], y[:n_rows])
     return time.perf_counter() - start
-
-
-def _plot(adam, kept_epoch, path):
-    Figure = _import_matplotlib()
-    n_panels = 1 if kept_epoch is None else 2
-    figure = Figure(figsize=(6, 3 * n_panels))
-    axes = figure.subplots(n_panels, 1, sharex=True, squeeze=False)[:, 0]
-    epochs = np.arange(1, len(adam.loss_curve_) + 1)
-    axes[0].plot(epochs, adam.loss_curve_)
-    axes[0].set_yscale("log")
-    axes[0].set_ylabel("training loss (standardized)")
-    axes[0].set_title(f"AdamLinearRegressor, solver={adam.solver}")
-    if kept_epoch is not None:
-        scores = adam.validation_scores_
-        axes[1].plot(epochs, scores, color="tab:orange")
-        axes[1].axvline(kept_epoch, color="gray", linestyle="--")
-        axes[1].plot([kept_epoch], [scores[kept_epoch - 1]], "o", color="tab:red",
-                     label=f"kept epoch {kept_epoch}")
-        axes[1].set_ylabel("validation R^2")
-        axes[1].legend()
-    axes[-1].set_xlabel("epoch")
-    figure.tight_layout()
-    try:
-        figure.savefig(path)
-    except OSError as exc:
-        raise OSError(f"cannot save the plot to {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # an extension matplotlib cannot write
-        raise ValueError(f"cannot save the plot to {path}: {exc}") from None
-
-
-def _table(rows):
-    names = list(rows)
-    metrics = list(rows[names[0]])
-    width = max(len(m) for m in metrics) + 2
-    lines = [" " * width + "".join(f"{n:>22}" for n in names)]
-    for metric in metrics:
-        cells = []
-        for name in names:
-            value = rows[name][metric]
-            cells.append(f"{value:>22.6g}" if isinstance(value, float) else f"{value!s:>22}")
-        lines.append(f"{metric:<{width}}" + "".join(cells))
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

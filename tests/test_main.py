@@ -1,10 +1,20 @@
 """The command-line demo: `python -m sklearn_adam`."""
 
+import csv
 import re
 import subprocess
 import sys
 
+import joblib
+import numpy as np
 import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
 
 from sklearn_adam.__main__ import main
 
@@ -234,3 +244,209 @@ def test_csv_problems_are_named(capsys, tmp_path, text, expected):
     path.write_text(text)
     status, out, err = run_main(capsys, "--data", str(path), "--target", "price")
     assert status == 1 and expected in err and out == ""
+
+
+# Real data: categories, blanks, huge targets, and what the command saves.
+
+
+def run_cli(*argv):
+    """Run the command line as a user does, in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "sklearn_adam", *map(str, argv)],
+                          capture_output=True, text=True)
+
+
+def write_csv(path, header, rows):
+    lines = [",".join(header)] + [",".join(str(cell) for cell in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def table_row(out, label):
+    """The values of one row of the printed table, as text."""
+    return re.search(rf"^{re.escape(label)}  +(.*)$", out, flags=re.MULTILINE).group(1).split()
+
+
+def houses(n_rows=40, seed=0):
+    """Rows of size, sex, region, zone (a numeric code) and a price linear in them."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_rows):
+        size, sex = int(rng.integers(40, 200)), ["M", "F"][i % 2]
+        region, zone = ["north", "south", "east"][i % 3], [7, 8, 9][(i // 2) % 3]
+        price = 3.0 * size + 10.0 * (sex == "M") + {"north": 5.0, "south": -5.0, "east": 0.0}[
+            region] + {7: 0.0, 8: 20.0, 9: -20.0}[zone] + 1.0 + 0.5 * rng.normal()
+        rows.append([size, sex, region, zone, price])
+    return ["size", "sex", "region", "zone", "price"], rows
+
+
+def test_targets_near_1e300_print_finite_scores_and_no_warnings(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X @ [1.0, 2.0, 3.0] + 5.0 + 0.1 * rng.normal(size=60)) * 1e300
+    path = write_csv(tmp_path / "big.csv", ["a", "b", "c", "y"],
+                     [[*map(repr, row.tolist()), repr(float(t))] for row, t in zip(X, y)])
+    result = run_cli("--data", path, "--target", "y")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert not re.search(r"\b(nan|inf)\b", result.stdout, flags=re.IGNORECASE), result.stdout
+    for label in ("train R^2", "test R^2"):
+        assert all(float(value) > 0.99 for value in table_row(result.stdout, label))
+    # The squared errors exceed float64; their root does not.
+    assert table_row(result.stdout, "test MSE") == ["n/a", "(overflows)"] * 2
+    test_rmse = [float(value) for value in table_row(result.stdout, "test RMSE")]
+    assert all(1e298 < value < 1e300 for value in test_rmse)
+
+
+def test_categorical_columns_are_one_hot_encoded(tmp_path):
+    header, rows = houses()
+    path = write_csv(tmp_path / "houses.csv", header, rows)
+    result = run_cli("--data", path, "--target", "price", "--batch-size", "full")
+    assert result.returncode == 0, result.stderr
+    assert ("one-hot encoded, first category dropped: sex (2 categories), "
+            "region (3 categories)") in result.stdout
+    # zone is a number, so it stays one feature; the rest of the price is linear.
+    exact_r2, adam_r2 = (float(v) for v in table_row(result.stdout, "test R^2")[::-1])
+    assert exact_r2 > 0.99 and adam_r2 == pytest.approx(exact_r2, abs=1e-5)
+    coef = re.search(r"max \|coef difference\| / max \|coef\|.*: (\S+)", result.stdout)
+    assert float(coef.group(1)) < 1e-4
+
+
+def test_categorical_option_encodes_a_column_of_codes(tmp_path):
+    header, rows = houses()
+    path = write_csv(tmp_path / "houses.csv", header, rows)
+    result = run_cli("--data", path, "--target", "price", "--categorical", "zone")
+    assert result.returncode == 0, result.stderr
+    assert "region (3 categories), zone (3 categories)" in result.stdout
+    # As one-hot columns, the zones' effects (0, 20, -20) are fitted exactly.
+    assert float(table_row(result.stdout, "test R^2")[1]) > 0.999
+
+
+def test_a_word_in_a_numeric_column_suggests_categorical(tmp_path):
+    path = write_csv(tmp_path / "typo.csv", ["size", "price"],
+                     [[1, 2], ["l0", 3], [3, 4], [4, 6], [5, 7]])
+    result = run_cli("--data", path, "--target", "price")
+    assert result.returncode == 1
+    assert result.stderr == (f"error: {path}, data row 2, column 'size': 'l0' is not a number, "
+                             "though other cells of the column are; fix the cell, or pass "
+                             "--categorical size to one-hot encode the column\n")
+
+
+def houses_with_blanks(tmp_path):
+    header, rows = houses()
+    rows[2][0] = ""  # size, data row 3
+    rows[5][1] = ""  # sex, data row 6
+    rows[9][0] = "  "
+    return write_csv(tmp_path / "blanks.csv", header, rows), rows
+
+
+def test_blank_feature_cells_are_refused_naming_row_and_column(tmp_path):
+    path, _ = houses_with_blanks(tmp_path)
+    result = run_cli("--data", path, "--target", "price")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"error: {path}: blank cell at data row 3, column 'size' "
+                             "(3 blank cells in all); pass --impute mean or --impute median "
+                             "to fill blanks from the training rows, or --drop the column\n")
+
+
+def test_impute_fills_blanks_from_the_training_rows_only(tmp_path):
+    path, rows = houses_with_blanks(tmp_path)
+    result = run_cli("--data", path, "--target", "price", "--impute", "median")
+    assert result.returncode == 0, result.stderr
+    assert ("blank cells filled with the training rows' median (most frequent category "
+            "where categorical): size (2), sex (1)") in result.stdout
+    # The same pipeline, fitted here on the same split, scores what was printed.
+    X = np.array([[float(r[0]) if str(r[0]).strip() else np.nan, r[1] or np.nan, r[2],
+                   float(r[3])] for r in rows], dtype=object)
+    y = np.array([r[4] for r in rows])
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    encode = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                           OneHotEncoder(drop="first", sparse_output=False))
+    model = make_pipeline(ColumnTransformer([("numeric", SimpleImputer(strategy="median"),
+                                              [0, 3]), ("categorical", encode, [1, 2])]),
+                          LinearRegression()).fit(X_train, y_train)
+    printed = float(table_row(result.stdout, "test R^2")[1])
+    assert printed == pytest.approx(r2_score(y_test, model.predict(X_test)), rel=1e-5)
+
+
+@pytest.mark.parametrize("cell, problem", [
+    ("", "the cell is blank; every row needs a target"),
+    ("cheap", "'cheap' is not a number; the target must be numeric"),
+])
+def test_a_blank_or_word_target_names_row_and_column(tmp_path, cell, problem):
+    header, rows = houses()
+    rows[4][4] = cell
+    path = write_csv(tmp_path / "houses.csv", header, rows)
+    result = run_cli("--data", path, "--target", "price", "--impute", "mean")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(
+        f"error: {path}, data row 5, column 'price' (the target): {problem}")
+
+
+def test_drop_leaves_columns_out(tmp_path):
+    header, rows = houses()
+    rows = [[i, f"street {i}", *row] for i, row in enumerate(rows)]
+    path = write_csv(tmp_path / "houses.csv", ["id", "street", *header], rows)
+    for flags in (["--drop", "id,street"], ["--drop", "id", "--drop", "street"]):
+        result = run_cli("--data", path, "--target", "price", *flags)
+        assert result.returncode == 0, result.stderr
+        assert "40 rows" not in result.stdout and ", 4 features" in result.stdout
+        assert "street" not in result.stdout.split("\n", 2)[1]
+    result = run_cli("--data", path, "--target", "price", "--drop", "id,nope")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: --drop: 'nope' is not a column of the file")
+
+
+def test_alpha_fits_ridge_and_compares_with_it(tmp_path, csv_file):
+    result = run_cli("--data", csv_file, "--target", "price", "--alpha", "5",
+                     "--batch-size", "full", "--test-size", "0.3")
+    assert result.returncode == 0, result.stderr
+    assert "alpha=5.0)" in result.stdout
+    assert re.search(r"^ +AdamLinearRegressor +Ridge$", result.stdout, flags=re.MULTILINE)
+    X, y = np.array(CSV_ROWS)[:, :2], np.array(CSV_ROWS)[:, 2]
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
+    ridge = Ridge(alpha=5.0).fit(X_train, y_train)
+    adam_r2, ridge_r2 = (float(v) for v in table_row(result.stdout, "test R^2"))
+    assert ridge_r2 == pytest.approx(r2_score(y_test, ridge.predict(X_test)), rel=1e-5)
+    assert adam_r2 == pytest.approx(ridge_r2, rel=1e-5)
+    assert ridge_r2 < 0.9999  # the penalty shows: the data are an exact linear function
+    result = run_cli("--alpha", "-1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --alpha must be a finite real number")
+
+
+def test_saved_model_and_predictions_reproduce_the_printed_scores(tmp_path):
+    header, rows = houses()
+    path = write_csv(tmp_path / "houses.csv", header, rows)
+    model_path, predictions_path = tmp_path / "model.joblib", tmp_path / "predictions.csv"
+    result = run_cli("--data", path, "--target", "price", "--save-model", model_path,
+                     "--save-predictions", predictions_path)
+    assert result.returncode == 0, result.stderr
+    assert f"model saved to {model_path}" in result.stdout
+    assert f"predictions of every row saved to {predictions_path}" in result.stdout
+    with open(predictions_path, newline="") as file:
+        saved = list(csv.DictReader(file))
+    assert [int(line["row"]) for line in saved] == list(range(1, 41))
+    assert [line["price"] for line in saved] == [repr(row[4]) for row in rows]
+    test = [line for line in saved if line["split"] == "test"]
+    assert len(test) == 10
+    printed = float(table_row(result.stdout, "test R^2")[0])
+    assert r2_score([float(line["price"]) for line in test],
+                    [float(line["predicted price"]) for line in test]) == pytest.approx(
+                        printed, rel=1e-5)
+    # The model takes the rows as the file has them: text cells, numbers as text.
+    model = joblib.load(model_path)
+    raw = np.array([[str(cell) for cell in row[:4]] for row in rows], dtype=object)
+    np.testing.assert_array_equal(model.predict(raw),
+                                  [float(line["predicted price"]) for line in saved])
+
+
+@pytest.mark.parametrize("flag", ["--save-model", "--save-predictions"])
+def test_unwritable_save_paths_fail_before_the_fit(tmp_path, csv_file, flag):
+    for target, expected in ((tmp_path / "nowhere" / "out", "does not exist"),
+                             (tmp_path, "is a folder"),
+                             (csv_file, "is the --data file")):
+        result = run_cli("--data", csv_file, "--target", "price", flag, target)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"error: {flag}: ") and expected in result.stderr
+    assert csv_file.read_text().startswith("size,age,price\n")
