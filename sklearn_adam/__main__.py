@@ -18,7 +18,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import train_test_split
 
 from . import AdamLinearRegressor
-from ._cli_csv import UsageError, read_csv
+from ._cli_csv import UsageError, read_csv, refuse_blanks
 from ._cli_model import (
     check_output_path,
     final_estimator,
@@ -92,9 +92,10 @@ def _batch_size(text):
 def _parser():
     parser = _Parser(
         prog="python -m sklearn_adam",
-        description="Fit AdamLinearRegressor and LinearRegression (the closed form) on a\n"
-        "train/test split of a dataset and print their R^2, MSE, epochs and fit\n"
-        "times side by side. The dataset ships with scikit-learn or is a CSV file.",
+        description="Fit AdamLinearRegressor and LinearRegression (the closed form; Ridge\n"
+        "with --alpha) on a train/test split of a dataset and print their R^2,\n"
+        "MSE, epochs and fit times side by side. The dataset ships with\n"
+        "scikit-learn or is a CSV file.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -191,7 +192,7 @@ def main(argv=None):
             args.plot = plot_path(args.plot, args.data)
         name, X, y, data, targets = _load(args)
         if data is not None and args.impute == "refuse":
-            _refuse_blanks(args.data, data.blanks)
+            refuse_blanks(args.data, data.blanks)
         _compare(args, (name, targets), X, y, data)
     except BrokenPipeError:  # the reader quit early, as ``| head`` does; not an error
         sys.stdout = None  # nothing left to flush at exit
@@ -273,18 +274,6 @@ def _load(args):
         raise UsageError(f"--target is required with a CSV file ({spec})")
     data = read_csv(spec, target, drop=args.drop, categorical=args.categorical)
     return f"{spec} (target {target!r})", data.X, data.y, data, [target]
-
-
-def _refuse_blanks(path, blanks):
-    if not blanks:
-        return
-    name, rows = min(blanks.items(), key=lambda item: item[1][0])
-    total = sum(len(rows) for rows in blanks.values())
-    raise ValueError(
-        f"{path}: blank cell at data row {rows[0]}, column {name!r} ({total} blank "
-        f"cell{'s' if total > 1 else ''} in all); pass --impute mean or --impute median to "
-        "fill blanks from the training rows, or --drop the column"
-    )
 
 
 def _compare(args, dataset, X, y, data):

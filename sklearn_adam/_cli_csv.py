@@ -113,6 +113,27 @@ def read_csv(path, target, drop=(), categorical=()):
     return CsvData(features, X, y, encoded, blanks)
 
 
+def refuse_blanks(path, blanks):
+    """Raise a ValueError naming the first blank cell of ``blanks``, if any.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file, named in the message.
+    blanks : dict of str to list of int
+        ``CsvData.blanks``: the data rows of each column's blank cells.
+    """
+    if not blanks:
+        return
+    name, rows = min(blanks.items(), key=lambda item: item[1][0])
+    total = sum(len(rows) for rows in blanks.values())
+    raise ValueError(
+        f"{path}: blank cell at data row {rows[0]}, column {name!r} ({total} blank "
+        f"cell{'s' if total > 1 else ''} in all); pass --impute mean or --impute median to "
+        "fill blanks from the training rows, or --drop the column"
+    )
+
+
 def _read_rows(path):
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:

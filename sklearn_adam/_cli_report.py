@@ -87,7 +87,17 @@ def format_table(rows):
 
 
 def describe_preprocessing(data, impute, X_train, X_test):
-    """Print which columns were one-hot encoded or imputed, and unseen categories."""
+    """Print which columns were one-hot encoded or imputed, and unseen categories.
+
+    Parameters
+    ----------
+    data : CsvData
+        The CSV file's columns.
+    impute : {"refuse", "mean", "median"}
+        The value of --impute.
+    X_train, X_test : ndarray
+        The rows of ``data.X`` in each part of the split.
+    """
     encoded, unseen = [], np.zeros(X_test.shape[0], dtype=bool)
     for j in data.categorical:
         seen = {cell for cell in X_train[:, j] if isinstance(cell, str)}
@@ -100,5 +110,5 @@ def describe_preprocessing(data, impute, X_train, X_test):
         print(f"blank cells filled with the training rows' {impute} (most frequent "
               f"category where categorical): {filled}")
     if unseen.any():
-        print(f"note: {unseen.sum()} test rows have a category that no training row has; "
-              "the encoding treats it as the column's first category")
+        print(f"note: test rows with a category that no training row has: {unseen.sum()}; "
+              "the encoding treats such a category as the column's first")

@@ -119,7 +119,9 @@ def test_help_describes_options_and_examples(capsys):
     status, out, _ = run_main(capsys, "--help")
     assert status == 0
     for text in ("--data", "--target", "--solver", "--batch-size", "--learning-rate",
-                 "--max-iter", "--early-stopping", "--plot", "(default: 0.01)", "examples:"):
+                 "--max-iter", "--early-stopping", "--plot", "(default: 0.01)", "examples:",
+                 "--drop", "--categorical", "--impute", "--alpha", "--save-model",
+                 "--save-predictions"):
         assert text in out
 
 
@@ -450,3 +452,15 @@ def test_unwritable_save_paths_fail_before_the_fit(tmp_path, csv_file, flag):
         assert result.returncode == 2 and result.stdout == ""
         assert result.stderr.startswith(f"error: {flag}: ") and expected in result.stderr
     assert csv_file.read_text().startswith("size,age,price\n")
+
+
+def test_a_category_only_test_rows_have_is_counted_in_a_note(capsys, tmp_path):
+    header, rows = houses()
+    _, test_rows = train_test_split(np.arange(len(rows)), test_size=0.25, random_state=0)
+    rows[test_rows[0]][2] = "west"
+    path = write_csv(tmp_path / "houses.csv", header, rows)
+    status, out, err = run_main(capsys, "--data", str(path), "--target", "price")
+    assert status == 0 and err == ""
+    assert "region (3 categories)" in out
+    assert ("note: test rows with a category that no training row has: 1; the encoding "
+            "treats such a category as the column's first") in out
