@@ -5,6 +5,7 @@ Build from the repository root with
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,7 @@ nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(sklearn|scipy|numpy)(\..*)?")]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 # The class template lists the methods itself; numpydoc's own member tables
 # would need a stub page for every inherited scikit-learn method.
 numpydoc_show_class_members = False
@@ -81,11 +82,27 @@ html_theme_options = {
 
 def _skip_metadata_request_methods(app, what, name, obj, skip, options):
     # scikit-learn generates set_fit_request and its siblings on every
-    # estimator; their docstrings point into scikit-learn's own glossary,
-    # which this site does not have. The estimator's docstring mentions them.
-    if name.startswith("set_") and name.endswith("_request"):
+    # estimator; their docstrings, and get_metadata_routing's, are about
+    # scikit-learn's metadata routing and send the reader to its user guide
+    # and glossary, which this site does not have. The estimator's docstring
+    # mentions them.
+    if (name.startswith("set_") and name.endswith("_request")) or name == "get_metadata_routing":
         return True
     return None
+
+
+# A :ref: or :term: role, with its text and the label it points to.
+_SCIKIT_LEARN_LINK = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^>]*>)?`")
+
+
+def _unlink_scikit_learn_docstrings(app, what, name, obj, options, lines):
+    # The estimator's page lists the methods it inherits from scikit-learn
+    # (score, get_params, set_params, ...). Their docstrings link into
+    # scikit-learn's user guide and glossary, which this site does not have:
+    # keep the text of those links, drop the links.
+    if not getattr(obj, "__module__", "").startswith("sklearn."):
+        return
+    lines[:] = [_SCIKIT_LEARN_LINK.sub(r"\1", line) for line in lines]
 
 
 def _check_every_example_drew_a_figure(app, exception):
@@ -103,6 +120,7 @@ def _check_every_example_drew_a_figure(app, exception):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
+    app.connect("autodoc-process-docstring", _unlink_scikit_learn_docstrings)
     app.connect("build-finished", _check_every_example_drew_a_figure)
 
 

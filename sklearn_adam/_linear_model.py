@@ -97,7 +97,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         times themselves. With ``standardize=True`` these are the
         coefficients of standardized data. Ignored by the other solvers.
     momentum_decay : float, default=0.004
-        Speed at which "nadam"'s momentum warms up to ``beta_1``, >= 0
+        Speed at which the momentum of "nadam" warms up to ``beta_1``, >= 0
         (``psi`` in Dozat, 2016). Ignored by the other solvers.
     alpha : float, default=0.0
         L2 penalty on the coefficients (not the intercept), >= 0, with exactly
