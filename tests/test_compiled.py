@@ -3,12 +3,16 @@
 Every kind of input the compiled path accepts is trained a few epochs both
 ways, with the compiled path switched off for the second run; coefficients,
 solver state and every per-epoch record must agree to 1e-12 in float64.
+numba is a dependency: the compiled path is the one a user's fit takes, and
+the numpy path the reference it is held to.
 """
 
 import dataclasses
+import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,10 +20,13 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
+import sklearn_adam._kernels as compiled
 from sklearn_adam import Adam, AdamLinearRegressor
 
-pytest.importorskip("numba")
-compiled = pytest.importorskip("sklearn_adam._kernels")
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest's own TOML reader
+    import tomli as tomllib
 
 
 def make_data(n_targets=None, seed=0):
@@ -225,3 +232,16 @@ def test_numba_is_imported_by_the_first_compiled_fit_not_by_the_package():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_numba_is_a_dependency():
+    # A plain "pip install" must give the compiled path: tens of times
+    # faster than the numpy one on small batches (benchmarks/speed.py).
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    project = pyproject["project"]
+
+    def names(requirements):
+        return {re.match(r"[A-Za-z0-9_.-]+", requirement).group().lower()
+                for requirement in requirements}
+
+    assert "numba" in names(project["dependencies"])
