@@ -4,9 +4,9 @@ Each figure comes from a fresh interpreter, so nothing is loaded before it:
 the seconds of ``import sklearn_adam``, of the first
 ``AdamLinearRegressor(random_state=0).fit`` on the diabetes data, and of a
 second, identical fit in the same process, with ``LinearRegression``'s first
-and second fits beside them. The compiled path (numba, the ``fast`` extra)
-and the numpy path are measured in turn; the numpy runs hide numba from the
-interpreter. Medians over the runs, with their minimum and maximum.
+and second fits beside them. The compiled path (numba) and the numpy path
+are measured in turn; the numpy runs hide numba from the interpreter.
+Medians over the runs, with their minimum and maximum.
 
 Run from the repository root::
 

@@ -380,8 +380,8 @@ def _start_up(model, X, y):
     """Seconds of a fit of ``model`` on a few rows, which the timed fit then does not pay.
 
     The first fit of a process pays for what a process loads once: numba's
-    compiled kernels when the ``fast`` extra is installed (a few tenths of a
-    second), the closed form's LAPACK wrappers. Timing it apart keeps the fit
+    compiled kernels (a few tenths of a second), the closed form's LAPACK
+    wrappers. Timing it apart keeps the fit
     time that of the data.
     """
     n_rows = min(X.shape[0], max(100, X.shape[1]))

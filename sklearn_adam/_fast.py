@@ -1,9 +1,11 @@
-"""The compiled kernels of the ``fast`` extra, imported by the first fit that runs them.
+"""The compiled kernels, imported by the first fit that runs them.
 
-Importing numba and its first load of compiled code cost a few tenths of a
-second once per process. ``import sklearn_adam`` does not pay them; the first
-fit that takes the compiled path does, and a process that only predicts or
-unpickles never does.
+numba is a dependency, but importing it and the first load of compiled code
+cost a few tenths of a second once per process. ``import sklearn_adam`` does
+not pay them; the first fit that takes the compiled path does, and a process
+that only predicts or unpickles never does. Where numba is missing all the
+same (an install without dependencies) or broken, fits take the numpy path,
+which computes the same models.
 """
 
 import importlib.util
@@ -16,7 +18,7 @@ _numba_usable = importlib.util.find_spec("numba") is not None
 def compiled_kernels():
     """The module :mod:`sklearn_adam._kernels`, or None where it is not used.
 
-    None without numba, or when the kernels are switched off through
+    None without a working numba, or when the kernels are switched off through
     ``sklearn_adam._kernels.ENABLED`` (the tests that compare the compiled
     and the numpy code switch them off for the numpy side).
 

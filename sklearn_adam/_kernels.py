@@ -1,14 +1,17 @@
-"""Compiled kernels: an epoch of mini-batch Adam, and the columns' spreads.
+"""Compiled kernels: an epoch of mini-batch steps, full-batch steps, the columns' spreads.
 
 Kernels only: numpy arrays and numbers in, numbers out, compiled by numba.
-This module exists for the ``fast`` extra: it needs numba, and the code that
-uses it imports it only where numba is installed, doing the same work in
-numpy otherwise. It imports nothing from the rest of the package; the
-callers (:mod:`sklearn_adam._engine._compiled` and the standardization)
-gather the kernels' arguments into the few named groups below. Each kernel
-repeats, step for step, the arithmetic of the numpy code it stands for, which
-the tests hold it to; only sums may be added in another order, so the two
-agree to rounding.
+The package imports this module (and numba) at the first fit that runs it
+(:mod:`sklearn_adam._fast`); the numpy code that does the same work is the
+reference the tests hold it to. It imports nothing from the rest of the
+package; the callers (:mod:`sklearn_adam._engine._compiled` and the
+standardization) gather the kernels' arguments into the few named groups
+below, and a rule's kernel spec picks its compiled step (:func:`rule_step`).
+Each kernel repeats, step for step, the arithmetic of the numpy code it
+stands for, which the tests hold it to; only sums may be added in another
+order, so the two agree to rounding. Everything the kernels call is in this
+one file: numba renews its cache of a compiled function when the function's
+own file changes, not when a file it calls into does.
 """
 
 import math
@@ -18,7 +21,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 # Whether the callers use the kernels; the tests that compare the compiled
 # and the numpy code switch it off for the numpy side.
@@ -40,20 +43,18 @@ when penalized.
 Scaling = namedtuple("Scaling", ["x_center", "x_scale", "y_center", "y_scale"])
 Scaling.__doc__ = "Centers and scales of the features and the targets."
 
-Rule = namedtuple(
-    "Rule", ["beta_1", "beta_2", "epsilon", "raw_epsilon", "running_maximum", "weight_decay"]
-)
-Rule.__doc__ = "The constants of an Adam, AMSGrad or AdamW step."
-
 State = namedtuple(
     "State",
     ["coef", "intercept", "has_intercept", "first_coef", "second_coef", "maximum_coef",
-     "first_intercept", "second_intercept", "maximum_intercept"],
+     "first_intercept", "second_intercept", "maximum_intercept", "momentum_product"],
 )
 State.__doc__ = """Standardized parameters and the rule's moments, advanced in place.
 
-Without an intercept (or a running maximum) those arrays are scratch space,
-left unread.
+first and second hold the first and second moments (Adamax's second is
+its infinity norm), maximum AMSGrad's running maximum of the second, and
+momentum_product, of one element, NAdam's product of its momenta so far.
+Those a rule does not keep, and the intercept's without an intercept, are
+scratch space, left unread.
 """
 
 Epoch = namedtuple(
@@ -116,51 +117,187 @@ def _prefetch(typingctx, array, index):
 _FAST_MATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
 _kernel = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=_FAST_MATH)
 
+# The update rules, the twins of the numpy updates of sklearn_adam._rules. A
+# rule's kernel is a named tuple of its constants whose class names two
+# functions: factors, what one step shares across coordinates (bias
+# corrections, NAdam's momentum weights), and element, the step of one
+# coordinate. rule_step compiles, for the class of the tuple it is given, a
+# loop over the coordinates that calls that class's two; a rule's kernel
+# spec (sklearn_adam._rules.AdamKernelSpec and its siblings) builds its tuple.
+
 
 @_kernel
-def adam_element(g, m, v, v_max, theta, rule, decay, learning_rate, corrections):
-    # One coordinate of an Adam, AMSGrad or AdamW step, in the order in which
-    # the numpy rules (sklearn_adam._rules) compute it; corrections are the
-    # bias corrections of both moments. Returns m, v, v_max, theta.
-    first_correction, second_correction = corrections
+def divide_by_root(numerator, root, rule, second_correction):
+    # Adam._divide_by_root on one coordinate: numerator over the root of the
+    # second moment, epsilon placed as the rule says. As in numpy, with
+    # epsilon=0 a coordinate whose gradients have all been zero has a zero
+    # denominator and takes no step.
+    if rule.raw_epsilon:
+        denominator = (math.sqrt(root) + rule.epsilon) / math.sqrt(second_correction)
+    else:
+        denominator = math.sqrt(root / second_correction) + rule.epsilon
+    return numerator / denominator if denominator != 0.0 else 0.0
+
+
+@_kernel
+def adam_factors(rule, state, learning_rate, step_number):
+    # What Adam.update computes once per step: the bias corrections of both
+    # moments, and the rate (for the decoupled decay).
+    return 1.0 - rule.beta_1**step_number, 1.0 - rule.beta_2**step_number, learning_rate
+
+
+@_kernel
+def adam_element(rule, factors, g, m, v, v_max, theta, decays):
+    # One coordinate of an Adam, AMSGrad or AdamW step (Adam.update,
+    # AMSGrad.update, AdamW.update); decays for a coefficient, not for the
+    # intercept. Returns m, v, v_max, theta.
+    first_correction, second_correction, learning_rate = factors
     m = m * rule.beta_1 + (1.0 - rule.beta_1) * g
     v = v * rule.beta_2 + (1.0 - rule.beta_2) * (g * g)
     root = v
     if rule.running_maximum:
         v_max = max(v_max, v)
         root = v_max
-    if rule.raw_epsilon:
-        denominator = (math.sqrt(root) + rule.epsilon) / math.sqrt(second_correction)
-    else:
-        denominator = math.sqrt(root / second_correction) + rule.epsilon
-    # As in the numpy rules: with epsilon=0 a coordinate whose gradients have
-    # all been zero has a zero denominator and takes no step.
-    update = ((-learning_rate / first_correction) * m) / denominator if denominator != 0.0 else 0.0
-    if decay != 0.0:
-        update = update - (learning_rate * decay) * theta
+    update = divide_by_root((-learning_rate / first_correction) * m, root, rule, second_correction)
+    if decays and rule.weight_decay != 0.0:
+        update = update - (learning_rate * rule.weight_decay) * theta
     return m, v, v_max, theta + update
 
 
 @_kernel
-def adam_step(rule, state, coef_gradient, intercept_gradient, learning_rate, step_number):
+def nadam_momentum(rule, step_number):
+    # NAdam._momentum: the scheduled momentum mu_t of step t.
+    return rule.beta_1 * (1.0 - 0.5 * 0.96 ** (step_number * rule.momentum_decay))
+
+
+@_kernel
+def nadam_factors(rule, state, learning_rate, step_number):
+    # What NAdam.update computes once per step: the weights of the gradient
+    # and of the first moment, and the second moment's bias correction. The
+    # product of the momenta so far advances in the state.
+    momentum = nadam_momentum(rule, step_number)
+    next_momentum = nadam_momentum(rule, step_number + 1)
+    product = state.momentum_product[0] * momentum
+    state.momentum_product[0] = product
+    gradient_weight = -learning_rate * (1.0 - momentum) / (1.0 - product)
+    momentum_weight = -learning_rate * next_momentum / (1.0 - product * next_momentum)
+    return gradient_weight, momentum_weight, 1.0 - rule.beta_2**step_number
+
+
+@_kernel
+def nadam_element(rule, factors, g, m, v, unused, theta, decays):
+    # One coordinate of a NAdam step (NAdam.update). Returns m, v, the
+    # unused third moment as it was, and theta.
+    gradient_weight, momentum_weight, second_correction = factors
+    m = m * rule.beta_1 + (1.0 - rule.beta_1) * g
+    v = v * rule.beta_2 + (1.0 - rule.beta_2) * (g * g)
+    nesterov = momentum_weight * m + gradient_weight * g
+    return m, v, unused, theta + divide_by_root(nesterov, v, rule, second_correction)
+
+
+@_kernel
+def adamax_factors(rule, state, learning_rate, step_number):
+    # What Adamax.update computes once per step: the step size.
+    return (-learning_rate / (1.0 - rule.beta_1**step_number),)
+
+
+@_kernel
+def adamax_element(rule, factors, g, m, u, unused, theta, decays):
+    # One coordinate of an Adamax step (Adamax.update): u is the weighted
+    # infinity norm. As in numpy, u = 0 (only with epsilon=0, while the
+    # gradients have all been zero) takes no step. Returns m, u, the unused
+    # third moment as it was, and theta.
+    (step_size,) = factors
+    m = m * rule.beta_1 + (1.0 - rule.beta_1) * g
+    u = max(u * rule.beta_2, abs(g) + rule.epsilon)
+    update = (m / u) * step_size if rule.epsilon > 0.0 or u > 0.0 else 0.0
+    return m, u, unused, theta + update
+
+
+class AdamRule(
+    namedtuple(
+        "AdamRule",
+        ["beta_1", "beta_2", "epsilon", "raw_epsilon", "running_maximum", "weight_decay"],
+    )
+):
+    """The constants of an Adam, AMSGrad or AdamW step."""
+
+    __slots__ = ()
+    factors = adam_factors
+    element = adam_element
+
+
+class NAdamRule(
+    namedtuple("NAdamRule", ["beta_1", "beta_2", "epsilon", "raw_epsilon", "momentum_decay"])
+):
+    """The constants of a NAdam step; the product of its momenta is in the state."""
+
+    __slots__ = ()
+    factors = nadam_factors
+    element = nadam_element
+
+
+class AdamaxRule(namedtuple("AdamaxRule", ["beta_1", "beta_2", "epsilon"])):
+    """The constants of an Adamax step; the state's second moment is its infinity norm."""
+
+    __slots__ = ()
+    factors = adamax_factors
+    element = adamax_element
+
+
+# step_factors and element call, in compiled code, the functions that the
+# class of the rule's tuple names, chosen when the caller is compiled for
+# that class. In Python they are never called.
+
+
+def step_factors(rule, state, learning_rate, step_number):
+    """The ``factors`` kernel of ``rule``'s class, for compiled callers."""
+    return type(rule).factors(rule, state, learning_rate, step_number)
+
+
+def element(rule, factors, g, first, second, third, theta, decays):
+    """The ``element`` kernel of ``rule``'s class, for compiled callers."""
+    return type(rule).element(rule, factors, g, first, second, third, theta, decays)
+
+
+@overload(step_factors)
+def _compiled_step_factors(rule, state, learning_rate, step_number):
+    declared = rule.instance_class.factors
+
+    def call(rule, state, learning_rate, step_number):
+        return declared(rule, state, learning_rate, step_number)
+
+    return call
+
+
+@overload(element)
+def _compiled_element(rule, factors, g, first, second, third, theta, decays):
+    declared = rule.instance_class.element
+
+    def call(rule, factors, g, first, second, third, theta, decays):
+        return declared(rule, factors, g, first, second, third, theta, decays)
+
+    return call
+
+
+@_kernel
+def rule_step(rule, state, coef_gradient, intercept_gradient, learning_rate, step_number):
     # One step of the rule on every coefficient (and the intercept, never
     # decayed) from their gradients.
     n_targets, n_features = state.coef.shape
-    corrections = (1.0 - rule.beta_1**step_number, 1.0 - rule.beta_2**step_number)
+    factors = step_factors(rule, state, learning_rate, step_number)
     for t in range(n_targets):
         for j in range(n_features):
             (state.first_coef[t, j], state.second_coef[t, j], state.maximum_coef[t, j],
-             state.coef[t, j]) = adam_element(
-                coef_gradient[t, j], state.first_coef[t, j], state.second_coef[t, j],
-                state.maximum_coef[t, j], state.coef[t, j], rule, rule.weight_decay,
-                learning_rate, corrections,
+             state.coef[t, j]) = element(
+                rule, factors, coef_gradient[t, j], state.first_coef[t, j],
+                state.second_coef[t, j], state.maximum_coef[t, j], state.coef[t, j], True,
             )
         if state.has_intercept:
             (state.first_intercept[t], state.second_intercept[t], state.maximum_intercept[t],
-             state.intercept[t]) = adam_element(
-                intercept_gradient[t], state.first_intercept[t], state.second_intercept[t],
-                state.maximum_intercept[t], state.intercept[t], rule, 0.0, learning_rate,
-                corrections,
+             state.intercept[t]) = element(
+                rule, factors, intercept_gradient[t], state.first_intercept[t],
+                state.second_intercept[t], state.maximum_intercept[t], state.intercept[t], False,
             )
 
 
@@ -205,7 +342,7 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
         # The intercept's gradient, in place of the residual sum it comes from.
         residual_sum[t] *= scaling_factor
         intercept_gradient_sum[t] += residual_sum[t]
-    adam_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
+    rule_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
     return penalty
 
 
@@ -357,7 +494,7 @@ def quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient):
 
 @_kernel
 def full_batch_steps(quadratic, rule, state, plan, losses, gradient_norms):
-    # Full-batch epochs of an Adam, AMSGrad or AdamW rule on the quadratic,
+    # Full-batch epochs of the rule on the quadratic,
     # one per rate, each recording the objective and gradient norm at its
     # start. An epoch whose gradient is within the target ends the run
     # without a step, so that the parameters left are those it judged.
@@ -379,7 +516,7 @@ def full_batch_steps(quadratic, rule, state, plan, losses, gradient_norms):
         n_stalled = 0 if progress else n_stalled + 1
         if norm <= plan.target:
             return i + 1, CONVERGED, best_loss, best_gradient, n_stalled
-        adam_step(rule, state, coef_gradient, intercept_gradient, plan.rates[i],
+        rule_step(rule, state, coef_gradient, intercept_gradient, plan.rates[i],
                   plan.steps_before + i + 1)
         if n_stalled >= plan.patience:
             return i + 1, STALLED, best_loss, best_gradient, n_stalled

@@ -19,18 +19,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
+import sklearn_adam._kernels as kernels
 from sklearn_adam import AdamLinearRegressor
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-try:
-    import sklearn_adam._kernels as kernels
-except ImportError:  # without numba there is only the numpy path
-    kernels = None
-
-PATHS = ["compiled", "numpy"] if kernels is not None else ["numpy"]
+PATHS = ["compiled", "numpy"]
 
 # The errors a fit may raise on data it cannot take, each naming its cause.
 NAMED_CAUSES = r"vary by only|diverged|outside the range of float"
@@ -88,8 +84,7 @@ def weighted_r2(y, prediction, weight, scale):
 
 
 def use_path(monkeypatch, path):
-    if kernels is not None:
-        monkeypatch.setattr(kernels, "ENABLED", path == "compiled")
+    monkeypatch.setattr(kernels, "ENABLED", path == "compiled")
 
 
 @pytest.mark.parametrize("path", PATHS)

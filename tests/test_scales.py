@@ -16,15 +16,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
+import sklearn_adam._kernels as kernels
 from sklearn_adam import AdamLinearRegressor
 
-kernels = None
-try:
-    import sklearn_adam._kernels as kernels
-except ImportError:  # without numba there is only the numpy path
-    pass
-
-PATHS = ["compiled", "numpy"] if kernels is not None else ["numpy"]
+PATHS = ["compiled", "numpy"]
 
 
 def problem(dtype):
@@ -56,8 +51,7 @@ CASES = [
                          ids=[f"{np.dtype(d).name}-X{x:g}-y{s:g}" for d, x, s in CASES])
 def test_any_scale_is_fitted_like_the_closed_form(monkeypatch, path, container, dtype,
                                                   x_scale, y_scale):
-    if kernels is not None:
-        monkeypatch.setattr(kernels, "ENABLED", path == "compiled")
+    monkeypatch.setattr(kernels, "ENABLED", path == "compiled")
     X, y = problem(dtype)
     X, y = (X * dtype(x_scale)).astype(dtype), (y * dtype(y_scale)).astype(dtype)
     X = container(X)

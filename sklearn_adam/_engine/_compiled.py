@@ -1,9 +1,9 @@
 """The compiled epoch: a whole epoch of an Adam-family rule in one kernel call.
 
 The numpy epoch spends most of a small batch's time in the interpreter, a
-dozen numpy calls per step. Here the rule's declaration
-(:class:`~sklearn_adam._rules.AdamKernelSpec`) and the objective's arrays are
-gathered into the kernels' named groups once per fit, and each epoch,
+dozen numpy calls per step. Here the rule's declaration (its kernel spec,
+such as :class:`~sklearn_adam._rules.AdamKernelSpec`) and the objective's
+arrays are gathered into the kernels' named groups once per fit, and each epoch,
 gradients and steps of every batch, is one call of
 :func:`sklearn_adam._kernels.epoch`, which reads each row of ``X`` in place
 (no batch copies); over a memory-mapped ``X``, one call per part of the
@@ -24,7 +24,7 @@ class CompiledEpochs:
     Parameters
     ----------
     objective : LeastSquares
-    spec : AdamKernelSpec
+    spec : AdamKernelSpec, NAdamKernelSpec or AdamaxKernelSpec
         What the rule's kernel needs, from the solver's ``kernel_spec()``.
     """
 
@@ -95,7 +95,7 @@ class CompiledEpochs:
             for array, before in zip(advanced, kept, strict=True):
                 array[...] = before
             return loss, gradient_norm, state
-        return loss, gradient_norm, self._spec.advance(state, steps)
+        return loss, gradient_norm, self._spec.advance(state, steps, arrays)
 
 
 def kernel_data(kernels, objective):
@@ -119,27 +119,26 @@ def kernel_data(kernels, objective):
 
 
 def kernel_rule(kernels, spec):
-    """The kernels' :data:`~sklearn_adam._kernels.Rule` of an :class:`AdamKernelSpec`.
+    """The compiled rule that a kernel spec declares: its constants, whose type picks its step.
 
     ``kernels`` is the module :mod:`sklearn_adam._kernels`.
     """
-    return kernels.Rule(
-        spec.beta_1, spec.beta_2, spec.epsilon, spec.raw_epsilon, spec.running_maximum,
-        spec.weight_decay,
-    )
+    return spec.kernel_rule(kernels)
 
 
 def kernel_state(kernels, spec, params, state):
     """The parameters and the rule's moments as the kernels' ``State``, and the step count.
 
     The kernels advance the arrays in place. Without an intercept or a
-    running maximum they get scratch arrays in their place, left unread.
+    running maximum they get scratch arrays in their place, left unread;
+    NAdam's momentum product goes in as an array of one element, which the
+    spec's ``advance`` reads back.
 
     Parameters
     ----------
     kernels : module
         :mod:`sklearn_adam._kernels`.
-    spec : AdamKernelSpec
+    spec : AdamKernelSpec, NAdamKernelSpec or AdamaxKernelSpec
     params : list of ndarray
     state : object
         The rule's state.
@@ -149,7 +148,7 @@ def kernel_state(kernels, spec, params, state):
     arrays : State
     steps_before : int
     """
-    steps_before, first, second, maximum = spec.unpack(state)
+    steps_before, first, second, maximum, momentum_product = spec.unpack(state)
     coef = params[0]
     has_intercept = len(params) > 1
     empty = np.zeros(coef.shape[0], dtype=coef.dtype)
@@ -160,6 +159,6 @@ def kernel_state(kernels, spec, params, state):
     )
     arrays = kernels.State(
         coef, intercept_arrays[0], has_intercept, first[0], second[0], maximum[0],
-        *intercept_arrays[1:],
+        *intercept_arrays[1:], np.array([momentum_product], dtype=np.float64),
     )
     return arrays, steps_before

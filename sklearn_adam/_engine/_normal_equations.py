@@ -1,7 +1,7 @@
 """Full-batch epochs through the normal equations: one exact step per epoch, no pass over ``X``.
 
 Any solver takes its steps here in numpy, one ``update`` per epoch. A rule
-that declares an :class:`~sklearn_adam._rules.AdamKernelSpec` takes them in
+that declares a kernel spec (its ``kernel_spec()``) takes them in
 compiled code instead, many per call (:meth:`NormalEquationSteps.run_steps`),
 with the full-batch stopping rule applied after each, so that thousands of
 steps on a small problem take milliseconds.
@@ -118,5 +118,5 @@ class NormalEquationSteps:
             monitor.n_stalled = n_stalled
             monitor.lowest_gradient = min(monitor.lowest_gradient, float(norms[:epochs].min()))
         # A converged epoch takes no step.
-        state = self._spec.advance(state, epochs - (outcome == "converged"))
+        state = self._spec.advance(state, epochs - (outcome == "converged"), arrays)
         return losses[:epochs], norms[:epochs], outcome, state

@@ -1,7 +1,8 @@
 """The update rules: turn a gradient into a change of the parameters.
 
 - ``_protocol``: what any rule provides (:class:`Solver`) and what the
-  compiled epoch needs of one (:class:`AdamKernelSpec`);
+  compiled epoch needs of one (:class:`AdamKernelSpec`, and NAdam's and
+  Adamax's);
 - ``_family``: what the Adam family shares: constraints, fresh states;
 - ``_arithmetic``: the family's arithmetic per element, in place on NumPy
   arrays and functional on any array-API namespace;
@@ -14,7 +15,9 @@
 from ._adam import Adam, AdamState, AdamW
 from ._placement import moved_state, runs_in_any_namespace
 from ._protocol import (
+    AdamaxKernelSpec,
     AdamKernelSpec,
+    NAdamKernelSpec,
     Solver,
     kernel_spec,
     state_in_new_coordinates,
@@ -38,8 +41,10 @@ __all__ = [
     "AdamState",
     "AdamW",
     "Adamax",
+    "AdamaxKernelSpec",
     "AdamaxState",
     "NAdam",
+    "NAdamKernelSpec",
     "NAdamState",
     "Solver",
     "kernel_spec",

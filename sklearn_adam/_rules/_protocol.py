@@ -93,16 +93,19 @@ class Solver(Protocol):
 
 @dataclass(frozen=True)
 class AdamKernelSpec:
-    """What the compiled epoch needs to take an Adam-family rule's steps itself.
+    """What the compiled epoch needs to take an Adam, AMSGrad or AdamW step itself.
 
     A rule whose arithmetic is Adam's, with or without AMSGrad's running
     maximum and AdamW's decoupled decay, returns one of these from its
-    ``kernel_spec()``; the compiled epoch then runs whole epochs of its
-    steps in one call. The spec also knows where the rule's state keeps the
-    arrays and the step count, so that the compiled code only ever sees
-    arrays and numbers. A rule whose class does not define ``kernel_spec``
-    itself (a subclass inherits none, see :func:`kernel_spec`) is trained by
-    the numpy epoch, one :meth:`Solver.update` per batch.
+    ``kernel_spec()`` (NAdam and Adamax return a :class:`NAdamKernelSpec`
+    and an :class:`AdamaxKernelSpec`); the compiled epoch then runs whole
+    epochs of its steps in one call. A spec names the compiled rule that
+    takes its steps (:meth:`kernel_rule`) and knows where the rule's state
+    keeps the arrays and the step count, so that the compiled code only
+    ever sees arrays and numbers. A rule whose class does not define
+    ``kernel_spec`` itself (a subclass inherits none, see
+    :func:`kernel_spec`) is trained by the numpy epoch, one
+    :meth:`Solver.update` per batch.
 
     Parameters
     ----------
@@ -126,6 +129,24 @@ class AdamKernelSpec:
     weight_decay: float
     running_maximum: bool
 
+    def kernel_rule(self, kernels):
+        """The compiled rule's constants, whose type picks the compiled step.
+
+        Parameters
+        ----------
+        kernels : module
+            :mod:`sklearn_adam._kernels`, passed in: the rules never import
+            numba themselves.
+
+        Returns
+        -------
+        rule : sklearn_adam._kernels.AdamRule
+        """
+        return kernels.AdamRule(
+            self.beta_1, self.beta_2, self.epsilon, self.raw_epsilon, self.running_maximum,
+            self.weight_decay,
+        )
+
     def unpack(self, state):
         """The state's step count and arrays, as the compiled epoch reads them.
 
@@ -143,19 +164,100 @@ class AdamKernelSpec:
         maximum : list of ndarray or None
             The running maxima of the second moments, with
             ``running_maximum``.
+        momentum_product : float
+            1.0: the rule has no momentum schedule.
         """
         maximum = state.max_second_moment if self.running_maximum else None
-        return state.step, state.first_moment, state.second_moment, maximum
+        return state.step, state.first_moment, state.second_moment, maximum, 1.0
 
-    @staticmethod
-    def advance(state, n_steps):
-        """Count ``n_steps`` steps taken on ``state`` by compiled code; returns it."""
+    def advance(self, state, n_steps, arrays):
+        """Count ``n_steps`` steps taken on ``state`` by compiled code; returns it.
+
+        ``arrays`` is the compiled code's ``State``, whose arrays are the
+        state's own.
+        """
         state.step += n_steps
         return state
 
 
+@dataclass(frozen=True)
+class NAdamKernelSpec:
+    """What the compiled epoch needs to take a NAdam step itself.
+
+    As :class:`AdamKernelSpec`, for :class:`~sklearn_adam.NAdam`: the
+    compiled step advances the product of the momentum schedule too, which
+    :meth:`advance` writes back into the state.
+
+    Parameters
+    ----------
+    beta_1, beta_2, epsilon, momentum_decay : float
+        The rule's hyperparameters.
+    raw_epsilon : bool
+        Whether epsilon is added to the root of the raw second moment
+        (``epsilon_placement="raw"``).
+    """
+
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    raw_epsilon: bool
+    momentum_decay: float
+
+    def kernel_rule(self, kernels):
+        """The compiled rule's constants; see :meth:`AdamKernelSpec.kernel_rule`."""
+        return kernels.NAdamRule(
+            self.beta_1, self.beta_2, self.epsilon, self.raw_epsilon, self.momentum_decay
+        )
+
+    def unpack(self, state):
+        """The state's step count, moments and momentum product; see :meth:`AdamKernelSpec.unpack`.
+
+        There is no running maximum (None).
+        """
+        return (state.step, state.first_moment, state.second_moment, None,
+                state.momentum_product)
+
+    def advance(self, state, n_steps, arrays):
+        """Count ``n_steps`` compiled steps and keep the momentum product they reached."""
+        state.step += n_steps
+        state.momentum_product = float(arrays.momentum_product[0])
+        return state
+
+
+@dataclass(frozen=True)
+class AdamaxKernelSpec:
+    """What the compiled epoch needs to take an Adamax step itself.
+
+    As :class:`AdamKernelSpec`, for :class:`~sklearn_adam.Adamax`, whose
+    infinity norm takes the place of the second moment.
+
+    Parameters
+    ----------
+    beta_1, beta_2, epsilon : float
+        The rule's hyperparameters.
+    """
+
+    beta_1: float
+    beta_2: float
+    epsilon: float
+
+    def kernel_rule(self, kernels):
+        """The compiled rule's constants; see :meth:`AdamKernelSpec.kernel_rule`."""
+        return kernels.AdamaxRule(self.beta_1, self.beta_2, self.epsilon)
+
+    def unpack(self, state):
+        """The state's step count, first moments and infinity norms, as ``first`` and ``second``.
+
+        See :meth:`AdamKernelSpec.unpack`; there is no running maximum
+        (None) and no momentum schedule (1.0).
+        """
+        return state.step, state.first_moment, state.infinity_norm, None, 1.0
+
+    advance = AdamKernelSpec.advance
+
+
 def kernel_spec(solver):
-    """The solver's :class:`AdamKernelSpec`, or None where it declares none.
+    """The solver's kernel spec (:class:`AdamKernelSpec` or another), or None where it has none.
 
     A spec describes the arithmetic of the class that declares it, so only
     that class's instances are trained by the compiled epoch: a subclass

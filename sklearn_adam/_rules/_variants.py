@@ -1,9 +1,8 @@
 """Variants of Adam that keep more state than it does: AMSGrad, NAdam and Adamax.
 
 Each follows the solver protocol (:class:`~sklearn_adam.Solver`) and takes
-Adam's hyperparameters, ``epsilon_placement`` included. AMSGrad declares what
-the compiled epoch needs to run it; NAdam and Adamax are trained by their
-numpy ``update``.
+Adam's hyperparameters, ``epsilon_placement`` included, and declares what the
+compiled epoch needs to take its steps (its ``kernel_spec``).
 """
 
 import copy
@@ -18,6 +17,7 @@ from ._family import (
     update_doc,
     zeros_like_each,
 )
+from ._protocol import AdamaxKernelSpec, NAdamKernelSpec
 
 
 @dataclass
@@ -290,6 +290,21 @@ class NAdam(Adam):
 
     init.__doc__ = init_doc("NAdamState", "Step zero, zero moments, momentum product 1.")
 
+    def kernel_spec(self):
+        """What the compiled epoch needs to take this rule's steps.
+
+        Returns
+        -------
+        spec : NAdamKernelSpec
+        """
+        return NAdamKernelSpec(
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            raw_epsilon=self.epsilon_placement == "raw",
+            momentum_decay=self.momentum_decay,
+        )
+
     def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
             learning_rate = self.learning_rate
@@ -420,6 +435,15 @@ class Adamax(Adam):
         )
 
     init.__doc__ = init_doc("AdamaxState", "Step zero, zero moment and infinity norm.")
+
+    def kernel_spec(self):
+        """What the compiled epoch needs to take this rule's steps.
+
+        Returns
+        -------
+        spec : AdamaxKernelSpec
+        """
+        return AdamaxKernelSpec(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
     def update(self, grads, state, learning_rate=None, params=None):
         if learning_rate is None:
