@@ -205,11 +205,15 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
     verbose : bool or int, default=False
-        Print each epoch's record: training loss, validation loss and score,
+        Print epochs' records: training loss, validation loss and score,
         learning rate, gradient norm, batch size and elapsed time, followed,
         after an epoch where the batch grew, the rate fell or training
-        stopped, by what happened and why. Any value that is true (``True``,
-        1, 2, ...) prints, as with ``SGDRegressor`` and ``MLPRegressor``.
+        stopped, by what happened and why. The first epoch, every epoch with
+        such an event and the last are printed, and otherwise one at most
+        every half second, so that a fit of thousands of epochs a second
+        prints a few lines and runs at the speed of a quiet one. Any value
+        that is true (``True``, 1, 2, ...) prints, as with ``SGDRegressor``
+        and ``MLPRegressor``.
 
     Attributes
     ----------
@@ -522,7 +526,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             "y": y_passed,
             "metadata": None if weight_passed is None else {"sample_weight": weight_passed},
         }
-        context = self._init_callback_context(max_subtasks=self.max_iter)
+        # Epochs are subtasks named by their index: a progress display is told
+        # of some only (see EpochCallbacks).
+        context = self._init_callback_context(
+            max_subtasks=self.max_iter, sequential_subtasks=False
+        )
         context.call_on_fit_task_begin(estimator=self, **callback_data)
         history = run.train(
             max_iter=self.max_iter,
