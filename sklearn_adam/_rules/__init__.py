@@ -16,6 +16,8 @@ from ._placement import moved_state, runs_in_any_namespace
 from ._protocol import (
     AdamKernelSpec,
     Solver,
+    UpdateCalls,
+    check_update_signature,
     kernel_spec,
     state_in_new_coordinates,
     takes_params,
@@ -42,6 +44,8 @@ __all__ = [
     "NAdam",
     "NAdamState",
     "Solver",
+    "UpdateCalls",
+    "check_update_signature",
     "kernel_spec",
     "moved_state",
     "runs_in_any_namespace",
