@@ -18,7 +18,7 @@ from ._compat import upgrade_state
 from ._data import check_fit_data, check_held_out_data, check_validation_arguments
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
-from ._namespace import ArrayNamespace, check_fitted_namespace, to_numpy
+from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host
 from ._parameters import checked_components
 
 
@@ -220,7 +220,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients in the units of the data.
     intercept_ : float or ndarray of shape (n_targets,)
-        Intercept; 0.0 when ``fit_intercept=False``.
+        Intercept; 0.0 when ``fit_intercept=False``. With scikit-learn's
+        array API dispatch on, an array of the data's namespace on their
+        device, as with :class:`~sklearn.linear_model.Ridge`: of shape
+        (n_targets,), or 0-d for a single target.
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit`` calls.
     t_ : int
@@ -480,9 +483,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
         # A model fitted on arrays of another namespace, used with dispatch
         # off, predicts on NumPy data as scikit-learn converts them.
-        coef, intercept = to_numpy(self.coef_), self.intercept_
-        if not isinstance(intercept, float):
-            intercept = to_numpy(intercept)
+        coef, intercept = fitted_on_host(self)
         return np.asarray(X @ coef.T) + intercept
 
     def _predict_in_namespace(self, X, namespace):
