@@ -6,11 +6,15 @@ estimator's code is the same either way; only ``set_callbacks`` is missing.
 """
 
 try:
-    from sklearn.callback import CallbackSupportMixin, with_callbacks
+    from sklearn.callback import CallbackSupportMixin, ProgressBar, with_callbacks
 
     CALLBACKS_AVAILABLE = True
+    # Callbacks that only display how far a fit has come: they never read an
+    # epoch's model, and are told of epochs at a human pace.
+    PROGRESS_DISPLAYS = (ProgressBar,)
 except ImportError:  # scikit-learn < 1.9
     CALLBACKS_AVAILABLE = False
+    PROGRESS_DISPLAYS = ()
 
     class _NoCallbackContext:
         """Answers the calls a fit makes on a callback context, doing nothing."""
@@ -45,6 +49,12 @@ except ImportError:  # scikit-learn < 1.9
 class EpochCallbacks:
     """Tells the callbacks of one fit where each epoch begins and ends.
 
+    Each epoch reported is a subtask ``"epoch"`` of the fit's task, whose
+    ``task_id`` is the epoch's index in this call (the fit's context has
+    non-sequential subtasks). Callbacks that may read every epoch's model
+    are told of every epoch; where every callback only displays progress
+    (:data:`PROGRESS_DISPLAYS`), only the epochs of :meth:`report` are.
+
     Parameters
     ----------
     context : CallbackContext
@@ -70,7 +80,7 @@ class EpochCallbacks:
 
     @property
     def listening(self):
-        """bool : Whether any callback follows this fit, so that every epoch must be reported.
+        """bool : Whether any callback follows this fit.
 
         Read from the context's list of callbacks (its own and those
         propagated from a meta-estimator); where that list cannot be read,
@@ -78,9 +88,20 @@ class EpochCallbacks:
         """
         return bool(getattr(self._context, "_callbacks", True))
 
-    def begin(self):
-        """Open the task of the coming epoch."""
-        self._epoch_context = self._context.subcontext(task_name="epoch")
+    @property
+    def needs_every_epoch(self):
+        """bool : Whether a callback may read every epoch's model, so that each must be reported.
+
+        False where no callback listens or every one only displays progress.
+        """
+        callbacks = getattr(self._context, "_callbacks", None)
+        if callbacks is None:
+            return True
+        return any(not isinstance(callback, PROGRESS_DISPLAYS) for callback in callbacks)
+
+    def begin(self, index):
+        """Open the task of the coming epoch, the ``index``-th of this call (from 0)."""
+        self._epoch_context = self._context.subcontext(task_name="epoch", task_id=index)
         self._epoch_context.call_on_fit_task_begin(**self._data)
 
     def end(self, params):
@@ -101,3 +122,8 @@ class EpochCallbacks:
                 reconstruction_attributes=lambda: self._fitted_attributes(params),
             )
         )
+
+    def report(self, index, params):
+        """Tell of one finished epoch, the ``index``-th of this call; True when asked to stop."""
+        self.begin(index)
+        return self.end(params)

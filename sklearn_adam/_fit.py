@@ -541,9 +541,20 @@ def _rows_of(data, values, rows):
 
 
 def _fitted_attributes(carried, params, namespace):
-    """``coef_`` and ``intercept_`` of ``params``, in ``namespace`` when there is one."""
+    """``coef_`` and ``intercept_`` of ``params``, in ``namespace`` when there is one.
+
+    There, as scikit-learn's ``Ridge`` gives it, a single target's fitted
+    intercept is a 0-d array in the coefficients' dtype, on their device;
+    without an intercept fitted, it stays the number 0.0.
+    """
     attributes = carried.fitted_attributes(params)
-    return attributes if namespace is None else namespace.moved_attributes(attributes)
+    if namespace is None:
+        return attributes
+    fit_intercept = carried.structure[0]
+    if fit_intercept and carried.y_ndim == 1:
+        attributes["intercept_"] = np.asarray(attributes["intercept_"],
+                                              dtype=attributes["coef_"].dtype)
+    return namespace.moved_attributes(attributes)
 
 
 def _same_standardization(first, second):

@@ -18,7 +18,7 @@ from ._compat import upgrade_state
 from ._data import check_fit_data, check_held_out_data, check_validation_arguments
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
-from ._namespace import ArrayNamespace, check_fitted_namespace, to_numpy
+from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host
 from ._parameters import checked_components
 
 
@@ -205,18 +205,25 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
     verbose : bool or int, default=False
-        Print each epoch's record: training loss, validation loss and score,
+        Print epochs' records: training loss, validation loss and score,
         learning rate, gradient norm, batch size and elapsed time, followed,
         after an epoch where the batch grew, the rate fell or training
-        stopped, by what happened and why. Any value that is true (``True``,
-        1, 2, ...) prints, as with ``SGDRegressor`` and ``MLPRegressor``.
+        stopped, by what happened and why. The first epoch, every epoch with
+        such an event and the last are printed, and otherwise one at most
+        every half second, so that a fit of thousands of epochs a second
+        prints a few lines and runs at the speed of a quiet one. Any value
+        that is true (``True``, 1, 2, ...) prints, as with ``SGDRegressor``
+        and ``MLPRegressor``.
 
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients in the units of the data.
     intercept_ : float or ndarray of shape (n_targets,)
-        Intercept; 0.0 when ``fit_intercept=False``.
+        Intercept; 0.0 when ``fit_intercept=False``. With scikit-learn's
+        array API dispatch on, an array of the data's namespace on their
+        device, as with :class:`~sklearn.linear_model.Ridge`: of shape
+        (n_targets,), or 0-d for a single target.
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit`` calls.
     t_ : int
@@ -476,9 +483,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
         # A model fitted on arrays of another namespace, used with dispatch
         # off, predicts on NumPy data as scikit-learn converts them.
-        coef, intercept = to_numpy(self.coef_), self.intercept_
-        if not isinstance(intercept, float):
-            intercept = to_numpy(intercept)
+        coef, intercept = fitted_on_host(self)
         return np.asarray(X @ coef.T) + intercept
 
     def _predict_in_namespace(self, X, namespace):
@@ -522,7 +527,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             "y": y_passed,
             "metadata": None if weight_passed is None else {"sample_weight": weight_passed},
         }
-        context = self._init_callback_context(max_subtasks=self.max_iter)
+        # Epochs are subtasks named by their index: a progress display is told
+        # of some only (see EpochCallbacks).
+        context = self._init_callback_context(
+            max_subtasks=self.max_iter, sequential_subtasks=False
+        )
         context.call_on_fit_task_begin(estimator=self, **callback_data)
         history = run.train(
             max_iter=self.max_iter,

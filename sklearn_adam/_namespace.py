@@ -226,6 +226,37 @@ def host_values(value):
     return to_numpy(value)
 
 
+def fitted_on_host(estimator):
+    """``coef_`` and ``intercept_`` of a fitted estimator, as NumPy arrays on the host.
+
+    For a model fitted on arrays of another namespace, used on NumPy data
+    (with dispatch off, or on a dask array). A number stays a number.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``coef_`` and ``intercept_``
+
+    Returns
+    -------
+    coef : ndarray
+    intercept : float or ndarray
+    """
+    intercept = estimator.intercept_
+    if not isinstance(intercept, float):
+        intercept = _on_host(intercept)
+    return _on_host(estimator.coef_), intercept
+
+
+def _on_host(array):
+    """A fitted array in NumPy, by DLPack where it can (any CPU device, dispatch or not)."""
+    if isinstance(array, np.ndarray):
+        return array
+    try:
+        return np.from_dlpack(array)
+    except (AttributeError, TypeError, BufferError, RuntimeError, ValueError):
+        return to_numpy(array)
+
+
 def check_fitted_namespace(X, estimator, method):
     """Refuse ``X`` of another namespace or device than the fitted ``coef_``, under dispatch.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import check_scoring
 
-from ._rules import SOLVERS
+from ._rules import SOLVERS, check_update_signature
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
 from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
 from ._schedules import SCHEDULES, LearningRateSchedule
@@ -132,6 +132,9 @@ def checked_components(estimator):
         Naming the first parameter whose value is not accepted, the value
         and what was expected; or from scikit-learn, for a scorer name that
         does not exist.
+    TypeError
+        For a solver whose ``update`` cannot be called as the solver
+        protocol says.
     """
     check_parameters(estimator.get_params(deep=False), PARAMETER_CONSTRAINTS, _HINTS)
     if isinstance(estimator.solver, str):
@@ -148,6 +151,7 @@ def checked_components(estimator):
             **extra,
         )
     else:
+        check_update_signature(estimator.solver)
         # The user's object is never trained on directly, so never modified.
         solver = copy.deepcopy(estimator.solver)
     schedule = estimator.schedule

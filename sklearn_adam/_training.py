@@ -9,6 +9,7 @@ import numpy as np
 
 from ._engine import epoch_driver
 from ._progress import GradientMonitor, relieve_stall
+from ._reporting import EpochReporter, StepPacer, stall_event
 
 
 @dataclass
@@ -109,9 +110,11 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     the rate (schedule "plateau", at most
     :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS` times), stop.
 
-    Where nothing watches single epochs (no validation, callback or verbose
-    output), full-batch epochs of a compiled rule run many to a call, with
-    the same outcome as one at a time.
+    Where nothing watches single epochs (no validation, and no callback
+    that may read each epoch's model), full-batch epochs of a compiled rule
+    run many to a call, with the same outcome as one at a time; verbose
+    output and progress displays are then told between calls, which are
+    sized to come back in time for them (:mod:`sklearn_adam._reporting`).
 
     Parameters
     ----------
@@ -140,10 +143,15 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     act_on_stalls : bool, default=True
         False runs ``max_iter`` epochs whatever the monitor says.
     callbacks : EpochCallbacks or None
-        Told where each epoch begins and ends; a callback may ask to stop.
+        Told where each epoch begins and ends, or, where every callback
+        only displays progress, of an epoch every
+        :data:`~sklearn_adam._reporting.PROGRESS_INTERVAL` seconds and of
+        the last; a callback may ask to stop.
     verbose : bool
-        Print one line per epoch, ending with what the stopping rule did
-        after it (batch grown, rate lowered, stop) or why training ends.
+        Print the first epoch's record, that of every epoch after which the
+        stopping rule acted (batch grown, rate lowered, stop, with why
+        training ends), and otherwise one at most every
+        :data:`~sklearn_adam._reporting.VERBOSE_INTERVAL` seconds.
     streaming : bool, default=False
         Whether this is one epoch of ``partial_fit``, whose full batch is
         then taken by a pass over ``X`` rather than the normal equations.
@@ -158,12 +166,13 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     if progress.monitor.n_stalled >= progress.monitor.patience:
         # The last call stopped at a stall: resuming gets a fresh patience.
         progress.monitor.restart_patience()
-    start = time.perf_counter()
+    reporter = EpochReporter(verbose, callbacks)
+    pacer = StepPacer(reporter.paces_steps)
+    # Callbacks that may read every epoch's model are told of every epoch;
+    # those that only display progress are told at the reporter's pace.
+    every_epoch = callbacks if callbacks is not None and callbacks.needs_every_epoch else None
+    watched = validation is not None or not act_on_stalls or every_epoch is not None
     drivers = {}
-    watched = (
-        validation is not None or verbose or not act_on_stalls
-        or (callbacks is not None and callbacks.listening)
-    )
     stopped = False
     while len(history.losses) < max_iter and not stopped:
         batch_size = batching.size(progress.n_growths)
@@ -176,53 +185,34 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         if not watched and isinstance(progress.monitor, GradientMonitor) and getattr(
             driver, "runs_many", False
         ):
-            state, stopped = _run_steps(driver, params, state, progress, schedule, history,
-                                        batching, max_iter - len(history.losses))
-            continue
-        if callbacks is not None:
-            callbacks.begin()
-        learning_rate = schedule.rate(progress.epoch, progress.n_reductions)
-        # One full batch gives the same step in any order: no shuffle needed.
-        order = None
-        if not full_batch:
-            order = _visiting_order(rng, objective.n_samples, batch_size, shuffle)
-        judged = act_on_stalls and isinstance(progress.monitor, GradientMonitor)
-        # An epoch that converges takes no step: the parameters left are
-        # those whose gradient was judged.
-        target = progress.monitor.target if judged else -1.0
-        loss, gradient_norm, state = driver.run(
-            params, state, learning_rate, batch_size, order, target=target
-        )
-        check_finite(loss, params, learning_rate)
-        history.record(loss, gradient_norm, learning_rate, batch_size,
-                       math.ceil(objective.n_samples / batch_size))
-        progress.epoch += 1
-        monitor = progress.monitor
-        if validation is not None:
-            validation_loss, score = validation(params)
-            history.validation_losses.append(validation_loss)
-            history.validation_scores.append(score)
-            is_best, stalled = monitor.update(score)
-            if is_best:
-                progress.best_params = [p.copy() for p in params]
-        elif isinstance(monitor, GradientMonitor):
-            _, stalled = monitor.update(loss, gradient_norm)
-            if judged and monitor.converged(gradient_norm):
-                history.converged, stopped = True, True
-                history.n_steps[-1] = 0
+            n_steps = pacer.steps(max_iter - len(history.losses))
+            began = time.perf_counter()
+            state, outcome = _run_steps(driver, params, state, progress, schedule, history,
+                                        batching, n_steps)
+            pacer.took(n_steps, time.perf_counter() - began)
+            converged, stalled = outcome == "converged", outcome == "stalled"
         else:
-            _, stalled = monitor.update(loss)
-        event = "converged: the gradient norm is within tol" if history.converged else None
-        if callbacks is not None and callbacks.end(params):
+            if every_epoch is not None:
+                every_epoch.begin(len(history.losses))
+            state, converged, stalled = _run_epoch(
+                driver, objective, params, state, progress, schedule, history, batch_size,
+                rng=rng, shuffle=shuffle, validation=validation, act_on_stalls=act_on_stalls,
+            )
+        event = None
+        if converged:
+            history.converged, stopped = True, True
+            event = "converged: the gradient norm is within tol"
+        if every_epoch is not None and every_epoch.end(params):
             history.converged, stopped = True, True
             event = "a callback asked to stop"
         elif act_on_stalls and stalled and not stopped:
             stopped = _act_on_stall(progress, schedule, batching, history)
-            event = _stall_event(history.stall_action, progress, schedule, batching)
+            event = stall_event(history.stall_action, progress, schedule, batching)
         if event is None and act_on_stalls and len(history.losses) == max_iter:
             event = f"max_iter={max_iter} reached"
-        if verbose:
-            _report(progress.epoch, history, time.perf_counter() - start, event)
+        last = stopped or len(history.losses) >= max_iter
+        if reporter.epochs_ended(history, progress.epoch, params, event, last):
+            history.converged, stopped = True, True
     if history.stalled and validation is None and not batching.is_full(progress.n_growths):
         # Mini-batch losses cannot tell how close they stopped: one exact
         # gradient can.
@@ -233,19 +223,57 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
     return state, history
 
 
-# Full-batch steps per compiled call: enough that the call's overhead is
-# negligible, few enough that the rates of a decaying schedule are cheap to
-# list.
-STEPS_PER_CALL = 4096
+def _run_epoch(driver, objective, params, state, progress, schedule, history, batch_size, *,
+               rng, shuffle, validation, act_on_stalls):
+    """One epoch, judged by the monitor of ``progress``.
+
+    Returns the state, whether the epoch converged (it then took no step)
+    and whether the monitored value has stalled.
+    """
+    learning_rate = schedule.rate(progress.epoch, progress.n_reductions)
+    full_batch = batch_size >= objective.n_samples
+    # One full batch gives the same step in any order: no shuffle needed.
+    order = None
+    if not full_batch:
+        order = _visiting_order(rng, objective.n_samples, batch_size, shuffle)
+    judged = act_on_stalls and isinstance(progress.monitor, GradientMonitor)
+    # An epoch that converges takes no step: the parameters left are
+    # those whose gradient was judged.
+    target = progress.monitor.target if judged else -1.0
+    loss, gradient_norm, state = driver.run(
+        params, state, learning_rate, batch_size, order, target=target
+    )
+    check_finite(loss, params, learning_rate)
+    history.record(loss, gradient_norm, learning_rate, batch_size,
+                   math.ceil(objective.n_samples / batch_size))
+    progress.epoch += 1
+    monitor = progress.monitor
+    converged = False
+    if validation is not None:
+        validation_loss, score = validation(params)
+        history.validation_losses.append(validation_loss)
+        history.validation_scores.append(score)
+        is_best, stalled = monitor.update(score)
+        if is_best:
+            progress.best_params = [p.copy() for p in params]
+    elif isinstance(monitor, GradientMonitor):
+        _, stalled = monitor.update(loss, gradient_norm)
+        if judged and monitor.converged(gradient_norm):
+            converged = True
+            history.n_steps[-1] = 0
+    else:
+        _, stalled = monitor.update(loss)
+    return state, converged, stalled
 
 
-def _run_steps(driver, params, state, progress, schedule, history, batching, remaining):
-    """Full-batch steps in one compiled call, judged as single epochs would be.
+def _run_steps(driver, params, state, progress, schedule, history, batching, n_steps):
+    """Up to ``n_steps`` full-batch steps in one compiled call, judged as single epochs would be.
 
-    Returns the state and whether training stops.
+    Returns the state and what ended the call: "converged" (the last epoch
+    took no step), "stalled" or "ran out".
     """
     monitor = progress.monitor
-    rates = schedule.rates(progress.epoch, min(remaining, STEPS_PER_CALL), progress.n_reductions)
+    rates = schedule.rates(progress.epoch, n_steps, progress.n_reductions)
     losses, norms, outcome, state = driver.run_steps(
         params, state, rates, target=monitor.target, patience=monitor.patience, monitor=monitor
     )
@@ -254,12 +282,8 @@ def _run_steps(driver, params, state, progress, schedule, history, batching, rem
     progress.epoch += len(losses)
     check_finite(history.losses[-1], params, history.learning_rates[-1])
     if outcome == "converged":
-        history.converged = True
         history.n_steps[-1] = 0
-        return state, True
-    if outcome == "stalled":
-        return state, _act_on_stall(progress, schedule, batching, history)
-    return state, False
+    return state, outcome
 
 
 def _act_on_stall(progress, schedule, batching, history):
@@ -355,27 +379,3 @@ def check_not_worse(loss, loss_at_zero, size, learning_rate):
         f"{DIVERGENCE_FACTOR:g} times the {loss_at_zero:.3g} of predicting the targets' "
         f"centers, at learning rates up to {learning_rate:g}. Try a smaller learning_rate."
     )
-
-
-def _stall_event(action, progress, schedule, batching):
-    """What a stall did, as the verbose output says it."""
-    if action == "batch grown":
-        return f"stalled: batch_size grows to {batching.size(progress.n_growths)}"
-    if action == "rate lowered":
-        rate = schedule.rate(progress.epoch, progress.n_reductions)
-        return f"stalled: learning_rate falls to {rate:.3g}"
-    return "stalled with no batch growth or rate reduction left: training stops"
-
-
-def _report(epoch, history, elapsed, event):
-    parts = [f"Epoch {epoch}", f"loss={history.losses[-1]:.6g}"]
-    if history.validation_scores:
-        parts.append(f"validation loss={history.validation_losses[-1]:.6g}")
-        parts.append(f"validation score={history.validation_scores[-1]:.6g}")
-    parts += [
-        f"learning_rate={history.learning_rates[-1]:.3g}",
-        f"gradient norm={history.gradient_norms[-1]:.3g}",
-        f"batch_size={history.batch_sizes[-1]}",
-        f"elapsed={elapsed:.3f}s",
-    ]
-    print(", ".join(parts) + ("" if event is None else f"; {event}"))

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 from sklearn.utils.estimator_checks import check_array_api_input
 
 from sklearn_adam import AdamLinearRegressor
@@ -267,10 +268,14 @@ def test_fit_agrees_with_numpy(name, device, dtype, case):
     assert arrays.read(model.coef_).dtype == dtype
     tolerance = rtol(dtype, device)
     assert relative_error(arrays.read(model.coef_), expected.coef_) < tolerance
-    if isinstance(expected.intercept_, float):
-        assert isinstance(model.intercept_, float)
+    if not model.fit_intercept:
+        # As scikit-learn's Ridge: no intercept fitted is the number 0.0.
+        assert isinstance(model.intercept_, float) and model.intercept_ == 0.0
     else:
+        # A single target's is a 0-d array, in the namespace and on the device.
         assert arrays.holds(model.intercept_)
+        assert model.intercept_.shape == np.shape(expected.intercept_)
+        assert arrays.read(model.intercept_).dtype == dtype
     intercept = arrays.read(model.intercept_)
     scale = np.max(np.abs(expected.coef_)) + np.max(np.abs(expected.intercept_))
     assert np.max(np.abs(intercept - expected.intercept_)) <= tolerance * scale
@@ -308,6 +313,45 @@ def test_predictions_in_the_namespace_and_on_the_device(name, device, n_targets)
     assert abs(score - expected.score(X, y)) < 1e-12
 
 
+@pytest.mark.parametrize("name, device", NAMESPACES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+def test_a_single_targets_intercept_is_what_ridge_gives(name, device, dtype):
+    arrays = Arrays(name, device)
+    X, y, _ = make_data()
+    X, y = X.astype(dtype), y.astype(dtype)
+    with dispatch():
+        ridge = Ridge().fit(arrays(X), arrays(y))
+        model = AdamLinearRegressor(random_state=0).fit(arrays(X), arrays(y))
+        no_intercept = AdamLinearRegressor(fit_intercept=False, random_state=0).fit(
+            arrays(X), arrays(y)
+        )
+        ridge_without = Ridge(fit_intercept=False).fit(arrays(X), arrays(y))
+    # A 0-d array of X's namespace, on X's device, in the model's dtype.
+    assert type(model.intercept_) is type(ridge.intercept_)
+    assert arrays.holds(model.intercept_) and model.intercept_.shape == ()
+    assert arrays.read(model.intercept_).dtype == arrays.read(ridge.intercept_).dtype == dtype
+    assert type(no_intercept.intercept_) is type(ridge_without.intercept_) is float
+    expected = AdamLinearRegressor(random_state=0).fit(X, y)
+    assert isinstance(expected.intercept_, float)
+    assert abs(float(arrays.read(model.intercept_)) - expected.intercept_) <= (
+        rtol(dtype, device) * abs(expected.intercept_)
+    )
+
+    restored = pickle.loads(pickle.dumps(model))
+    assert arrays.holds(restored.intercept_)
+    with dispatch():
+        predicted = restored.predict(arrays(X))
+    assert arrays.holds(predicted) and predicted.shape == (X.shape[0],)
+    # On NumPy data once dispatch is off, and lazily on a dask array: NumPy.
+    on_host = model.predict(X)
+    assert type(on_host) is np.ndarray and on_host.shape == (X.shape[0],)
+    assert_allclose(on_host, arrays.read(predicted), rtol=1e-6)
+    da = pytest.importorskip("dask.array")
+    lazily = model.predict(da.from_array(X, chunks=(60, 5))).compute(scheduler="synchronous")
+    assert type(lazily) is np.ndarray
+    assert_array_equal(lazily, on_host)
+
+
 def test_predict_refuses_data_of_another_namespace():
     arrays = Arrays("array_api_strict", "device1")
     X, y, _ = make_data()
@@ -334,7 +378,10 @@ def test_dispatch_off_fits_and_predicts_in_numpy_as_before():
     # A model fitted on torch predicts NumPy data once dispatch is off.
     with dispatch():
         on_torch = AdamLinearRegressor(random_state=0).fit(arrays(X), arrays(y))
-    assert_allclose(on_torch.predict(X), arrays.read(on_torch.coef_) @ X.T + on_torch.intercept_)
+    predicted = on_torch.predict(X)
+    assert isinstance(predicted, np.ndarray)
+    assert_allclose(predicted,
+                    arrays.read(on_torch.coef_) @ X.T + arrays.read(on_torch.intercept_))
 
 
 def test_targets_and_weights_move_to_the_namespace_of_X():

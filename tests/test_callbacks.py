@@ -5,6 +5,7 @@ fallback test runs only on an older scikit-learn.
 """
 
 import pickle
+import time
 import warnings
 
 import numpy as np
@@ -105,6 +106,43 @@ def test_progress_bar_on_the_estimator(capsys):
     plain = AdamLinearRegressor(random_state=0).fit(X, y)
     assert_array_equal(model.coef_, plain.coef_)
     assert model.n_iter_ == plain.n_iter_
+
+
+@needs_callbacks
+def test_a_progress_bar_is_told_of_epochs_at_a_human_pace(capsys):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    class CountingBar(ProgressBar):
+        def __init__(self):
+            super().__init__()
+            self.epochs = []
+
+        def on_fit_task_end(self, estimator, context):
+            if context.task_name == "epoch":
+                self.epochs.append(context.task_id)
+            super().on_fit_task_end(estimator, context)
+
+    X, y = make_data()
+    bar = CountingBar()
+    start = time.perf_counter()
+    model = AdamLinearRegressor(random_state=0).set_callbacks(bar).fit(X, y)
+    elapsed = time.perf_counter() - start
+    assert "100%" in capsys.readouterr().out
+    # An epoch every tenth of a second at most, and the last; each named by its index.
+    assert model.n_iter_ > 400
+    assert len(bar.epochs) <= 2 + elapsed / 0.1
+    assert bar.epochs == sorted(bar.epochs) and bar.epochs[-1] == model.n_iter_ - 1
+    plain = AdamLinearRegressor(random_state=0).fit(X, y)
+    assert_array_equal(model.coef_, plain.coef_)
+    assert model.loss_curve_ == plain.loss_curve_
+
+    # Beside a callback that reads each epoch's model, every epoch is told.
+    recorder = Recorder()
+    bar = CountingBar()
+    fit_quietly(AdamLinearRegressor(max_iter=50, random_state=0).set_callbacks(bar, recorder),
+                X, y)
+    assert bar.epochs == list(range(50)) and len(recorder.epoch_coefs) == 50
 
 
 @needs_callbacks

@@ -22,7 +22,7 @@ What runs where:
   epoch's batches send nothing to the host. The parameters and the
   rule's moments cross once each way per epoch; a user's solver takes its
   steps on the host, in NumPy, as its protocol promises;
-- the fitted ``coef_``, ``intercept_`` (for several targets) and the
+- the fitted ``coef_``, ``intercept_`` (0-d for a single target) and the
   arrays of ``solver_state_`` are put in the data's namespace and on their
   device at the end of each call; what a warm start continues from is
   kept on the host.

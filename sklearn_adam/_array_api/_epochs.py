@@ -16,7 +16,7 @@ import numpy as np
 
 from .._namespace import to_numpy
 from .._objective._least_squares import joint_norm
-from .._rules import moved_state, runs_in_any_namespace, takes_params
+from .._rules import UpdateCalls, moved_state, runs_in_any_namespace
 
 
 class NamespaceEpochs:
@@ -35,7 +35,7 @@ class NamespaceEpochs:
         self.objective = objective
         self.solver = solver
         self._on_device = runs_in_any_namespace(solver)
-        self._passes_params = takes_params(solver)
+        self._update = UpdateCalls(solver)
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`.
@@ -81,10 +81,7 @@ class NamespaceEpochs:
             # The solver protocol promises NumPy arrays.
             grads = [to_numpy(grad) for grad in grads]
             decayed = [None if param is None else to_numpy(param) for param in decayed]
-        if self._passes_params:
-            updates, state = self.solver.update(grads, state, learning_rate, params=decayed)
-        else:
-            updates, state = self.solver.update(grads, state, learning_rate)
+        updates, state = self._update(grads, state, learning_rate, decayed)
         if not self._on_device:
             updates = [namespace.from_numpy(np.asarray(update)) for update in updates]
         # In the parameter's dtype, as NumPy's "param += update" keeps it.

@@ -5,6 +5,7 @@ from sklearn import get_config
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import validate_data
 
+from .._namespace import fitted_on_host
 from ._inputs import as_dask_array, columns_of
 
 
@@ -38,7 +39,7 @@ def predict_lazily(estimator, X):
     validate_data(estimator, columns_of(X), reset=False, skip_check_array=True)
     if len(X_array.chunks[1]) > 1:
         X_array = X_array.rechunk({1: -1})
-    coef, intercept = np.asarray(estimator.coef_), estimator.intercept_
+    coef, intercept = fitted_on_host(estimator)
     # The configuration of this process, not of the workers, decides.
     checked = None if get_config()["assume_finite"] else type(estimator).__name__
     meta = predict_block(np.empty((0, X_array.shape[1]), X_array.dtype), coef, intercept, None)

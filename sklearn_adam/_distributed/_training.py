@@ -21,7 +21,7 @@ from .._fit import Carried, TrainingRun
 from .._objective import NormalEquations, normal_equations_pay_off
 from .._objective._least_squares import joint_norm
 from .._objective._normal_equations import Centering
-from .._rules import takes_params
+from .._rules import UpdateCalls
 from ._inputs import check_dask_data
 from ._passes import (
     add_up,
@@ -249,7 +249,7 @@ class DistributedEpochs:
     def __init__(self, objective, solver):
         self.objective = objective
         self.solver = solver
-        self._passes_params = takes_params(solver)
+        self._update = UpdateCalls(solver)
         self._data = objective.data.persist()
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
@@ -263,6 +263,5 @@ class DistributedEpochs:
         if gradient_norm <= target:
             return loss, gradient_norm, state
         decayed = [params[0]] + [None] * (len(params) - 1)
-        state = solver_step(self.solver, self._passes_params, grads, state, learning_rate,
-                            params, decayed)
+        state = solver_step(self._update, grads, state, learning_rate, params, decayed)
         return loss, gradient_norm, state

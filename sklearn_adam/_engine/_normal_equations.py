@@ -11,7 +11,7 @@ import numpy as np
 
 from .._fast import compiled_kernels
 from .._objective._least_squares import joint_norm
-from .._rules import kernel_spec, takes_params
+from .._rules import UpdateCalls, kernel_spec
 from ._compiled import kernel_rule, kernel_state
 from ._numpy import solver_step
 
@@ -31,7 +31,7 @@ class NormalEquationSteps:
     def __init__(self, equations, solver):
         self.equations = equations
         self.solver = solver
-        self._passes_params = takes_params(solver)
+        self._update = UpdateCalls(solver)
         self._kernels = kernels = compiled_kernels()
         self._spec = kernel_spec(solver) if kernels is not None else None
         if self._spec is not None:
@@ -65,8 +65,7 @@ class NormalEquationSteps:
         if gradient_norm <= target:
             return loss, gradient_norm, state
         decayed = [params[0]] + [None] * (len(params) - 1)
-        state = solver_step(self.solver, self._passes_params, grads, state, learning_rate,
-                            params, decayed)
+        state = solver_step(self._update, grads, state, learning_rate, params, decayed)
         return loss, gradient_norm, state
 
     def run_steps(self, params, state, rates, *, target, patience, monitor=None):

@@ -4,7 +4,7 @@ import numpy as np
 
 from .._mapped import batch_starts
 from .._objective._least_squares import joint_norm
-from .._rules import takes_params
+from .._rules import UpdateCalls
 
 
 class NumpyEpochs:
@@ -20,7 +20,7 @@ class NumpyEpochs:
     def __init__(self, objective, solver):
         self.objective = objective
         self.solver = solver
-        self._passes_params = takes_params(solver)
+        self._update = UpdateCalls(solver)
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
@@ -45,23 +45,20 @@ class NumpyEpochs:
                 total += grad
             if batch_size >= objective.n_samples and joint_norm(grads) <= target:
                 break
-            state = solver_step(self.solver, self._passes_params, grads, state,
-                                learning_rate, params, decayed)
+            state = solver_step(self._update, grads, state, learning_rate, params, decayed)
         loss, gradient_norm = objective.epoch_summary(
             weighted_squares, penalty, gradient_sum, batch_size
         )
         return loss, gradient_norm, state
 
 
-def solver_step(solver, passes_params, grads, state, learning_rate, params, decayed):
-    """One ``update`` of ``solver``, added to ``params`` in place; the new state.
+def solver_step(update, grads, state, learning_rate, params, decayed):
+    """One ``update`` of the solver, added to ``params`` in place; the new state.
 
     Parameters
     ----------
-    solver : object following the solver protocol
-    passes_params : bool
-        Whether ``update`` takes ``params`` (see
-        :func:`~sklearn_adam._rules.takes_params`).
+    update : UpdateCalls
+        Calls the solver's ``update`` as the protocol says.
     grads : list of ndarray
     state : object
     learning_rate : float
@@ -75,10 +72,7 @@ def solver_step(solver, passes_params, grads, state, learning_rate, params, deca
     -------
     state : object
     """
-    if passes_params:
-        updates, state = solver.update(grads, state, learning_rate, params=decayed)
-    else:
-        updates, state = solver.update(grads, state, learning_rate)
+    updates, state = update(grads, state, learning_rate, decayed)
     for param, update in zip(params, updates):
         param += update
     return state

@@ -84,10 +84,18 @@ class Solver(Protocol):
         Returns
         -------
         updates : list of ndarray
-            One array per parameter, which the caller *adds* to it; only
-            read before the next call.
+            One array per parameter, of its shape and dtype, which the
+            caller *adds* to it; only read before the next call.
         state : object
-            The advanced state.
+            The advanced state; None only for a rule whose :meth:`init`
+            returned None.
+
+        Notes
+        -----
+        The estimator reads this method's signature before training, and
+        checks what its first call returns before keeping the step: a rule
+        that breaks the protocol is named in a TypeError, with what it
+        returned, and the estimator is left as it was.
         """
 
 
@@ -322,3 +330,140 @@ def takes_params(solver):
         return "params" in inspect.signature(solver.update).parameters
     except (TypeError, ValueError):  # no signature to read: the 0.1 protocol
         return False
+
+
+def check_update_signature(solver):
+    """Raise unless ``solver.update`` can be called as the estimator calls it.
+
+    The estimator passes ``params`` by that name; a rule of version 0.1 of
+    the protocol, whose ``update`` has no ``params``, is called with three
+    arguments. An ``update`` whose fourth argument has another name can be
+    called neither way. Checked before any work; a signature that cannot be
+    read is left to the call.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+
+    Raises
+    ------
+    TypeError
+        Naming the rule, the solver's class and the signature found.
+    """
+    try:
+        signature = inspect.signature(solver.update)
+    except (TypeError, ValueError):  # no signature to read: the call decides
+        return
+    params = signature.parameters.get("params")
+    if params is not None:
+        callable_so = params.kind is not inspect.Parameter.POSITIONAL_ONLY
+    else:
+        try:
+            signature.bind(None, None, None)
+            callable_so = True
+        except TypeError:
+            callable_so = False
+    if not callable_so:
+        raise TypeError(
+            f"{type(solver).__name__} does not follow the solver protocol, which passes "
+            "params by name: update(grads, state, learning_rate, params=...) (or, for a "
+            "rule without params, update(grads, state, learning_rate)); "
+            f"{type(solver).__name__}.update{signature} can be called neither way."
+        )
+
+
+class UpdateCalls:
+    """Calls ``solver.update`` as the protocol says, and checks what the first call returns.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+    """
+
+    def __init__(self, solver):
+        self.solver = solver
+        self.passes_params = takes_params(solver)
+        self._checked = False
+
+    def __call__(self, grads, state, learning_rate, params):
+        """``solver.update(grads, state, learning_rate, params=params)``: (updates, state).
+
+        ``params`` is left out for a rule of version 0.1 of the protocol.
+
+        Raises
+        ------
+        TypeError
+            At the first call, if the answer breaks the protocol (see
+            :func:`check_update_answer`).
+        """
+        if self.passes_params:
+            answer = self.solver.update(grads, state, learning_rate, params=params)
+        else:
+            answer = self.solver.update(grads, state, learning_rate)
+        if not self._checked:
+            check_update_answer(self.solver, answer, grads, state)
+            self._checked = True
+        return answer
+
+
+def check_update_answer(solver, answer, grads, state):
+    """Raise unless ``answer`` is what the protocol's ``update`` returns.
+
+    That is a pair ``(updates, state)``: one update per parameter, of the
+    shape and dtype of its gradient (which are the parameter's), and a
+    state wherever the rule was given one (a rule whose ``init`` returned
+    None keeps no state and may return None).
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+    answer : object
+        What ``solver.update`` returned.
+    grads : list of array
+        The gradients it was given.
+    state : object
+        The state it was given.
+
+    Raises
+    ------
+    TypeError
+        Naming the rule broken, the solver's class and what was received.
+    """
+    name = type(solver).__name__
+
+    def broken(rule, received):
+        return TypeError(
+            f"{name} does not follow the solver protocol: update must return {rule}; "
+            f"{name}.update returned {received}."
+        )
+
+    pair = f"a pair (updates, state), updates a list of {len(grads)} arrays, one per parameter"
+    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
+            or not isinstance(answer[0], (tuple, list))):
+        raise broken(pair, _describe(answer))
+    updates, new_state = answer
+    if len(updates) != len(grads):
+        raise broken(pair, f"as updates {_describe(updates)}")
+    for index, (update, grad) in enumerate(zip(updates, grads)):
+        shape, dtype = getattr(update, "shape", None), getattr(update, "dtype", None)
+        if shape is None or tuple(shape) != tuple(grad.shape) or dtype != grad.dtype:
+            raise broken(
+                f"updates of the parameters' shapes and dtypes (parameter {index}: "
+                f"{_describe(grad)})", f"{_describe(update)} for parameter {index}"
+            )
+    if new_state is None and state is not None:
+        raise broken(
+            "the advanced state with the updates (None only for a rule whose init "
+            "returned None)", f"None as the state, given a {type(state).__name__}"
+        )
+
+
+def _describe(value):
+    """A short description of ``value`` for an error message: its type, length or shape."""
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(_describe(item) for item in value[:3])
+        more = ", ..." if len(value) > 3 else ""
+        return f"a {type(value).__name__} of {len(value)} ({items}{more})"
+    return "None" if value is None else f"a {type(value).__name__}"
