@@ -33,6 +33,11 @@ class FitData(NamedTuple):
         than NumPy's (with scikit-learn's array API dispatch on); ``X``,
         ``y`` and the weights are then arrays of it, on its device, and so
         are the targets of ``passed``. None for NumPy and sparse data.
+    weight_unit : float, default=1.0
+        The power of two the weights as passed were divided by to bring
+        weights of extreme size near one: ``sample_weight`` holds them
+        divided, and ``alpha`` is divided by it too (see
+        :func:`~sklearn_adam._objective._penalty.penalty_weights`).
     """
 
     X: object
@@ -41,6 +46,7 @@ class FitData(NamedTuple):
     y_ndim: int
     passed: tuple
     namespace: ArrayNamespace | None = None
+    weight_unit: float = 1.0
 
     @property
     def dtype(self):
@@ -205,16 +211,17 @@ def _fit_data(X, y, sample_weight, passed, n_targets, names, namespace=None):
             f"{y_name} has {y.shape[1]} targets, but the model has {n_targets}."
         )
     # Weights are checked on the host, as NumPy arrays: one value per row.
-    weight = _check_sample_weight(sample_weight, X.shape[0], dtype, X_name, weight_name)
+    weight, unit = _check_sample_weight(sample_weight, X.shape[0], dtype, X_name, weight_name)
     if namespace is not None:
         weight = namespace.from_numpy(weight)
     return FitData(X, y, weight, y_ndim, (*passed, None if sample_weight is None else weight),
-                   namespace)
+                   namespace, unit)
 
 
 def _check_sample_weight(sample_weight, n_rows, dtype, X_name, weight_name):
+    """The weights checked, in ``dtype``, and the power of two they were divided by."""
     if sample_weight is None:
-        return np.ones(n_rows, dtype=dtype)
+        return np.ones(n_rows, dtype=dtype), 1.0
     if np.isscalar(sample_weight):
         sample_weight = np.full(n_rows, sample_weight)
     # Checked in their own precision: weights beyond float32's range are
@@ -231,17 +238,39 @@ def _check_sample_weight(sample_weight, n_rows, dtype, X_name, weight_name):
         raise ValueError(
             f"{weight_name} must be non-negative; got a minimum of {sample_weight.min():g}."
         )
-    largest, info = sample_weight.max(), np.finfo(dtype)
-    if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
-        # Brought near one by a power of two (exactly), their sums neither
-        # overflow nor underflow; a new array, so the caller's is left
-        # alone. Only weights this extreme: alpha is measured against their
-        # sum, and a stream's chunks against each other's.
-        sample_weight = sample_weight / np.exp2(np.round(np.log2(largest)))
+    unit = weight_unit(float(sample_weight.max()), dtype)
+    if unit != 1.0:
+        # A new array, so the caller's is left alone.
+        sample_weight = sample_weight.astype(np.float64) / unit
     sample_weight = sample_weight.astype(dtype, copy=False)
     if not sample_weight.sum() > 0:
         raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
-    return sample_weight
+    return sample_weight, unit
+
+
+def weight_unit(largest, dtype):
+    """The power of two to divide weights by, whose largest is ``largest``: 1 unless extreme.
+
+    Weights brought near one by a power of two (exactly) keep their sums
+    from overflowing or underflowing in ``dtype``. Only weights this
+    extreme are divided: a stream's chunks are measured against each
+    other's weights, and ``alpha`` is divided by the same power of two.
+
+    Parameters
+    ----------
+    largest : float
+        The largest weight, >= 0.
+    dtype : numpy dtype
+        The data's.
+
+    Returns
+    -------
+    unit : float
+    """
+    info = np.finfo(dtype)
+    if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
+        return float(np.exp2(np.round(np.log2(largest))))
+    return 1.0
 
 
 def split_validation(sample_weight, validation_fraction, rng):

@@ -426,6 +426,7 @@ def _objective(estimator, carried, data, rows):
         return NamespaceLeastSquares(
             data.X, data.y, data.sample_weight, alpha=estimator.alpha,
             standardization=carried.standardization, rows=rows, namespace=data.namespace,
+            weight_unit=data.weight_unit,
         )
     return LeastSquares(
         data.X,
@@ -434,6 +435,7 @@ def _objective(estimator, carried, data, rows):
         alpha=estimator.alpha,
         standardization=carried.standardization,
         rows=rows,
+        weight_unit=data.weight_unit,
     )
 
 
