@@ -10,7 +10,7 @@ from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
 
 from ._mapped import MappedPages, row_parts
-from ._namespace import ArrayNamespace, host_values
+from ._namespace import ArrayNamespace, host_values, to_numpy
 
 
 class FitData(NamedTuple):
@@ -167,8 +167,18 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
             f"y_val has {y_checked.shape[0]} rows but X_val has {X_checked.shape[0]}; they "
             "must have one target per row."
         )
-    return _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
+    data = _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
                      ("X_val", "y_val", "sample_weight_val"), namespace)
+    n_weighted = int(np.count_nonzero(to_numpy(data.sample_weight) > 0))
+    if n_weighted < 2:
+        where = (f"X_val has {X_checked.shape[0]} row" if sample_weight_val is None
+                 else f"sample_weight_val has {n_weighted} positive weight")
+        raise ValueError(
+            f"{where}, but early stopping needs at least 2 validation rows of positive "
+            "weight: a validation score such as R^2 is undefined on fewer. Pass more "
+            "validation rows of positive weight."
+        )
+    return data
 
 
 def _check_finite_in_parts(X, estimator):
@@ -300,14 +310,38 @@ def split_validation(sample_weight, validation_fraction, rng):
     order = rng.permutation(n_samples)
     validation_rows = np.sort(order[:n_validation])
     train_rows = np.sort(order[n_validation:])
-    if not sample_weight[validation_rows].sum() > 0:
+    check_split_weights(sample_weight, train_rows, validation_rows, validation_fraction)
+    return train_rows, validation_rows
+
+
+def check_split_weights(sample_weight, train_rows, validation_rows, validation_fraction):
+    """Refuse a split whose held-out rows cannot score, or whose training rows weigh nothing.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+    train_rows, validation_rows : ndarray of int
+        The rows actually held out, as drawn (or kept by a warm start).
+    validation_fraction : float
+        The estimator's parameter, named in the message.
+
+    Raises
+    ------
+    ValueError
+        If fewer than 2 validation rows have a positive weight, or no
+        training row has.
+    """
+    n_weighted = int(np.count_nonzero(sample_weight[validation_rows] > 0))
+    if n_weighted < 2:
         raise ValueError(
-            "The validation rows held out by validation_fraction all have "
-            "sample_weight 0; use a larger validation_fraction."
+            f"The {validation_rows.shape[0]} rows held out by validation_fraction="
+            f"{validation_fraction} have {n_weighted} positive sample_weight, but early "
+            "stopping needs at least 2 validation rows of positive weight: a validation "
+            "score such as R^2 is undefined on fewer. Use a larger validation_fraction, "
+            "or pass X_val and y_val."
         )
     if not sample_weight[train_rows].sum() > 0:
         raise ValueError("The training rows all have sample_weight 0.")
-    return train_rows, validation_rows
 
 
 def check_validation_arguments(X_val, y_val, sample_weight_val, early_stopping):
