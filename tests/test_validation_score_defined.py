@@ -1,10 +1,11 @@
-"""Early stopping refuses held-out rows on which its score is undefined.
+"""Early stopping refuses held-out rows on which its score is undefined, and names scorers.
 
 R^2 needs at least two held-out rows of positive weight whose targets
 differ. Scoring fewer once gave 0.0 after every epoch (the built-in R^2) and
 kept the first epoch's model, while ``scoring="r2"`` raised only after
 training had begun. Now both refuse before any training, naming the argument
-to change.
+to change; and a mistyped scorer name is answered with the nearest
+regression scorers, not all of scikit-learn's.
 """
 
 import numpy as np
@@ -113,3 +114,19 @@ def test_r2_leaves_out_a_constant_target_instead_of_scoring_it_zero():
     # The score of the kept model is R^2 on the target that varies.
     expected = r2_score(y_val[:, 1], model.predict(X_val)[:, 1])
     assert_allclose(model.best_validation_score_, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("typo, suggested", [
+    ("r3", "'r2'"), ("neg_mean_sqared_error", "'neg_mean_squared_error'"),
+])
+def test_a_mistyped_scorer_name_suggests_the_nearest_regression_scorers(typo, suggested):
+    X, y = data()
+    model = AdamLinearRegressor(early_stopping=True, scoring=typo)
+    with pytest.raises(ValueError) as raised:
+        model.fit(X, y)
+    message = str(raised.value)
+    assert message.startswith(f"scoring must be a scorer name; got {typo!r}.")
+    assert f"closest regression scorers: {suggested}" in message
+    # Short, and no classification scorer in it.
+    assert len(message) < 250
+    assert "accuracy" not in message and "f1" not in message
