@@ -10,7 +10,7 @@ from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import validate_data
 
 from ._mapped import MappedPages, row_parts
-from ._namespace import ArrayNamespace, host_values
+from ._namespace import ArrayNamespace, host_values, to_numpy
 
 
 class FitData(NamedTuple):
@@ -33,6 +33,11 @@ class FitData(NamedTuple):
         than NumPy's (with scikit-learn's array API dispatch on); ``X``,
         ``y`` and the weights are then arrays of it, on its device, and so
         are the targets of ``passed``. None for NumPy and sparse data.
+    weight_unit : float, default=1.0
+        The power of two the weights as passed were divided by to bring
+        weights of extreme size near one: ``sample_weight`` holds them
+        divided, and ``alpha`` is divided by it too (see
+        :func:`~sklearn_adam._objective._penalty.penalty_weights`).
     """
 
     X: object
@@ -41,6 +46,7 @@ class FitData(NamedTuple):
     y_ndim: int
     passed: tuple
     namespace: ArrayNamespace | None = None
+    weight_unit: float = 1.0
 
     @property
     def dtype(self):
@@ -161,8 +167,18 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
             f"y_val has {y_checked.shape[0]} rows but X_val has {X_checked.shape[0]}; they "
             "must have one target per row."
         )
-    return _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
+    data = _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
                      ("X_val", "y_val", "sample_weight_val"), namespace)
+    n_weighted = int(np.count_nonzero(to_numpy(data.sample_weight) > 0))
+    if n_weighted < 2:
+        where = (f"X_val has {X_checked.shape[0]} row" if sample_weight_val is None
+                 else f"sample_weight_val has {n_weighted} positive weight")
+        raise ValueError(
+            f"{where}, but early stopping needs at least 2 validation rows of positive "
+            "weight: a validation score such as R^2 is undefined on fewer. Pass more "
+            "validation rows of positive weight."
+        )
+    return data
 
 
 def _check_finite_in_parts(X, estimator):
@@ -205,16 +221,17 @@ def _fit_data(X, y, sample_weight, passed, n_targets, names, namespace=None):
             f"{y_name} has {y.shape[1]} targets, but the model has {n_targets}."
         )
     # Weights are checked on the host, as NumPy arrays: one value per row.
-    weight = _check_sample_weight(sample_weight, X.shape[0], dtype, X_name, weight_name)
+    weight, unit = _check_sample_weight(sample_weight, X.shape[0], dtype, X_name, weight_name)
     if namespace is not None:
         weight = namespace.from_numpy(weight)
     return FitData(X, y, weight, y_ndim, (*passed, None if sample_weight is None else weight),
-                   namespace)
+                   namespace, unit)
 
 
 def _check_sample_weight(sample_weight, n_rows, dtype, X_name, weight_name):
+    """The weights checked, in ``dtype``, and the power of two they were divided by."""
     if sample_weight is None:
-        return np.ones(n_rows, dtype=dtype)
+        return np.ones(n_rows, dtype=dtype), 1.0
     if np.isscalar(sample_weight):
         sample_weight = np.full(n_rows, sample_weight)
     # Checked in their own precision: weights beyond float32's range are
@@ -231,17 +248,39 @@ def _check_sample_weight(sample_weight, n_rows, dtype, X_name, weight_name):
         raise ValueError(
             f"{weight_name} must be non-negative; got a minimum of {sample_weight.min():g}."
         )
-    largest, info = sample_weight.max(), np.finfo(dtype)
-    if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
-        # Brought near one by a power of two (exactly), their sums neither
-        # overflow nor underflow; a new array, so the caller's is left
-        # alone. Only weights this extreme: alpha is measured against their
-        # sum, and a stream's chunks against each other's.
-        sample_weight = sample_weight / np.exp2(np.round(np.log2(largest)))
+    unit = weight_unit(float(sample_weight.max()), dtype)
+    if unit != 1.0:
+        # A new array, so the caller's is left alone.
+        sample_weight = sample_weight.astype(np.float64) / unit
     sample_weight = sample_weight.astype(dtype, copy=False)
     if not sample_weight.sum() > 0:
         raise ValueError(f"{weight_name} must have a positive sum; got all zeros.")
-    return sample_weight
+    return sample_weight, unit
+
+
+def weight_unit(largest, dtype):
+    """The power of two to divide weights by, whose largest is ``largest``: 1 unless extreme.
+
+    Weights brought near one by a power of two (exactly) keep their sums
+    from overflowing or underflowing in ``dtype``. Only weights this
+    extreme are divided: a stream's chunks are measured against each
+    other's weights, and ``alpha`` is divided by the same power of two.
+
+    Parameters
+    ----------
+    largest : float
+        The largest weight, >= 0.
+    dtype : numpy dtype
+        The data's.
+
+    Returns
+    -------
+    unit : float
+    """
+    info = np.finfo(dtype)
+    if largest > 2.0 ** (info.maxexp // 2 - 32) or 0 < largest < 2.0 ** (info.minexp // 2 + 32):
+        return float(np.exp2(np.round(np.log2(largest))))
+    return 1.0
 
 
 def split_validation(sample_weight, validation_fraction, rng):
@@ -271,14 +310,38 @@ def split_validation(sample_weight, validation_fraction, rng):
     order = rng.permutation(n_samples)
     validation_rows = np.sort(order[:n_validation])
     train_rows = np.sort(order[n_validation:])
-    if not sample_weight[validation_rows].sum() > 0:
+    check_split_weights(sample_weight, train_rows, validation_rows, validation_fraction)
+    return train_rows, validation_rows
+
+
+def check_split_weights(sample_weight, train_rows, validation_rows, validation_fraction):
+    """Refuse a split whose held-out rows cannot score, or whose training rows weigh nothing.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+    train_rows, validation_rows : ndarray of int
+        The rows actually held out, as drawn (or kept by a warm start).
+    validation_fraction : float
+        The estimator's parameter, named in the message.
+
+    Raises
+    ------
+    ValueError
+        If fewer than 2 validation rows have a positive weight, or no
+        training row has.
+    """
+    n_weighted = int(np.count_nonzero(sample_weight[validation_rows] > 0))
+    if n_weighted < 2:
         raise ValueError(
-            "The validation rows held out by validation_fraction all have "
-            "sample_weight 0; use a larger validation_fraction."
+            f"The {validation_rows.shape[0]} rows held out by validation_fraction="
+            f"{validation_fraction} have {n_weighted} positive sample_weight, but early "
+            "stopping needs at least 2 validation rows of positive weight: a validation "
+            "score such as R^2 is undefined on fewer. Use a larger validation_fraction, "
+            "or pass X_val and y_val."
         )
     if not sample_weight[train_rows].sum() > 0:
         raise ValueError("The training rows all have sample_weight 0.")
-    return train_rows, validation_rows
 
 
 def check_validation_arguments(X_val, y_val, sample_weight_val, early_stopping):

@@ -18,9 +18,10 @@ from sklearn.utils import _safe_indexing, check_random_state
 
 from ._array_api import NamespaceLeastSquares
 from ._array_api import measure as measure_in_namespace
-from ._data import split_validation
+from ._data import check_split_weights, split_validation
 from ._namespace import to_numpy
 from ._objective import HeldOutEvaluation, LeastSquares, Standardization
+from ._objective._held_out import varying_targets
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
 from ._rules import moved_state, runs_in_any_namespace, state_in_new_coordinates
@@ -417,6 +418,8 @@ def _validation_split(estimator, sample_weight, rng, previous):
     """Training and validation rows; a warm start keeps its split while n_samples stays."""
     key = (sample_weight.shape[0], estimator.validation_fraction)
     if previous is not None and previous.split is not None and previous.split[0] == key:
+        # The same rows, perhaps weighted otherwise this time.
+        check_split_weights(sample_weight, *previous.split[1], estimator.validation_fraction)
         return previous.split
     return key, split_validation(sample_weight, estimator.validation_fraction, rng)
 
@@ -426,6 +429,7 @@ def _objective(estimator, carried, data, rows):
         return NamespaceLeastSquares(
             data.X, data.y, data.sample_weight, alpha=estimator.alpha,
             standardization=carried.standardization, rows=rows, namespace=data.namespace,
+            weight_unit=data.weight_unit,
         )
     return LeastSquares(
         data.X,
@@ -434,6 +438,7 @@ def _objective(estimator, carried, data, rows):
         alpha=estimator.alpha,
         standardization=carried.standardization,
         rows=rows,
+        weight_unit=data.weight_unit,
     )
 
 
@@ -446,7 +451,18 @@ def _held_out_evaluation(estimator, components, carried, data, rows):
     objective = _objective(estimator, carried, data, rows)
     scorer = components.scorer
     if scorer is None:
-        return HeldOutEvaluation(objective)
+        varying = varying_targets(to_numpy(data.y), to_numpy(data.sample_weight), rows)
+        if not varying.any():
+            where = ("y_val is" if rows is None else
+                     f"y is, over the rows held out by validation_fraction="
+                     f"{estimator.validation_fraction},")
+            raise ValueError(
+                f"{where} constant on the validation rows of positive weight, so R^2, "
+                "the validation score of scoring=None, is undefined. Pass validation "
+                "rows whose targets vary, or a scoring such as "
+                "'neg_mean_squared_error'."
+            )
+        return HeldOutEvaluation(objective, varying=varying)
     X, y, sample_weight = data.passed
     if sample_weight is not None and not _takes_sample_weight(scorer):
         raise ValueError(

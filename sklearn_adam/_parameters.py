@@ -7,10 +7,11 @@ before any work, and builds the solver, the schedule and the scorer once.
 """
 
 import copy
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 
 from ._rules import SOLVERS, check_update_signature
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
@@ -94,7 +95,27 @@ def _solver_hint(value):
     return None
 
 
-_HINTS = {"learning_rate": _rate_hint, "solver": _solver_hint}
+def _scoring_hint(value):
+    if not isinstance(value, str):
+        return None
+    close = difflib.get_close_matches(value, _regression_scorer_names(), n=3, cutoff=0.5)
+    if close:
+        return f"The closest regression scorers: {', '.join(map(repr, close))}."
+    return ("Regression scorers include 'r2', 'neg_mean_squared_error' and "
+            "'neg_mean_absolute_error' (sklearn.metrics.get_scorer_names() lists all).")
+
+
+def _regression_scorer_names():
+    """The names of scikit-learn's scorers of regression metrics, sorted."""
+    names = []
+    for name in get_scorer_names():
+        score_function = getattr(get_scorer(name), "_score_func", None)
+        if getattr(score_function, "__module__", "").endswith("._regression"):
+            names.append(name)
+    return names
+
+
+_HINTS = {"learning_rate": _rate_hint, "solver": _solver_hint, "scoring": _scoring_hint}
 
 
 @dataclass(frozen=True)
@@ -130,8 +151,8 @@ def checked_components(estimator):
     ------
     ValueError
         Naming the first parameter whose value is not accepted, the value
-        and what was expected; or from scikit-learn, for a scorer name that
-        does not exist.
+        and what was expected (for a scorer name that does not exist, the
+        closest names of regression scorers).
     TypeError
         For a solver whose ``update`` cannot be called as the solver
         protocol says.

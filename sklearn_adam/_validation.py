@@ -13,6 +13,7 @@ few kinds this package needs are written out here.
 import numbers
 
 import numpy as np
+from sklearn.metrics import get_scorer_names
 
 # The reals the arithmetic takes as they are: integers, floats and numpy's
 # floats (not Fraction or Decimal, which numpy's functions do not take).
@@ -188,7 +189,8 @@ class _ScorerName:
     def is_of_its_type(self, value):
         return isinstance(value, str)
 
-    holds = is_of_its_type
+    def holds(self, value):
+        return isinstance(value, str) and value in get_scorer_names()
 
     def __str__(self):
         return "a scorer name"
@@ -218,8 +220,7 @@ BOOLEAN = _Boolean()
 """Constraint: a bool (numpy's included)."""
 
 SCORER_NAME = _ScorerName()
-"""Constraint: a string; :func:`sklearn.metrics.check_scoring` says whether
-such a scorer exists."""
+"""Constraint: a name of :func:`sklearn.metrics.get_scorer_names`."""
 
 CALLABLE = _Callable()
 """Constraint: anything callable."""

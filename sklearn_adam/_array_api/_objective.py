@@ -17,6 +17,7 @@ from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off
 from .._objective._least_squares import joint_norm
 from .._objective._normal_equations import Centering
+from .._objective._penalty import penalty_weights
 from ._epochs import NamespaceEpochs
 from ._moments import rows_per_block
 
@@ -40,9 +41,12 @@ class NamespaceLeastSquares:
     rows : ndarray of int or None
         The training rows of ``X``; None means all of them.
     namespace : ArrayNamespace
+    weight_unit : float, default=1.0
+        The power of two the weights as passed were divided by.
     """
 
-    def __init__(self, X, y, sample_weight, *, alpha, standardization, rows, namespace):
+    def __init__(self, X, y, sample_weight, *, alpha, standardization, rows, namespace,
+                 weight_unit=1.0):
         xp = namespace.xp
         self.X = X
         self.y = y
@@ -58,7 +62,9 @@ class NamespaceLeastSquares:
         # coefficient (none without a penalty).
         self.penalty_weights = np.zeros_like(standardization.x_scale)
         if alpha > 0:
-            self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
+            self.penalty_weights = penalty_weights(
+                alpha, standardization.x_scale, self.weight_sum, weight_unit
+            )
         self.penalized_any = alpha > 0
         self._center = namespace.from_numpy(standardization.x_center)
         self._scale = namespace.from_numpy(standardization.x_scale)

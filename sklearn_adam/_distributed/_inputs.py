@@ -17,7 +17,7 @@ from sklearn import get_config
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import validate_data
 
-from .._data import _check_sample_weight
+from .._data import _check_sample_weight, weight_unit
 from .._namespace import host_values
 from . import is_dask_collection
 from ._passes import block_weight_range, merge_weight_ranges, reduce_blocks
@@ -43,6 +43,8 @@ class DaskData(NamedTuple):
         Dimensions of ``y`` as passed.
     passed : tuple
         ``(X, y, sample_weight)`` as passed, for callbacks.
+    weight_unit : float, default=1.0
+        The power of two the weights as passed were divided by.
     """
 
     X: object
@@ -52,6 +54,7 @@ class DaskData(NamedTuple):
     unweighted: bool
     y_ndim: int
     passed: tuple
+    weight_unit: float = 1.0
 
     @property
     def n_samples(self):
@@ -138,10 +141,10 @@ def check_dask_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
     y_array, y_ndim = _targets(y, X_array, estimator)
     if n_targets is not None and y_array.shape[1] != n_targets:
         raise ValueError(f"y has {y_array.shape[1]} targets, but the model has {n_targets}.")
-    weight, weight_sum, unweighted = _sample_weight(sample_weight, X_array,
-                                                    type(estimator).__name__)
+    weight, weight_sum, unweighted, unit = _sample_weight(sample_weight, X_array,
+                                                          type(estimator).__name__)
     return DaskData(X_array, y_array, weight, weight_sum, unweighted, y_ndim,
-                    (X, y, sample_weight))
+                    (X, y, sample_weight), unit)
 
 
 def as_dask_array(values, name, *, lengths):
@@ -229,18 +232,19 @@ def _targets(y, X, estimator):
 
 
 def _sample_weight(sample_weight, X, estimator_name):
-    """The weights in ``X``'s row blocks, their sum, and whether all are one.
+    """The weights in ``X``'s row blocks, their sum, whether all are one, and their unit.
 
     In-memory weights are checked as in memory. A dask array of weights is
     checked by one pass over it alone: the same conditions, the same
     messages.
     """
     if sample_weight is None:
-        return None, float(X.shape[0]), True
+        return None, float(X.shape[0]), True, 1.0
     if not is_dask_collection(sample_weight):
-        weight = _check_sample_weight(sample_weight, X.shape[0], X.dtype, "X", "sample_weight")
+        weight, unit = _check_sample_weight(sample_weight, X.shape[0], X.dtype, "X",
+                                            "sample_weight")
         return (da.from_array(weight, chunks=(X.chunks[0],)), float(weight.sum()),
-                bool(np.all(weight == 1)))
+                bool(np.all(weight == 1)), unit)
     weight = _numeric(as_dask_array(sample_weight, "sample_weight", lengths=True),
                       "sample_weight")
     if weight.shape != (X.shape[0],):
@@ -256,16 +260,13 @@ def _sample_weight(sample_weight, X, estimator_name):
     found.non_finite.check("sample_weight", weight.dtype, estimator_name)
     if found.low < 0:
         raise ValueError(f"sample_weight must be non-negative; got a minimum of {found.low:g}.")
-    # Only the weights' ratios matter: a power of two brings them near one,
-    # exactly, as in memory.
-    factor, info = 1.0, np.finfo(X.dtype)
-    if (found.high > 2.0 ** (info.maxexp // 2 - 32)
-            or 0 < found.high < 2.0 ** (info.minexp // 2 + 32)):
-        factor = float(np.exp2(np.round(np.log2(found.high))))
+    # Only the weights' ratios (and alpha's to them) matter: a power of two
+    # brings them near one, exactly, as in memory.
+    factor = weight_unit(float(found.high), X.dtype)
     if not found.high > 0:
         raise ValueError("sample_weight must have a positive sum; got all zeros.")
     if factor != 1.0:
         weight = weight / factor
     as_dtype = X.dtype.type
     unweighted = as_dtype(found.low / factor) == 1 and as_dtype(found.high / factor) == 1
-    return weight.astype(X.dtype), found.total / factor, bool(unweighted)
+    return weight.astype(X.dtype), found.total / factor, bool(unweighted), factor

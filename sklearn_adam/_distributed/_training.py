@@ -21,6 +21,7 @@ from .._fit import Carried, TrainingRun
 from .._objective import NormalEquations, normal_equations_pay_off
 from .._objective._least_squares import joint_norm
 from .._objective._normal_equations import Centering
+from .._objective._penalty import penalty_weights
 from .._rules import UpdateCalls
 from ._inputs import check_dask_data
 from ._passes import (
@@ -132,7 +133,9 @@ class DistributedLeastSquares:
         self.weight_sum = data.weight_sum
         self.penalty_weights = np.zeros_like(standardization.x_scale)
         if alpha > 0:
-            self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
+            self.penalty_weights = penalty_weights(
+                alpha, standardization.x_scale, self.weight_sum, data.weight_unit
+            )
         self.penalized_any = alpha > 0
 
     def epoch_driver(self, solver, *, full_batch=True, single_epoch=False):

@@ -13,14 +13,19 @@ class HeldOutEvaluation:
         standardization.
     score : callable or None, default=None
         ``score(params) -> float``, greater is better. None gives the
-        coefficient of determination R^2 (weighted, averaged over targets),
-        computed from the same residuals as the loss.
+        coefficient of determination R^2 (weighted, averaged over the
+        targets that vary), computed from the same residuals as the loss.
+    varying : ndarray of bool of shape (n_targets,) or None, default=None
+        With R^2, the targets that vary over the held-out rows of positive
+        weight (see :func:`varying_targets`), at least one: R^2 is undefined
+        for the others, which it leaves out. None: all.
     """
 
-    def __init__(self, objective, score=None):
+    def __init__(self, objective, score=None, varying=None):
         self.objective = objective
         self.score = score
         self._total_squares = objective.target_spread()
+        self._varying = slice(None) if varying is None else varying
 
     def __call__(self, params):
         """Evaluate ``params``.
@@ -41,10 +46,29 @@ class HeldOutEvaluation:
         loss = 0.5 * float(residual_squares.mean()) / self.objective.weight_sum
         if self.score is not None:
             return loss, float(self.score(params))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = 1 - residual_squares / self._total_squares
-        # A constant target is predicted perfectly or not at all.
-        r2 = np.where(
-            self._total_squares > 0, r2, np.where(residual_squares == 0, 1.0, 0.0)
-        )
+        varying = self._varying
+        r2 = 1 - residual_squares[varying] / self._total_squares[varying]
         return loss, float(np.mean(r2))
+
+
+def varying_targets(y, sample_weight, rows=None):
+    """Which targets take more than one value over the rows of positive weight.
+
+    Compared exactly: a constant target's total sum of squares, computed
+    about its weighted mean, can round to a tiny positive number.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,)
+    rows : ndarray of int or None, default=None
+        The held-out rows; None for all.
+
+    Returns
+    -------
+    varying : ndarray of bool of shape (n_targets,)
+    """
+    if rows is not None:
+        y, sample_weight = y[rows], sample_weight[rows]
+    weighted = y[sample_weight > 0]
+    return weighted.min(axis=0) < weighted.max(axis=0)

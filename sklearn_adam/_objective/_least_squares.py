@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from .._mapped import ReadCount
+from ._penalty import penalty_weights
 from ._standardization import rows_per_block
 
 
@@ -54,9 +55,13 @@ class LeastSquares:
     standardization : Standardization
     rows : ndarray of int or None
         The training rows of ``X``; None means all of them.
+    weight_unit : float, default=1.0
+        The power of two the weights as passed were divided by (see
+        :func:`~sklearn_adam._data.check_fit_data`); ``alpha`` is weighed
+        against the weights as passed.
     """
 
-    def __init__(self, X, y, sample_weight, *, alpha, standardization, rows):
+    def __init__(self, X, y, sample_weight, *, alpha, standardization, rows, weight_unit=1.0):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
@@ -69,7 +74,9 @@ class LeastSquares:
         # without a penalty, also where a scale's square underflows).
         self.penalty_weights = np.zeros_like(standardization.x_scale)
         if alpha > 0:
-            self.penalty_weights = alpha / np.square(standardization.x_scale) / self.weight_sum
+            self.penalty_weights = penalty_weights(
+                alpha, standardization.x_scale, self.weight_sum, weight_unit
+            )
         self.penalized_any = alpha > 0
         self._block_rows = rows_per_block(X)
         self._read = ReadCount(X)
