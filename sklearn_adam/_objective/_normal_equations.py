@@ -30,13 +30,16 @@ and for each target the data part of the objective and its gradient are
 
 The moments are summed in float64 whatever the dtype of ``X``, from centered
 blocks of dense rows, so that a column's large mean does not cancel its
-spread away; sparse rows stay sparse and are centered in the sums.
+spread away; sparse rows stay sparse, and are centered in the sums in a way
+that keeps those digits too (:mod:`sklearn_adam._objective._sparse_sums`).
 """
 
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._sparse_sums import centered_products
 
 # Above this many features the matrix (8 * n_features**2 bytes) and each
 # step's product with it grow too large to pay for themselves.
@@ -301,8 +304,8 @@ def block_sums(X_block, y_block, w_block, centering, unweighted, scratch=None):
         weight = w_block.astype(np.float64)
         y_tilde = (y_block - centering.y_center) / centering.y_scale
         if sp.issparse(X_block):
-            return _sparse_block_sums(X_block, y_tilde, weight, centering.center,
-                                      centering.block_scale)
+            return centered_products(X_block, y_tilde, weight, centering.center,
+                                     centering.block_scale)
         if scratch is None:
             scratch = np.empty((X_block.shape[0], centering.n_sums))
         return _dense_block_sums(X_block, y_tilde, weight, centering.center,
@@ -336,36 +339,6 @@ def _dense_block_sums(X_block, y_tilde, weight, center, block_scale, unweighted,
         scratch[:, :-1] *= root[:, None]
         scratch[:, -1] = root
     return scratch.T @ scratch
-
-
-def _sparse_block_sums(X_block, y_tilde, weight, center, block_scale):
-    """What :func:`_dense_block_sums` gives, with the block kept sparse.
-
-    The centering is applied to the sums of the raw products, so that no
-    dense copy of the block is made.
-    """
-    n_features = X_block.shape[1]
-    raw = X_block.astype(np.float64)
-    if block_scale is not None:
-        raw = raw.multiply(1.0 / block_scale).tocsr()
-        center = center / block_scale
-    weighted = raw.multiply(weight[:, None]).tocsr()
-    raw_sums = np.asarray(weighted.sum(axis=0)).ravel()
-    total = weight.sum()
-    target_sums = weight @ y_tilde
-    x = slice(0, n_features)
-    t = slice(n_features, n_features + y_tilde.shape[1])
-    sums = np.empty((n_features + y_tilde.shape[1] + 1,) * 2)
-    sums[x, x] = np.asarray((raw.T @ weighted).todense()) - np.outer(raw_sums, center) - np.outer(
-        center, raw_sums
-    ) + total * np.outer(center, center)
-    sums[t, x] = np.asarray(weighted.T @ y_tilde).T - np.outer(target_sums, center)
-    sums[-1, x] = raw_sums - total * center
-    sums[t, t] = (y_tilde.T * weight) @ y_tilde
-    sums[-1, t] = target_sums
-    sums[-1, -1] = total
-    sums[x, t], sums[x, -1], sums[t, -1] = sums[t, x].T, sums[-1, x], sums[-1, t]
-    return sums
 
 
 # Columns whose scale is outside these bounds are divided by it before their

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from .._fast import compiled_kernels
 from .._mapped import ReadCount, fixed_row_parts, row_parts
 from ._column_moments import ColumnMoments
+from ._sparse_sums import column_sums, spread_sums
 
 # Rows per block when X is read in pieces; keeps the temporaries small
 # whatever the number of samples.
@@ -311,9 +312,7 @@ def measure(X, y, sample_weight, *, center, scale):
         y = y / y_unit
     # Overflow and underflow here are looked for just below, not warned of.
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        x_center, x_variance, x_mean_square, exact = _moments(
-            X, sample_weight, center, scale
-        )
+        x_center, x_variance, x_mean_square = _moments(X, sample_weight, center, scale)
     x_unit = None
     if scale:
         doubtful = np.flatnonzero(
@@ -325,19 +324,17 @@ def measure(X, y, sample_weight, *, center, scale):
             x_unit = np.ones(X.shape[1], dtype=dtype)
             x_unit[doubtful] = units
             X = X.multiply(1 / x_unit).tocsr() if sp.issparse(X) else X / x_unit
-            x_center, x_variance, x_mean_square, exact = _moments(
-                X, sample_weight, center, scale
-            )
+            x_center, x_variance, x_mean_square = _moments(X, sample_weight, center, scale)
     if center:
         y_center = (sample_weight @ y) / weight_sum
     else:
         y_center = np.zeros(y.shape[1], dtype=dtype)
     x_moments = ColumnMoments(weight_sum, x_center, x_variance, x_mean_square, None, None,
-                              x_unit, bool(exact))
+                              x_unit, True)
     y_moments = ColumnMoments(weight_sum, y_center, None, None, None, None, y_unit, True)
     if scale:
         x_moments.low, x_moments.high = _near_ranges(
-            X, sample_weight, x_variance, x_mean_square, _noise_level(dtype, exact)
+            X, sample_weight, x_variance, x_mean_square, _noise_level(dtype, True)
         )
         y_moments.variance = (sample_weight @ np.square(y - y_center)) / weight_sum
         y_moments.mean_square = (sample_weight @ np.square(y)) / weight_sum
@@ -351,13 +348,12 @@ def measure(X, y, sample_weight, *, center, scale):
 def _moments(values, sample_weight, center, scale):
     """Weighted centers, and with ``scale`` variances and mean squares, of each column.
 
-    Returns ``(center, variance, mean_square, exact)``; without ``scale`` the
-    last three are None. ``exact`` says whether the variance was summed from
-    centered values (see :func:`_column_spread`).
+    Returns ``(center, variance, mean_square)``; without ``scale`` the last
+    two are None.
     """
     weight_sum = sample_weight.sum()
     if center and sp.issparse(values):
-        centers = np.asarray(values.T @ sample_weight).ravel() / weight_sum
+        centers = (column_sums(values, sample_weight) / weight_sum).astype(values.dtype)
     elif center:
         # In parts of a fixed size: bounded reads of a memory-mapped X, and
         # the same sums for it as for the same rows in memory.
@@ -369,7 +365,7 @@ def _moments(values, sample_weight, center, scale):
     else:
         centers = np.zeros(values.shape[1], dtype=values.dtype)
     if not scale:
-        return centers, None, None, None
+        return centers, None, None
     return (centers, *_column_spread(values, sample_weight, centers))
 
 
@@ -378,14 +374,15 @@ def _column_spread(X, sample_weight, center):
 
     Dense input is read in row blocks, so no temporary as large as ``X`` is
     made, and the variance is summed from the centered values, which keeps it
-    accurate when a column's mean is large next to its spread. Sparse input
-    uses ``E[x**2] - center**2`` to stay sparse; the third value returned says
-    whether the variance was computed exactly in that sense.
+    accurate when a column's mean is large next to its spread; so is that of
+    sparse input, whose implicit zeros are added in closed form (see
+    :func:`~sklearn_adam._objective._sparse_sums.spread_sums`).
     """
     weight_sum = sample_weight.sum()
     if sp.issparse(X):
-        mean_square = np.asarray(X.multiply(X).T @ sample_weight).ravel() / weight_sum
-        return np.maximum(mean_square - np.square(center), 0), mean_square, False
+        deviation_squares, squares = spread_sums(X, sample_weight, center)
+        return ((deviation_squares / weight_sum).astype(X.dtype),
+                (squares / weight_sum).astype(X.dtype))
     kernels = compiled_kernels()
     if kernels is not None:
         variance = np.zeros(X.shape[1])
@@ -395,7 +392,6 @@ def _column_spread(X, sample_weight, center):
         return (
             (variance / weight_sum).astype(X.dtype, copy=False),
             (mean_square / weight_sum).astype(X.dtype, copy=False),
-            True,
         )
     variance = np.zeros(X.shape[1], dtype=X.dtype)
     mean_square = np.zeros(X.shape[1], dtype=X.dtype)
@@ -412,7 +408,7 @@ def _column_spread(X, sample_weight, center):
         variance += sample_weight[rows] @ squares
         np.square(X[rows], out=squares)
         mean_square += sample_weight[rows] @ squares
-    return variance / weight_sum, mean_square / weight_sum, True
+    return variance / weight_sum, mean_square / weight_sum
 
 
 def _column_range(values, columns=None, rows=None):
