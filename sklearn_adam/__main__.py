@@ -292,7 +292,7 @@ def _compare(args, dataset, X, y, data):
     models = {label: with_preprocessing(preprocessor(data, args.impute), model)
               for label, model in models.items()}
     rows = {label: _fit_and_score(model, (X_train, y_train), (X_test, y_test),
-                                  exact=label == reference_label)
+                                  closed_form=label == reference_label)
             for label, model in models.items()}
     overflows = any(row[f"{part} MSE"] is None for row in rows.values()
                     for part in ("train", "test"))
@@ -340,13 +340,13 @@ def _compare(args, dataset, X, y, data):
         print(f"predictions of every row saved to {args.save_predictions}")
 
 
-def _fit_and_score(model, train, test, exact):
+def _fit_and_score(model, train, test, closed_form):
     """Fit ``model`` on ``train`` and return its row of the table."""
     start_up = _start_up(model, *train)
     start = time.perf_counter()
     # scipy's lstsq, under LinearRegression, also sums the squared residuals,
     # which LinearRegression discards; near 1e300 that sum overflows.
-    quiet = np.errstate(over="ignore") if exact else contextlib.nullcontext()
+    quiet = np.errstate(over="ignore") if closed_form else contextlib.nullcontext()
     # Reaching --max-iter is reported once below, not as a warning.
     with warnings.catch_warnings(), quiet:
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -366,7 +366,7 @@ def _fit_and_score(model, train, test, exact):
 
 def _predict(model, X):
     # A category that no training row has is encoded as the dropped first
-    # one; _describe_preprocessing counts such test rows once, in a note.
+    # one; describe_preprocessing counts such test rows once, in a note.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Found unknown categories", UserWarning)
         return model.predict(X)
