@@ -185,11 +185,10 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
         if not watched and isinstance(progress.monitor, GradientMonitor) and getattr(
             driver, "runs_many", False
         ):
-            n_steps = pacer.steps(max_iter - len(history.losses))
-            began = time.perf_counter()
+            n_before, began = len(history.losses), time.perf_counter()
             state, outcome = _run_steps(driver, params, state, progress, schedule, history,
-                                        batching, n_steps)
-            pacer.took(n_steps, time.perf_counter() - began)
+                                        batching, pacer.steps(max_iter - n_before))
+            pacer.took(len(history.losses) - n_before, time.perf_counter() - began)
             converged, stalled = outcome == "converged", outcome == "stalled"
         else:
             if every_epoch is not None:

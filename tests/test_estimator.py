@@ -623,6 +623,31 @@ def test_verbose_output_is_a_few_lines_and_changes_nothing_learned(capsys, param
     assert loud.loss_curve_ == quiet.loss_curve_
 
 
+def test_verbose_prints_a_line_every_half_second_of_a_slow_fit(capsys):
+    import time
+
+    class SlowGradientDescent:
+        def init(self, params):
+            return None
+
+        def update(self, grads, state, learning_rate, params):
+            time.sleep(0.02)
+            return [-learning_rate * g for g in grads], state
+
+    X, y = make_data()
+    model = AdamLinearRegressor(solver=SlowGradientDescent(), max_iter=60, verbose=1)
+    start = time.perf_counter()
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    elapsed = time.perf_counter() - start
+    lines = capsys.readouterr().out.strip().splitlines()
+    epochs = [int(line.split(",")[0].removeprefix("Epoch ")) for line in lines]
+    # The first epoch, one at least every half second, and the last.
+    assert epochs[0] == 1 and epochs[-1] == 60 and epochs == sorted(set(epochs))
+    assert 3 <= len(lines) <= 3 + elapsed / 0.5
+    assert lines[-1].endswith("; max_iter=60 reached")
+
+
 def test_a_convergence_warning_says_how_far_the_fit_fell_short_and_what_to_do():
     X, y = make_data()
     with pytest.warns(ConvergenceWarning, match=r"reached max_iter=3 epochs with a gradient "
