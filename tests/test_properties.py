@@ -140,3 +140,76 @@ def test_partial_fit_over_chunks_is_finite_or_names_the_cause(path, problem, n_c
             assert re.search(NAMED_CAUSES, str(error)), str(error)
             return
     assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_)
+
+
+# Weights of extreme scale with a penalty: alpha must keep Ridge's meaning
+# (weighed against the weights as passed) however the weights are scaled.
+_PENALTY_CAUSES = r"outweighs the data|vary by only|outside the range of float"
+
+
+@st.composite
+def weighted_ridge_problems(draw):
+    """(X, y, sample_weight, alpha) with weights from about 1e-300 to 1e300, alpha > 0."""
+    n_samples = draw(st.integers(20, 120))
+    n_features = draw(st.integers(1, 5))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
+    X = rng.randn(n_samples, n_features) * 10.0 ** rng.uniform(-3, 3, n_features)
+    y = X @ rng.randn(n_features) + rng.randn() + 0.1 * rng.randn(n_samples)
+    # All of one size, or spread over up to 16 orders of magnitude.
+    spread = draw(st.sampled_from([0, 2, 16]))
+    size = draw(st.integers(-300 + spread, 300 - spread))
+    weight = 10.0 ** (size + rng.uniform(-spread / 2, spread / 2, n_samples))
+    if spread == 0:
+        weight = np.full(n_samples, 10.0**size) * rng.uniform(0.5, 2.0)
+    # Against the weights' sum (a penalty that matters, or one that does not),
+    # or on its own, whatever the weights.
+    if draw(st.booleans()):
+        alpha = weight.sum() * 10.0 ** draw(st.integers(-12, 12))
+    else:
+        alpha = 10.0 ** draw(st.integers(-300, 300))
+    hypothesis.assume(np.isfinite(alpha) and alpha > 0)
+    if draw(st.booleans()):
+        X = sp.csr_matrix(X)
+    return X, y, weight, alpha
+
+
+def ridge_objective(X, y, weight, alpha, coef, intercept):
+    """Ridge's objective divided by the largest weight (the same minimizer)."""
+    largest = weight.max()
+    residual = y - X @ coef - intercept
+    return (weight / largest) @ np.square(residual) + (alpha / largest) * coef @ coef
+
+
+@pytest.mark.parametrize("path", PATHS)
+@SETTINGS
+@given(problem=weighted_ridge_problems())
+def test_extreme_weights_with_a_penalty_fit_like_ridge_or_name_the_cause(path, problem):
+    from sklearn.linear_model import Ridge
+
+    X, y, weight, alpha = problem
+    passed = weight.copy()
+    with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings():
+        use_path(monkeypatch, path)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            model = AdamLinearRegressor(alpha=alpha, **PRECISE).fit(X, y, sample_weight=passed)
+        except (ValueError, FloatingPointError) as error:
+            assert re.search(_PENALTY_CAUSES, str(error)), str(error)
+            return
+    np.testing.assert_array_equal(passed, weight)
+    assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_)
+    # Ridge on dense data: its sparse solvers overflow with weights near 1e300.
+    X_dense = X.toarray() if sp.issparse(X) else X
+    with np.errstate(all="ignore"):
+        reference = Ridge(alpha=alpha).fit(X_dense, y, sample_weight=weight)
+        ridge_value = ridge_objective(X_dense, y, weight, alpha, reference.coef_,
+                                      reference.intercept_)
+        value = ridge_objective(X_dense, y, weight, alpha, model.coef_, model.intercept_)
+    hypothesis.assume(np.isfinite(reference.coef_).all() and np.isfinite(ridge_value))
+    # The objective as low as Ridge's, and the coefficients Ridge's, each to
+    # a precision Ridge's own solution has.
+    assert value <= ridge_value * (1 + 1e-9)
+    coef_size = np.std(y) / np.std(X_dense, axis=0)  # a coefficient that matters
+    error = np.abs(model.coef_ - reference.coef_)
+    assert (error <= 1e-6 * np.abs(reference.coef_) + 1e-8 * coef_size).all()

@@ -96,3 +96,21 @@ def test_float32_weights_with_float64_X_fit_without_a_warning(method):
         X, y, sample_weight=weight.astype(np.float32).astype(np.float64)
     )
     assert_array_equal(model.coef_, reference.coef_)
+
+
+@pytest.mark.parametrize("weights_in", ["memory", "dask"])
+@pytest.mark.parametrize("scale, alpha", [(1e200, 3e200), (1e-200, 3e-200)])
+def test_dask_fits_weigh_alpha_against_extreme_weights_as_ridge_does(weights_in, scale, alpha):
+    distributed = pytest.importorskip("distributed")
+    da = pytest.importorskip("dask.array")
+    X, y, weight = problem(scale)
+    reference = Ridge(alpha=alpha).fit(X, y, sample_weight=weight)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        passed = weight if weights_in == "memory" else da.from_array(weight, chunks=20)
+        model = AdamLinearRegressor(alpha=alpha, tol=1e-12).fit(
+            da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20),
+            sample_weight=passed,
+        )
+    assert_allclose(model.coef_, reference.coef_, rtol=1e-6)
