@@ -406,14 +406,17 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """Run one epoch over ``X``, continuing from the previous state.
 
         The standardization (feature and target centers and scales) is
-        that of every row trained on since the last ``fit`` from scratch (a
-        warm-start ``fit`` keeps the statistics, as it keeps the
-        standardization, without its rows): each call merges the weighted
-        means and variances of its rows into running ones (Chan et al.'s
-        update), and where they change, maps the coefficients so that the
-        model predicts exactly as it did, and the solver's moments with
-        them. No chunk is special: one-row chunks learn, and a feature
-        constant in the first chunks is learned once it varies. Calls keep
+        that of every row trained on since the last ``fit`` (whose
+        statistics are those of its training rows): each call merges the
+        weighted means and variances of its rows into running ones (Chan et
+        al.'s update), and where they change, maps the coefficients so that
+        ``coef_`` stays as it was, the intercept so that it follows the
+        centers (the running means, the intercept's best estimate: the
+        model's prediction at the center of ``X`` stays the center of ``y``
+        plus what training added), and the solver's moments with them. No
+        chunk is special: one-row chunks learn, a first chunk of one row
+        ends where it would have ended last, and a feature constant in the
+        first chunks is learned once it varies. Calls keep
         the solver state, the schedule position and the batch size
         (including any growth during an earlier ``fit``): the k-th call uses
         the rate that the k-th epoch of ``fit`` would. Stalls are not acted on (no
