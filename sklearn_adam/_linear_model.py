@@ -197,10 +197,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Whether ``fit`` continues the previous fit: coefficients, solver
         state, schedule position, batch size, stall count, validation split
-        and random stream, so that two fits of ``k`` epochs give the same
-        model as one fit of ``2 k`` epochs. The best epoch kept by early
-        stopping is scored again on this call's validation data. Changing
-        ``fit_intercept`` or ``standardize`` starts afresh.
+        and random stream, so that two fits of ``k`` epochs on the same data
+        give the same model as one fit of ``2 k`` epochs. The previous fit
+        only initializes: ``fit`` standardizes on its own data, as a fit
+        from scratch would, and starts from the previous standardized
+        coefficients and solver moments, so data shifted or rescaled since
+        (``y * c``, ``y + c``, ``X + c``, ``X * c``) are solved to the
+        precision of a fit from scratch, and ``tol`` is judged in their
+        units. The best epoch kept by early stopping is scored again on this
+        call's validation data. Changing ``fit_intercept`` or
+        ``standardize`` starts afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
