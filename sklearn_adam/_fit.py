@@ -56,11 +56,11 @@ class Carried:
         ``((n_samples, validation_fraction), (train_rows, validation_rows))``
         of the last validation split, kept by warm starts on as many rows.
     moments : tuple of ColumnMoments or None, default=None
-        ``(x_moments, y_moments)`` of the rows of the fit that started
-        training and of every ``partial_fit`` since (a warm-start ``fit``
-        keeps them, as it keeps the standardization), from which
+        ``(x_moments, y_moments)`` of the training rows of the last ``fit``
+        (warm or not) and of every ``partial_fit`` since, from which
         ``partial_fit`` updates the standardization; None in models pickled
-        before they were kept, whose standardization stays fixed.
+        before they were kept, whose standardization stays fixed until the
+        next ``fit``.
     """
 
     structure: tuple
@@ -89,10 +89,7 @@ class Carried:
         -------
         carried : Carried
         """
-        train_weight = data.sample_weight
-        if train_rows is not None:
-            train_weight = _weights_of_rows(data, train_rows)
-        moments = _measure(estimator, data, train_weight)
+        moments = _measure(estimator, data, _training_weights(data, train_rows))
         return cls.from_moments(estimator, moments, data.dtype, data.y.shape[1],
                                 data.X.shape[1], rng, data.y_ndim)
 
@@ -124,13 +121,47 @@ class Carried:
         structure = (estimator.fit_intercept, estimator.standardize)
         return cls(structure, standardization, params, rng, y_ndim, moments=moments)
 
+    def restandardize(self, estimator, moments):
+        """Standardize on a warm start's training rows; the standardized parameters carry over.
+
+        A warm start solves the problem of its own data, in the centers and
+        scales a fit from scratch would use. The standardized coefficients
+        and intercept, like the solver's moments (averages of standardized
+        gradients), stay as they were: in the new coordinates they are the
+        model that stands to the new data as the last one stood to its
+        data. On data that are the last data shifted or rescaled (``y * c``,
+        ``y + c``, ``X + c``, ``X * c``) the standardized problem is the
+        same, so training continues from its optimum, and ``tol`` is judged
+        in the new data's units. On the same rows the standardization is
+        the same, bit for bit, and nothing changes.
+
+        Parameters
+        ----------
+        estimator : AdamLinearRegressor
+        moments : tuple of ColumnMoments
+            ``(x_moments, y_moments)`` of the training rows; kept, for a
+            later ``partial_fit`` to merge its rows into.
+
+        Raises
+        ------
+        ValueError
+            If the new data cannot be standardized (see
+            :meth:`~sklearn_adam._objective.Standardization.from_moments`).
+        """
+        self.standardization = Standardization.from_moments(
+            # The dtype the model was trained in, whatever the new data's.
+            *moments, **_standardizing(estimator), dtype=self.standardization.x_scale.dtype
+        )
+        self.moments = moments
+
     def add_rows(self, estimator, data, solver, solver_state):
         """Standardize on the rows seen so far and these; parameters follow.
 
         The moments of ``data`` join those of the rows trained on before,
-        and when the centers or scales change, the parameters are mapped to
-        predict exactly as they did, and the solver's state with them (see
-        :class:`~sklearn_adam._objective._standardization.CoordinateChange`).
+        and when the centers or scales change, the parameters are mapped
+        (the coefficients keep their values in the data's units, the
+        intercept follows the centers), and the solver's state with them
+        (see :class:`~sklearn_adam._objective._standardization.CoordinateChange`).
 
         Parameters
         ----------
@@ -276,6 +307,9 @@ class TrainingRun:
             carried = copy.copy(previous)
             carried.y_ndim = data.y_ndim
             carried.split = split or previous.split
+            carried.restandardize(
+                estimator, _measure(estimator, data, _training_weights(data, train_rows))
+            )
         else:
             carried = Carried.start(estimator, data, rng, train_rows)
             # A fit without a split keeps the last one, for a later warm start.
@@ -539,6 +573,13 @@ def _measure(estimator, data, sample_weight):
     return measure_in_namespace(
         data.namespace, data.X, data.y, sample_weight, **_standardizing(estimator)
     )
+
+
+def _training_weights(data, train_rows):
+    """The sample weights of the training rows (all rows when ``train_rows`` is None)."""
+    if train_rows is None:
+        return data.sample_weight
+    return _weights_of_rows(data, train_rows)
 
 
 def _weights_of_rows(data, rows):

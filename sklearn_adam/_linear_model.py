@@ -197,10 +197,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Whether ``fit`` continues the previous fit: coefficients, solver
         state, schedule position, batch size, stall count, validation split
-        and random stream, so that two fits of ``k`` epochs give the same
-        model as one fit of ``2 k`` epochs. The best epoch kept by early
-        stopping is scored again on this call's validation data. Changing
-        ``fit_intercept`` or ``standardize`` starts afresh.
+        and random stream, so that two fits of ``k`` epochs on the same data
+        give the same model as one fit of ``2 k`` epochs. The previous fit
+        only initializes: ``fit`` standardizes on its own data, as a fit
+        from scratch would, and starts from the previous standardized
+        coefficients and solver moments, so data shifted or rescaled since
+        (``y * c``, ``y + c``, ``X + c``, ``X * c``) are solved to the
+        precision of a fit from scratch, and ``tol`` is judged in their
+        units. The best epoch kept by early stopping is scored again on this
+        call's validation data. Changing ``fit_intercept`` or
+        ``standardize`` starts afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split and the shuffles. An int gives the same
         coefficients, bit for bit, on every fit.
@@ -413,14 +419,17 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """Run one epoch over ``X``, continuing from the previous state.
 
         The standardization (feature and target centers and scales) is
-        that of every row trained on since the last ``fit`` from scratch (a
-        warm-start ``fit`` keeps the statistics, as it keeps the
-        standardization, without its rows): each call merges the weighted
-        means and variances of its rows into running ones (Chan et al.'s
-        update), and where they change, maps the coefficients so that the
-        model predicts exactly as it did, and the solver's moments with
-        them. No chunk is special: one-row chunks learn, and a feature
-        constant in the first chunks is learned once it varies. Calls keep
+        that of every row trained on since the last ``fit`` (whose
+        statistics are those of its training rows): each call merges the
+        weighted means and variances of its rows into running ones (Chan et
+        al.'s update), and where they change, maps the coefficients so that
+        ``coef_`` stays as it was, the intercept so that it follows the
+        centers (the running means, the intercept's best estimate: the
+        model's prediction at the center of ``X`` stays the center of ``y``
+        plus what training added), and the solver's moments with them. No
+        chunk is special: one-row chunks learn, a first chunk of one row
+        ends where it would have ended last, and a feature constant in the
+        first chunks is learned once it varies. Calls keep
         the solver state, the schedule position and the batch size
         (including any growth during an earlier ``fit``): the k-th call uses
         the rate that the k-th epoch of ``fit`` would. Stalls are not acted on (no

@@ -234,6 +234,22 @@ def test_local_scheduler_fits_the_same_without_a_cluster():
     assert _relative(model.coef_, AdamLinearRegressor().fit(X, y).coef_) < 1e-10
 
 
+def test_a_warm_start_on_new_data_measures_its_standardization():
+    # Once the first fit's standardization was kept: the second fit solved
+    # its data in the first's centers and scales, judging tol on them.
+    import dask
+
+    X, y = _problem(n_samples=1200, seed=11)
+    with dask.config.set(scheduler="threads"):
+        model = AdamLinearRegressor(warm_start=True).fit(*_dask(X, y, rows=300))
+        model.fit(*_dask(X + 100, y * 1e-6, rows=300))
+    exact = LinearRegression().fit(X + 100, y * 1e-6)
+    assert _relative(model.coef_, exact.coef_) < 1e-8
+    cold = AdamLinearRegressor().fit(X + 100, y * 1e-6)
+    assert_allclose(model._carried.standardization.y_scale,
+                    cold._carried.standardization.y_scale, rtol=1e-12)
+
+
 def test_the_client_never_holds_X(client):
     # X lives only on the workers: each block is drawn there from its seed.
     n_samples, n_features, rows = 400_000, 10, 50_000

@@ -213,3 +213,65 @@ def test_extreme_weights_with_a_penalty_fit_like_ridge_or_name_the_cause(path, p
     coef_size = np.std(y) / np.std(X_dense, axis=0)  # a coefficient that matters
     error = np.abs(model.coef_ - reference.coef_)
     assert (error <= 1e-6 * np.abs(reference.coef_) + 1e-8 * coef_size).all()
+
+
+def rescaled_or_shifted(X, y, y_scale, change, factor):
+    """``(X, y, scale of y)`` changed by ``factor``: a scale, or a shift in column sizes."""
+    def sizes(values):
+        largest = np.abs(values).max(axis=0)
+        largest = largest.toarray().ravel() if sp.issparse(largest) else largest
+        return np.where(largest > 0, largest, 1.0)
+
+    with np.errstate(over="ignore", under="ignore"):
+        if change == "y * c":
+            return X, (y * factor).astype(y.dtype), y_scale * abs(factor)
+        if change == "y + c":
+            return X, (y + factor * sizes(y[:, None])[0]).astype(y.dtype), y_scale
+        if change == "X * c":
+            return (X * factor).astype(X.dtype), y, y_scale
+        dense = X.toarray() if sp.issparse(X) else X
+        shifted = (dense + factor * sizes(dense)).astype(X.dtype)
+        return (sp.csr_matrix(shifted) if sp.issparse(X) else shifted), y, y_scale
+
+
+def closed_form_r2(X, y, weight, y_scale):
+    """LinearRegression's training R^2, on dense float64 data; NaN where it fails."""
+    X_64 = (X.toarray() if sp.issparse(X) else X).astype(np.float64)
+    with np.errstate(all="ignore"):
+        try:
+            exact = LinearRegression().fit(X_64, y.astype(np.float64) / y_scale, weight)
+            return weighted_r2(y / y_scale, exact.predict(X_64), weight, 1.0)
+        except ValueError:
+            return np.nan
+
+
+@pytest.mark.parametrize("path", PATHS)
+@SETTINGS
+@given(problem=problems(), change=st.sampled_from(["y * c", "y + c", "X * c", "X + c"]),
+       power=st.integers(-12, 12), sign=st.sampled_from([-1.0, 1.0]))
+def test_a_warm_fit_on_rescaled_or_shifted_data_matches_the_closed_form_or_names_the_cause(
+    path, problem, change, power, sign
+):
+    # warm_start only initializes: after a first fit, a warm fit on the same
+    # data rescaled or shifted must solve the new data as a cold fit does.
+    X, y, weight, y_scale = problem
+    X_new, y_new, new_scale = rescaled_or_shifted(X, y, y_scale, change, sign * 10.0**power)
+    data = X_new.data if sp.issparse(X_new) else X_new
+    hypothesis.assume(np.isfinite(data).all() and np.isfinite(y_new).all())
+    model = AdamLinearRegressor(warm_start=True, **PRECISE)
+    with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings():
+        use_path(monkeypatch, path)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            model.fit(X, y, sample_weight=weight)
+            model.fit(X_new, y_new, sample_weight=weight)
+        except (ValueError, FloatingPointError) as error:
+            assert re.search(NAMED_CAUSES, str(error)), str(error)
+            return
+    assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_)
+    reference = closed_form_r2(X_new, y_new, weight, new_scale)
+    hypothesis.assume(np.isfinite(reference))
+    # The tolerances of the cold fits above.
+    tolerance = 1e-6 if X.dtype == np.float64 else 1e-4
+    assert weighted_r2(y_new, model.predict(X_new), weight, new_scale) > reference - tolerance

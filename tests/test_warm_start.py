@@ -233,3 +233,54 @@ def test_partial_fit_after_early_stopping_drops_the_stale_best_score():
     # coef_ is now the last epoch's, which no validation score picked.
     assert model.best_validation_score_ is None
     assert len(model.validation_scores_) == 5
+
+
+# The data of the last fit, changed: warm_start only initializes, and the
+# fit must solve the problem of the data it is given.
+NEW_DATA = {
+    "y * 1e-9": lambda X, y: (X, y * 1e-9),
+    "y + 1e4": lambda X, y: (X, y + 1e4),
+    "-y": lambda X, y: (X, -y),
+    "X + 100": lambda X, y: (X + 100, y),
+    "X * 1e3": lambda X, y: (X * 1e3, y),
+}
+
+
+@pytest.mark.parametrize("change", NEW_DATA.values(), ids=NEW_DATA)
+def test_a_warm_fit_on_new_data_is_as_precise_as_a_cold_one(change):
+    # Once the first fit's standardization was kept: y * 1e-9 stopped
+    # "converged" 9% off, y + 1e4 ran 100,000 epochs to an R^2 of -3.9e6.
+    from sklearn.linear_model import LinearRegression
+
+    X, y = make_data()
+    X_new, y_new = change(X, y)
+    model = AdamLinearRegressor(warm_start=True, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X_new, y_new)
+    cold = AdamLinearRegressor(random_state=0).fit(X_new, y_new)
+    exact = LinearRegression().fit(X_new, y_new)
+
+    def error(fitted):
+        return np.abs(fitted.coef_ - exact.coef_).max() / np.abs(exact.coef_).max()
+
+    assert error(model) < max(10 * error(cold), 1e-9)
+    assert model.intercept_ == pytest.approx(exact.intercept_, rel=1e-8, abs=1e-8 * np.std(y_new))
+    # The standardization is the new data's, as a cold fit's.
+    for name in ("x_center", "x_scale", "y_center", "y_scale"):
+        assert_array_equal(getattr(model._carried.standardization, name),
+                           getattr(cold._carried.standardization, name))
+
+
+def test_partial_fit_after_a_warm_fit_on_new_data_merges_with_its_rows():
+    from sklearn_adam._objective import Standardization
+
+    X, y = make_data()
+    model = AdamLinearRegressor(warm_start=True, random_state=0, max_iter=5)
+    fit_quietly(model, X, y)
+    fit_quietly(model, X[:300] + 10, y[:300])
+    model.partial_fit(X[300:] + 10, y[300:])
+    whole = Standardization.fit(X + 10, y[:, None], np.ones(500), center=True, scale=True)
+    for name in ("x_center", "x_scale", "y_center", "y_scale"):
+        np.testing.assert_allclose(getattr(model._carried.standardization, name),
+                                   getattr(whole, name), rtol=1e-12)

@@ -47,8 +47,8 @@ def training_run(estimator, components, X, y, sample_weight, *, resume):
     X, y, sample_weight
         As passed to ``fit``; ``X`` a dask array or DataFrame.
     resume : bool
-        Whether to continue the previous fit (``warm_start``), whose
-        standardization is kept: no pass measures it.
+        Whether to continue the previous fit (``warm_start``): its
+        standardized parameters, in the standardization of this data.
 
     Returns
     -------
@@ -66,6 +66,7 @@ def training_run(estimator, components, X, y, sample_weight, *, resume):
         rng = copy.deepcopy(previous.rng)
         carried = copy.copy(previous)
         carried.y_ndim = data.y_ndim
+        carried.restandardize(estimator, _measure(estimator, data))
     else:
         rng = check_random_state(estimator.random_state)
         carried = _start(estimator, data, rng)
@@ -97,6 +98,12 @@ def _check_parameters(estimator):
 
 def _start(estimator, data, rng):
     """Fresh standardization, measured by one pass over the blocks, and zero parameters."""
+    return Carried.from_moments(estimator, _measure(estimator, data), data.X.dtype,
+                                data.y.shape[1], data.X.shape[1], rng, data.y_ndim)
+
+
+def _measure(estimator, data):
+    """The column moments of ``X`` and ``y``, by one pass over the blocks."""
     center = estimator.fit_intercept and estimator.standardize
     scale = estimator.standardize
     statistics = reduce_blocks(
@@ -106,9 +113,7 @@ def _start(estimator, data, rng):
     name, dtype = type(estimator).__name__, data.X.dtype
     statistics.x_non_finite.check("X", dtype, name)
     statistics.y_non_finite.check("y", dtype, name)
-    moments = (statistics.x_moments, statistics.y_moments)
-    return Carried.from_moments(estimator, moments, dtype, data.y.shape[1], data.X.shape[1],
-                                rng, data.y_ndim)
+    return statistics.x_moments, statistics.y_moments
 
 
 class DistributedLeastSquares:

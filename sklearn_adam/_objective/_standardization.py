@@ -151,11 +151,21 @@ class CoordinateChange:
     r"""Standardized parameters, and the moments of their gradients, in new coordinates.
 
     When the centers and scales change (``partial_fit`` updates them with
-    every chunk), parameters are mapped so that the model predicts exactly
-    what it did, in the data's units; the gradients of any batch's objective
-    then map linearly, which is how a solver's moments follow. With feature
+    every chunk), the coefficients are mapped so that they stay what they
+    were in the data's units (``coef_`` does not move), and the intercept so
+    that it keeps its offset from the centers: the model's prediction at the
+    center of ``X`` stays the center of ``y`` plus what training added to it
+    (:math:`s_y b`, with :math:`b` the standardized intercept). The centers
+    are running means, the intercept's best estimate, which training need
+    not learn again: had the intercept kept the predictions instead, a
+    center that moved (the single row of a first chunk, far from the mean)
+    would be frozen into it, and Adam, whose steps are about the learning
+    rate each, would take hundreds of steps to undo it.
+
+    The gradients of a batch's objective at parameters that predict the same
+    map linearly, which is how a solver's moments follow. With feature
     center :math:`c_j` and scale :math:`s_j`, target center :math:`c_y` and
-    scale :math:`s_y` becoming primed, a batch's gradients read
+    scale :math:`s_y` becoming primed, they read
 
     .. math::
 
@@ -170,7 +180,9 @@ class CoordinateChange:
     :math:`\sqrt{v'_j} \le k(|a_j|\sqrt{v_j} + |d_j|\sqrt{v_b})`
     (Minkowski's inequality), which can only shorten the next steps. The
     penalty's share of a gradient does not map this way; with ``alpha > 0``
-    the mapped moments are close, not exact.
+    the mapped moments are close, not exact. Where the centers stay, the
+    mapped parameters predict exactly as before, and the moments are those
+    of their gradients.
 
     Parameters
     ----------
@@ -189,7 +201,7 @@ class CoordinateChange:
             )
 
     def parameters(self, params):
-        """Standardized coefficients (and intercept) that predict as ``params`` did.
+        """Coefficients as they were in the data's units; the intercept follows the centers.
 
         Parameters
         ----------
@@ -210,11 +222,8 @@ class CoordinateChange:
         mapped = [(coef * self.target_ratio[:, None] * (original_ratio * to_new))
                   .astype(params[0].dtype)]
         if len(params) > 1:
-            # Differences first: the centers may be large next to what moved.
-            moved = (coef * original_ratio) @ (new.x_center - old.x_center).astype(np.float64)
-            intercept = ((old.y_center - new.y_center) / new.y_scale
-                         + self.target_ratio * (params[1] + moved))
-            mapped.append(intercept.astype(params[1].dtype))
+            # The offset from the centers, s_y * b, in the new units of y.
+            mapped.append((self.target_ratio * params[1]).astype(params[1].dtype))
         return mapped
 
     def gradients(self, arrays):
