@@ -14,12 +14,14 @@ Two measurements, each against its closed-form peer in the same run:
   ``LinearRegression``'s. The peak is reached while the normal equations are
   gathered, before the first epoch: the fit is cut at ``max_iter=50``.
 
-On a shared virtual machine the times move by tens of percent from run to
-run; the ratios, measured side by side, move less. Run from the repository
-root::
+BLAS runs on one thread (``--blas-threads``), as the compiled epochs do: on
+a shared 2-core virtual machine, Ridge's BLAS on two threads waits for the
+other tenants and took 0.3 s instead of 0.02 s. The times still move by tens
+of percent from run to run; the ratios, measured side by side, move less.
+Run from the repository root::
 
-    python -m benchmarks.wide                # about 2 minutes on 2 cores
-    python -m benchmarks.wide --repeats 5
+    python -m benchmarks.wide                # about 3 minutes on 2 cores
+    python -m benchmarks.wide --repeats 5 --blas-threads 0   # BLAS's own choice
 """
 
 import argparse
@@ -30,6 +32,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
+from threadpoolctl import threadpool_limits
 
 import sklearn_adam._engine._compiled as compiled_module
 from benchmarks.datasets import large_dense
@@ -108,8 +111,10 @@ def memory_row():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per median (3)")
+    parser.add_argument("--blas-threads", type=int, default=1,
+                        help="threads of BLAS (1); 0 leaves BLAS its own choice")
     args = parser.parse_args(argv)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(args.blas_threads or None, "blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         print(f"Fit time on {TIME_SHAPE[0]:,} x {TIME_SHAPE[1]:,} dense float64, "
               f"medians of {args.repeats}:")
