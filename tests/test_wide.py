@@ -152,6 +152,8 @@ def test_the_normal_equations_hold_one_gram_matrix_at_peak():
     # holds about two and a half copies of X (5 MB).
     X, y, _ = wide_problem(600, 1024)
     assert pays_off(X, X.shape[0])
+    # Compiling the kernels allocates too: not within the fit's own peak.
+    peak_bytes(AdamLinearRegressor(max_iter=3), X[:100, :60], y[:100])
     reference = peak_bytes(LinearRegression(), X, y)
     peak = peak_bytes(AdamLinearRegressor(max_iter=3), X, y)
     assert peak < 1.5 * reference
