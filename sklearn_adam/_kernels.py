@@ -320,8 +320,19 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
     # Turn the batch's sums into the gradient (LeastSquares.batch_gradient),
     # add it to the epoch's totals, take the step, and return the penalty
     # before it, weighted by the batch's share of the rows.
-    coef = state.coef
     coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums
+    penalty = batch_gradient(data, scaling, state.coef, coef_gradient, residual_sum,
+                             gradient_sum, intercept_gradient_sum, n_batch, batch_size)
+    rule_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
+    return penalty
+
+
+@_kernel
+def batch_gradient(data, scaling, coef, coef_gradient, residual_sum, gradient_sum,
+                   intercept_gradient_sum, n_batch, batch_size):
+    # The batch's sums turned into its gradient in their place, the
+    # intercept's in place of the residual sums, and added to the epoch's
+    # totals; returns the penalty as step() does.
     n_targets, n_features = coef.shape
     scaling_factor = data.n_samples / (batch_size * data.weight_sum)
     penalty = 0.0
@@ -342,7 +353,6 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
         # The intercept's gradient, in place of the residual sum it comes from.
         residual_sum[t] *= scaling_factor
         intercept_gradient_sum[t] += residual_sum[t]
-    rule_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
     return penalty
 
 
@@ -355,9 +365,6 @@ def epoch(data, scaling, rule, state, plan, sums):
     # sum of squared residuals and penalty so far (each batch's taken before
     # its step), the number of steps this call took, and the sums of the
     # batch gradients of the coefficients and the intercept so far.
-    X, values, indices, indptr = data.X, data.values, data.indices, data.indptr
-    rows, order = data.rows, plan.order
-    sparse = indptr.size > 0
     n_samples, batch_size = data.n_samples, plan.batch_size
     n_targets, n_features = state.coef.shape
     raw_coef = np.empty((n_targets, n_features))
@@ -376,40 +383,10 @@ def epoch(data, scaling, rule, state, plan, sums):
         if start >= plan.first:
             coef_gradient[:] = 0.0
             residual_sum[:] = 0.0
-        for position in range(max(start, plan.first), min(stop, plan.stop)):
-            if order.size and position + PREFETCH_DISTANCE < n_samples:
-                ahead = order[position + PREFETCH_DISTANCE]
-                if rows.size:
-                    ahead = rows[ahead]
-                if sparse:
-                    for k in range(indptr[ahead], indptr[ahead + 1], 8):
-                        _prefetch(values, k)
-                        _prefetch(indices, k)
-                else:
-                    for j in range(0, n_features, 8):
-                        _prefetch(X[ahead], j)
-            row = order[position] if order.size else position
-            if rows.size:
-                row = rows[row]
-            weight = data.sample_weight[row]
-            for t in range(n_targets):
-                prediction = raw_intercept[t]
-                if sparse:
-                    for k in range(indptr[row], indptr[row + 1]):
-                        prediction += values[k] * raw_coef[t, indices[k]]
-                else:
-                    for j in range(n_features):
-                        prediction += X[row, j] * raw_coef[t, j]
-                residual = (prediction - data.y[row, t]) / scaling.y_scale[t]
-                weighted_squares += 0.5 * weight * residual * residual
-                residual *= weight
-                residual_sum[t] += residual
-                if sparse:
-                    for k in range(indptr[row], indptr[row + 1]):
-                        coef_gradient[t, indices[k]] += values[k] * residual
-                else:
-                    for j in range(n_features):
-                        coef_gradient[t, j] += X[row, j] * residual
+        weighted_squares = add_residual_products(
+            data, scaling, raw_coef, raw_intercept, plan.order, max(start, plan.first),
+            min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
+        )
         if stop > plan.stop:
             break  # the batch goes on in the next part
         steps += 1
@@ -420,6 +397,55 @@ def epoch(data, scaling, rule, state, plan, sums):
     sums.totals[0] = weighted_squares
     sums.totals[1] = penalty
     return weighted_squares, penalty, steps, gradient_sum, intercept_gradient_sum
+
+
+@_kernel
+def add_residual_products(data, scaling, raw_coef, raw_intercept, order, first, stop,
+                          coef_gradient, residual_sum, weighted_squares):
+    # The rows at positions first to stop of order (as they lie when order
+    # is empty): each row's weighted residual times the row added into
+    # coef_gradient, the residuals into residual_sum; returns weighted_squares
+    # plus half their weighted squares.
+    X, values, indices, indptr = data.X, data.values, data.indices, data.indptr
+    rows = data.rows
+    sparse = indptr.size > 0
+    n_samples = data.n_samples
+    n_targets, n_features = raw_coef.shape
+    for position in range(first, stop):
+        if order.size and position + PREFETCH_DISTANCE < n_samples:
+            ahead = order[position + PREFETCH_DISTANCE]
+            if rows.size:
+                ahead = rows[ahead]
+            if sparse:
+                for k in range(indptr[ahead], indptr[ahead + 1], 8):
+                    _prefetch(values, k)
+                    _prefetch(indices, k)
+            else:
+                for j in range(0, n_features, 8):
+                    _prefetch(X[ahead], j)
+        row = order[position] if order.size else position
+        if rows.size:
+            row = rows[row]
+        weight = data.sample_weight[row]
+        for t in range(n_targets):
+            prediction = raw_intercept[t]
+            if sparse:
+                for k in range(indptr[row], indptr[row + 1]):
+                    prediction += values[k] * raw_coef[t, indices[k]]
+            else:
+                for j in range(n_features):
+                    prediction += X[row, j] * raw_coef[t, j]
+            residual = (prediction - data.y[row, t]) / scaling.y_scale[t]
+            weighted_squares += 0.5 * weight * residual * residual
+            residual *= weight
+            residual_sum[t] += residual
+            if sparse:
+                for k in range(indptr[row], indptr[row + 1]):
+                    coef_gradient[t, indices[k]] += values[k] * residual
+            else:
+                for j in range(n_features):
+                    coef_gradient[t, j] += X[row, j] * residual
+    return weighted_squares
 
 
 @_kernel
@@ -455,8 +481,8 @@ gradient norm is at most target; stop after a step once neither the loss nor
 the gradient norm has beaten its best for patience epochs in a row
 (best_loss, best_gradient and n_stalled so far)."""
 
-# What ended a run of full-batch steps.
-RAN_OUT, CONVERGED, STALLED, NOT_FINITE = 0, 1, 2, 3
+# What ended a run of full-batch steps; GOING_ON: nothing yet.
+RAN_OUT, CONVERGED, STALLED, NOT_FINITE, GOING_ON = 0, 1, 2, 3, -1
 
 
 @_kernel
@@ -506,18 +532,90 @@ def full_batch_steps(quadratic, rule, state, plan, losses, gradient_norms):
     best_loss, best_gradient, n_stalled = plan.best_loss, plan.best_gradient, plan.n_stalled
     for i in range(plan.rates.size):
         loss, norm = quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient)
-        losses[i] = loss
-        gradient_norms[i] = norm
-        if not (math.isfinite(loss) and math.isfinite(norm)):
-            return i + 1, NOT_FINITE, best_loss, best_gradient, n_stalled
-        progress = loss < best_loss or norm < best_gradient
-        best_loss = min(best_loss, loss)
-        best_gradient = min(best_gradient, norm)
-        n_stalled = 0 if progress else n_stalled + 1
-        if norm <= plan.target:
-            return i + 1, CONVERGED, best_loss, best_gradient, n_stalled
-        rule_step(rule, state, coef_gradient, intercept_gradient, plan.rates[i],
-                  plan.steps_before + i + 1)
-        if n_stalled >= plan.patience:
-            return i + 1, STALLED, best_loss, best_gradient, n_stalled
+        outcome, best_loss, best_gradient, n_stalled = judged_step(
+            rule, state, plan, i, loss, norm, coef_gradient, intercept_gradient, best_loss,
+            best_gradient, n_stalled, losses, gradient_norms,
+        )
+        if outcome != GOING_ON:
+            return i + 1, outcome, best_loss, best_gradient, n_stalled
     return plan.rates.size, RAN_OUT, best_loss, best_gradient, n_stalled
+
+
+@_kernel
+def data_full_batch_steps(data, scaling, rule, state, plan, losses, gradient_norms):
+    # What full_batch_steps does, each gradient taken by a pass over the
+    # training rows of X (data_gradient) instead of the quadratic: where the
+    # normal equations cost more than a pass, a run of steps in one call.
+    # A loop of its own: numba caches no kernel that takes the gradient's
+    # function as an argument.
+    n_targets, n_features = state.coef.shape
+    raw_coef = np.empty((n_targets, n_features))
+    raw_intercept = np.empty(n_targets)
+    coef_gradient = np.empty((n_targets, n_features))
+    intercept_gradient = np.empty(n_targets)
+    best_loss, best_gradient, n_stalled = plan.best_loss, plan.best_gradient, plan.n_stalled
+    for i in range(plan.rates.size):
+        loss, norm = data_gradient(data, scaling, state, raw_coef, raw_intercept,
+                                   coef_gradient, intercept_gradient)
+        outcome, best_loss, best_gradient, n_stalled = judged_step(
+            rule, state, plan, i, loss, norm, coef_gradient, intercept_gradient, best_loss,
+            best_gradient, n_stalled, losses, gradient_norms,
+        )
+        if outcome != GOING_ON:
+            return i + 1, outcome, best_loss, best_gradient, n_stalled
+    return plan.rates.size, RAN_OUT, best_loss, best_gradient, n_stalled
+
+
+@_kernel
+def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
+                  intercept_gradient):
+    # The full-batch gradient of epoch() with one batch of every training
+    # row, in the same arithmetic, written into the two arrays without a
+    # step; returns the objective (LeastSquares.epoch_summary) and the
+    # gradient's norm.
+    n_targets = state.coef.shape[0]
+    n_samples = data.n_samples
+    original_units(state, scaling, raw_coef, raw_intercept)
+    coef_gradient[:] = 0.0
+    intercept_gradient[:] = 0.0
+    weighted_squares = add_residual_products(
+        data, scaling, raw_coef, raw_intercept, data.rows[:0], 0, n_samples, coef_gradient,
+        intercept_gradient, 0.0,
+    )
+    # One batch: its gradient is the epoch's sum, into these unread totals.
+    totals = np.zeros_like(coef_gradient)
+    intercept_totals = np.zeros_like(intercept_gradient)
+    penalty = batch_gradient(data, scaling, state.coef, coef_gradient, intercept_gradient,
+                             totals, intercept_totals, n_samples, n_samples)
+    squares = 0.0
+    for t in range(n_targets):
+        for j in range(coef_gradient.shape[1]):
+            squares += coef_gradient[t, j] * coef_gradient[t, j]
+        if state.has_intercept:
+            squares += intercept_gradient[t] * intercept_gradient[t]
+    loss = weighted_squares / (data.weight_sum * n_targets) + penalty
+    return loss, math.sqrt(squares)
+
+
+@_kernel
+def judged_step(rule, state, plan, i, loss, norm, coef_gradient, intercept_gradient, best_loss,
+                best_gradient, n_stalled, losses, gradient_norms):
+    # Record the i-th epoch's objective and gradient norm, judge them, and
+    # take its step unless they end the run (converged: no step). Returns
+    # what ends the run (GOING_ON for nothing yet; STALLED after the step)
+    # and the stopping rule's best loss, best gradient norm and epochs
+    # without progress.
+    losses[i] = loss
+    gradient_norms[i] = norm
+    if not (math.isfinite(loss) and math.isfinite(norm)):
+        return NOT_FINITE, best_loss, best_gradient, n_stalled
+    progress = loss < best_loss or norm < best_gradient
+    best_loss = min(best_loss, loss)
+    best_gradient = min(best_gradient, norm)
+    n_stalled = 0 if progress else n_stalled + 1
+    if norm <= plan.target:
+        return CONVERGED, best_loss, best_gradient, n_stalled
+    rule_step(rule, state, coef_gradient, intercept_gradient, plan.rates[i],
+              plan.steps_before + i + 1)
+    outcome = STALLED if n_stalled >= plan.patience else GOING_ON
+    return outcome, best_loss, best_gradient, n_stalled

@@ -1,13 +1,14 @@
 """Epoch drivers: one pass over the training rows, one solver step per batch.
 
-Two drivers do this, behind one small interface (:class:`EpochDriver`),
+Three drivers do this, behind one small interface (:class:`EpochDriver`),
 chosen once per fit by :func:`epoch_driver`:
 
 - ``_numpy``: any solver, any data; the objective computes each batch's
   gradient and the solver's ``update`` turns it into a step;
 - ``_compiled``: a whole epoch as one compiled call, for the rules that
   declare what it needs (:class:`~sklearn_adam._rules.AdamKernelSpec`) on
-  dense or CSR data, when numba is installed;
+  dense or CSR data, when numba is installed; many full-batch epochs per
+  call where the normal equations do not pay off (wide data);
 - ``_normal_equations``: full-batch epochs as exact steps on the normal
   equations, without reading ``X`` again, where a step costs less than a
   pass over the rows; many steps per compiled call for those same rules.
@@ -93,7 +94,7 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
         equations = NormalEquations.build(objective)
         if equations is not None:
             return NormalEquationSteps(equations, solver)
-    compiled = CompiledEpochs.for_fit(objective, solver)
+    compiled = CompiledEpochs.for_fit(objective, solver, full_batch and not single_epoch)
     return compiled if compiled is not None else NumpyEpochs(objective, solver)
 
 

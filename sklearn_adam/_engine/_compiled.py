@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._fast import compiled_kernels
-from .._mapped import epoch_parts
+from .._mapped import MappedPages, epoch_parts
 from .._rules import kernel_spec
 
 
@@ -28,9 +28,10 @@ class CompiledEpochs:
         What the rule's kernel needs, from the solver's ``kernel_spec()``.
     """
 
-    def __init__(self, objective, spec):
+    def __init__(self, objective, spec, full_batch=False):
         self.objective = objective
         self._spec = spec
+        self._full_batch = full_batch
         self._kernels = kernels = compiled_kernels()
         standardization = objective.standardization
         self._data = kernel_data(kernels, objective)
@@ -41,7 +42,7 @@ class CompiledEpochs:
         self._rule = kernel_rule(kernels, spec)
 
     @classmethod
-    def for_fit(cls, objective, solver):
+    def for_fit(cls, objective, solver, full_batch=False):
         """The compiled driver, or None where it does not apply.
 
         It applies when numba is installed, the solver's own class declares
@@ -51,6 +52,9 @@ class CompiledEpochs:
         ----------
         objective : LeastSquares
         solver : object following the solver protocol
+        full_batch : bool, default=False
+            Whether every epoch is one batch of all training rows: then
+            :meth:`run_steps` takes many of them in one call.
 
         Returns
         -------
@@ -60,7 +64,31 @@ class CompiledEpochs:
         if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
             return None
         spec = kernel_spec(solver) if compiled_kernels() is not None else None
-        return None if spec is None else cls(objective, spec)
+        return None if spec is None else cls(objective, spec, full_batch)
+
+    @property
+    def runs_many(self):
+        """bool : Whether :meth:`run_steps` can take many full-batch epochs in one call.
+
+        Not over a memory-mapped ``X``, whose epochs release its pages part
+        by part.
+        """
+        return self._full_batch and MappedPages.of(self.objective.X) is None
+
+    def run_steps(self, params, state, rates, *, target, patience, monitor=None):
+        """Full-batch epochs, one pass over ``X`` each, in one compiled call.
+
+        Only where :attr:`runs_many`; see
+        :meth:`~sklearn_adam._engine.NormalEquationSteps.run_steps`, whose
+        arguments and results these are. Each epoch's gradient and step are
+        those of :meth:`run` with one batch of every row.
+        """
+        return full_batch_steps(
+            self._kernels, self._spec, params, state, rates, target, patience, monitor,
+            lambda arrays, plan, losses, norms: self._kernels.data_full_batch_steps(
+                self._data, self._scaling, self._rule, arrays, plan, losses, norms
+            ),
+        )
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
@@ -162,3 +190,51 @@ def kernel_state(kernels, spec, params, state):
         *intercept_arrays[1:], np.array([momentum_product], dtype=np.float64),
     )
     return arrays, steps_before
+
+
+# What ended a run of full-batch steps, as the kernels report it.
+OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
+
+
+def full_batch_steps(kernels, spec, params, state, rates, target, patience, monitor, run_kernel):
+    """Full-batch epochs in one compiled call, judged as single epochs would be.
+
+    What both compiled full-batch drivers share: the kernels' state and plan
+    around ``run_kernel``, and the stopping rule's standing carried to and
+    from ``monitor``.
+
+    Parameters
+    ----------
+    kernels : module
+        :mod:`sklearn_adam._kernels`.
+    spec : AdamKernelSpec, NAdamKernelSpec or AdamaxKernelSpec
+    params, state, rates, target, patience, monitor
+        As :meth:`~sklearn_adam._engine.NormalEquationSteps.run_steps` takes them.
+    run_kernel : callable
+        ``run_kernel(arrays, plan, losses, norms)`` runs the steps (a kernel
+        such as :func:`sklearn_adam._kernels.full_batch_steps`) and returns
+        what it does.
+
+    Returns
+    -------
+    losses, gradient_norms, outcome, state
+        As :meth:`~sklearn_adam._engine.NormalEquationSteps.run_steps` returns them.
+    """
+    arrays, steps_before = kernel_state(kernels, spec, params, state)
+    best = (np.inf, np.inf, 0) if monitor is None else (
+        monitor.best_loss, monitor.best_gradient, monitor.n_stalled
+    )
+    plan = kernels.Steps(
+        np.ascontiguousarray(rates, dtype=np.float64), steps_before, float(target), patience, *best,
+    )
+    losses = np.empty(rates.shape[0])
+    norms = np.empty(rates.shape[0])
+    epochs, outcome, best_loss, best_gradient, n_stalled = run_kernel(arrays, plan, losses, norms)
+    outcome = OUTCOMES[outcome]
+    if monitor is not None:
+        monitor.best_loss, monitor.best_gradient = best_loss, best_gradient
+        monitor.n_stalled = n_stalled
+        monitor.lowest_gradient = min(monitor.lowest_gradient, float(norms[:epochs].min()))
+    # A converged epoch takes no step.
+    state = spec.advance(state, epochs - (outcome == "converged"), arrays)
+    return losses[:epochs], norms[:epochs], outcome, state

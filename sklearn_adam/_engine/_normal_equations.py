@@ -12,11 +12,8 @@ import numpy as np
 from .._fast import compiled_kernels
 from .._objective._least_squares import joint_norm
 from .._rules import UpdateCalls, kernel_spec
-from ._compiled import kernel_rule, kernel_state
+from ._compiled import full_batch_steps, kernel_rule
 from ._numpy import solver_step
-
-# What ended a run of steps, as run_steps reports it.
-OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
 
 
 class NormalEquationSteps:
@@ -98,24 +95,9 @@ class NormalEquationSteps:
         outcome : {"ran out", "converged", "stalled", "not finite"}
         state : object
         """
-        arrays, steps_before = kernel_state(self._kernels, self._spec, params, state)
-        best = (np.inf, np.inf, 0) if monitor is None else (
-            monitor.best_loss, monitor.best_gradient, monitor.n_stalled
+        return full_batch_steps(
+            self._kernels, self._spec, params, state, rates, target, patience, monitor,
+            lambda arrays, plan, losses, norms: self._kernels.full_batch_steps(
+                self._quadratic, self._rule, arrays, plan, losses, norms
+            ),
         )
-        plan = self._kernels.Steps(
-            np.ascontiguousarray(rates, dtype=np.float64), steps_before, float(target),
-            patience, *best,
-        )
-        losses = np.empty(rates.shape[0])
-        norms = np.empty(rates.shape[0])
-        epochs, outcome, best_loss, best_gradient, n_stalled = self._kernels.full_batch_steps(
-            self._quadratic, self._rule, arrays, plan, losses, norms
-        )
-        outcome = OUTCOMES[outcome]
-        if monitor is not None:
-            monitor.best_loss, monitor.best_gradient = best_loss, best_gradient
-            monitor.n_stalled = n_stalled
-            monitor.lowest_gradient = min(monitor.lowest_gradient, float(norms[:epochs].min()))
-        # A converged epoch takes no step.
-        state = self._spec.advance(state, epochs - (outcome == "converged"), arrays)
-        return losses[:epochs], norms[:epochs], outcome, state

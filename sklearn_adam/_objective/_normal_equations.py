@@ -39,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from ._gram import add_products, adds_in_place, mirror_lower, scaled_leading_block
 from ._sparse_sums import centered_products
 
 # Above this many features the matrix (8 * n_features**2 bytes) and each
@@ -134,7 +135,10 @@ class NormalEquations:
             for X_block, y_block, w_block in objective.blocks():
                 if scratch is None and not sp.issparse(X_block):
                     scratch = np.empty((X_block.shape[0], centering.n_sums))
-                sums += block_sums(X_block, y_block, w_block, centering, unweighted, scratch)
+                block_sums(X_block, y_block, w_block, centering, unweighted, scratch, into=sums)
+        if scratch is not None and adds_in_place(scratch.shape[0], centering.n_sums):
+            mirror_lower(sums)
+        del scratch
         return cls.from_sums(
             sums, centering, objective.weight_sum, objective.n_samples,
             objective.penalty_weights, objective.penalized_any, objective.X.dtype,
@@ -147,6 +151,8 @@ class NormalEquations:
         Parameters
         ----------
         sums : ndarray of shape (n_features + n_targets + 1,) * 2
+            C-contiguous float64; overwritten: the Gram matrix is made in
+            its memory.
         centering : Centering
         weight_sum : float
         n_rows : int
@@ -166,16 +172,17 @@ class NormalEquations:
         n_features, n_targets = center.shape[0], centering.y_center.shape[0]
         with np.errstate(over="ignore", invalid="ignore"):
             x, t = slice(0, n_features), slice(n_features, n_features + n_targets)
-            gram = sums[x, x] / np.outer(final_scale, final_scale)
             moments = sums[t, x] / final_scale
             feature_sums = sums[-1, x] / final_scale
-        target_sums, target_squares = sums[-1, t], np.diag(sums[t, t]).copy()
+            target_sums, target_squares = sums[-1, t].copy(), np.diag(sums[t, t]).copy()
+            # Last, as it overwrites the sums it is made of.
+            gram = scaled_leading_block(sums, final_scale)
         parts = [gram, feature_sums, moments, target_sums, target_squares]
         if not all(np.isfinite(part).all() for part in parts):
             return None
-        gram, feature_means, moments, target_means, target_squares = (
-            part / weight_sum for part in parts
-        )
+        for part in parts:
+            part /= weight_sum
+        feature_means, target_means = feature_sums, target_sums
         _drop_rounding(feature_means, center, scale, dtype, n_rows)
         _drop_rounding(target_means, centering.y_center, centering.y_scale, dtype, n_rows)
         return cls(
@@ -277,7 +284,7 @@ class Centering(NamedTuple):
         return self.center.shape[0] + self.y_center.shape[0] + 1
 
 
-def block_sums(X_block, y_block, w_block, centering, unweighted, scratch=None):
+def block_sums(X_block, y_block, w_block, centering, unweighted, scratch=None, into=None):
     """One block's share of the sums of :class:`Centering`: a block read once.
 
     The sums of all blocks, added up, make :meth:`NormalEquations.from_sums`;
@@ -294,31 +301,48 @@ def block_sums(X_block, y_block, w_block, centering, unweighted, scratch=None):
     scratch : ndarray of shape (n_rows or more, n_sums), float64, or None
         Working memory for dense blocks, reused between blocks; None
         allocates it.
+    into : ndarray of shape (n_sums, n_sums) or None
+        Sums of the blocks before, C-contiguous float64, to which this
+        block's are added in place. Where :func:`adds_in_place` holds for
+        ``scratch``'s rows, only their lower triangle is updated (mirror it
+        with :func:`mirror_lower` after the last block).
 
     Returns
     -------
     sums : ndarray of shape (n_sums, n_sums)
-        float64.
+        float64: ``into`` where given.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         weight = w_block.astype(np.float64)
         y_tilde = (y_block - centering.y_center) / centering.y_scale
         if sp.issparse(X_block):
-            return centered_products(X_block, y_tilde, weight, centering.center,
+            sums = centered_products(X_block, y_tilde, weight, centering.center,
                                      centering.block_scale)
+            if into is None:
+                return sums
+            into += sums
+            return into
         if scratch is None:
             scratch = np.empty((X_block.shape[0], centering.n_sums))
-        return _dense_block_sums(X_block, y_tilde, weight, centering.center,
-                                 centering.block_scale, unweighted, scratch[: X_block.shape[0]])
+        columns = _dense_block_columns(X_block, y_tilde, weight, centering.center,
+                                       centering.block_scale, unweighted,
+                                       scratch[: X_block.shape[0]])
+        if into is None:
+            return columns.T @ columns
+        if adds_in_place(scratch.shape[0], centering.n_sums):
+            add_products(into, columns)
+        else:
+            into += columns.T @ columns
+        return into
 
 
-def _dense_block_sums(X_block, y_tilde, weight, center, block_scale, unweighted, scratch):
-    """The weighted sums of products of [X_block - center, y_tilde, 1], as one product.
+def _dense_block_columns(X_block, y_tilde, weight, center, block_scale, unweighted, scratch):
+    """The columns [X_block - center, y_tilde, 1] whose products make the sums, in ``scratch``.
 
     ``scratch`` (float64, one row per row of the block) receives those
     columns, each divided by ``block_scale`` where given and each row scaled
-    by the root of its weight, and the sums come from one symmetric product
-    of it with itself: one pass over the block.
+    by the root of its weight, so that the sums are one symmetric product of
+    it with itself: one pass over the block.
     """
     n_features, n_targets = X_block.shape[1], y_tilde.shape[1]
     x_part = scratch[:, :n_features]
@@ -338,7 +362,7 @@ def _dense_block_sums(X_block, y_tilde, weight, center, block_scale, unweighted,
         root = np.sqrt(weight)
         scratch[:, :-1] *= root[:, None]
         scratch[:, -1] = root
-    return scratch.T @ scratch
+    return scratch
 
 
 # Columns whose scale is outside these bounds are divided by it before their
