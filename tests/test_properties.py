@@ -275,3 +275,100 @@ def test_a_warm_fit_on_rescaled_or_shifted_data_matches_the_closed_form_or_names
     # The tolerances of the cold fits above.
     tolerance = 1e-6 if X.dtype == np.float64 else 1e-4
     assert weighted_r2(y_new, model.predict(X_new), weight, new_scale) > reference - tolerance
+
+
+@st.composite
+def offset_sparse_problems(draw):
+    """(X dense, container, y, sample_weight) with a column far from zero among one-hots.
+
+    The column (a price, a sensor reading) is stored in every row, or in
+    most of them, at an offset from zero of up to 1e10 times its spread
+    (float32: 1e8), or of 1e15 to 1e16 times, which neither storage can
+    resolve, between one-hot columns of a few categories and, at times, a
+    second such column. In between, the rounding of the column's center to
+    float64 is a part of its spread that the fit (dense too) leaves out, at
+    1e-6 of R^2.
+    """
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    n_samples = draw(st.integers(50, 400))
+    n_categories = draw(st.integers(2, 6))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
+    category = rng.randint(n_categories, size=n_samples)
+    one_hot = np.eye(n_categories)[category][:, 1:]
+    n_numeric = draw(st.integers(1, 2))
+    deviations = rng.randn(n_samples, n_numeric)
+    numeric = np.empty_like(deviations)
+    gaps = [*range(11), 15, 16] if dtype == np.float64 else list(range(9))
+    for j in range(n_numeric):
+        spread = 10.0 ** draw(st.integers(-2, 2))
+        offset = spread * 10.0 ** draw(st.sampled_from(gaps)) * draw(st.sampled_from([-1, 1]))
+        numeric[:, j] = offset + spread * deviations[:, j]
+        missing = draw(st.sampled_from([0.0, 0.05, 0.3]))
+        numeric[rng.rand(n_samples) < missing, j] = 0.0
+    X = np.column_stack([one_hot, numeric])
+    # Noise as large as the signal: a precision lost anywhere shows in R^2.
+    y = one_hot @ rng.randn(n_categories - 1) + deviations @ rng.randn(n_numeric)
+    y = y + rng.randn(n_samples)
+    weight = rng.uniform(0.1, 2, n_samples) if draw(st.booleans()) else None
+    container = draw(st.sampled_from([sp.csr_matrix, sp.csc_matrix]))
+    return X.astype(dtype), container, y.astype(dtype), weight
+
+
+def _centered_r2(model, X, y, weight):
+    # Predicted about the columns' means: in the data's units, x @ coef of a
+    # column near 1e10 rounds by more than the differences between the fits
+    # compared here.
+    mean = np.average(X, axis=0, weights=weight)
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    prediction = (X - mean) @ coef + (float(model.intercept_) + mean @ coef)
+    return r2_score(y, prediction, sample_weight=weight)
+
+
+def _quoted_figures(message):
+    column, spread, size = re.search(
+        r"column (\d+) of X vary by only (\S+) around (\S+) ", message).groups()
+    return int(column), float(spread), float(size)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@SETTINGS
+@given(problem=offset_sparse_problems())
+def test_a_sparse_column_far_from_zero_gives_the_dense_outcome(path, problem):
+    # The sparse fit agrees with the dense fit of the same data and with
+    # LinearRegression's training R^2, or both refuse alike, quoting the
+    # true spread and size of the column.
+    X, container, y, weight = problem
+    outcomes = []
+    with pytest.MonkeyPatch.context() as monkeypatch, warnings.catch_warnings():
+        use_path(monkeypatch, path)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        for data in (X, container(X)):
+            try:
+                outcomes.append(AdamLinearRegressor(**PRECISE).fit(data, y, sample_weight=weight))
+            except ValueError as error:
+                assert re.search(NAMED_CAUSES, str(error)), str(error)
+                outcomes.append(str(error))
+    dense, sparse = outcomes
+    assert type(dense) is type(sparse), (dense, sparse)
+    if isinstance(sparse, str):
+        column, spread, size = _quoted_figures(sparse)
+        assert _quoted_figures(dense)[0] == column
+        values = X[:, column].astype(np.float64)
+        # About the mean's float64 rounding, corrected: at 1e16 it is a
+        # multiple of 2, as far off as the spread.
+        deviations = values - np.average(values, weights=weight)
+        true_spread = np.sqrt(np.average(np.square(deviations), weights=weight)
+                              - np.average(deviations, weights=weight) ** 2)
+        true_size = np.sqrt(np.average(np.square(values), weights=weight))
+        assert spread == pytest.approx(true_spread, rel=1e-2)
+        assert size == pytest.approx(true_size, rel=1e-2)
+        return
+    X_64, y_64 = X.astype(np.float64), y.astype(np.float64)
+    exact = LinearRegression().fit(X_64, y_64, weight)
+    reference = _centered_r2(exact, X_64, y_64, weight)
+    tolerance = 1e-6 if X.dtype == np.float64 else 1e-4
+    sparse_r2 = _centered_r2(sparse, X_64, y_64, weight)
+    dense_r2 = _centered_r2(dense, X_64, y_64, weight)
+    assert sparse_r2 > reference - tolerance
+    assert abs(sparse_r2 - dense_r2) < tolerance

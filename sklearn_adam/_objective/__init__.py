@@ -5,6 +5,9 @@
   batch gradients and the per-epoch summary;
 - ``_normal_equations``: the same objective as a quadratic, whose exact
   gradient costs no pass over ``X``;
+- ``_sparse_sums``: the centered sums of sparse columns that the
+  standardization and the normal equations take, keeping their digits far
+  from zero;
 - ``_held_out``: loss and score on validation rows, for early stopping.
 """
 

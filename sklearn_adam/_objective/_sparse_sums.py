@@ -14,7 +14,7 @@ sparse (no dense copy of any of its columns):
 
 - a column's spread is summed over its stored values centered one by one,
   and its implicit zeros, which all deviate by :math:`-c`, add
-  :math:`c^2` times their weight in closed form (:func:`spread_sums`);
+  :math:`c^2` times their weight in closed form (:func:`column_moments`);
 - in the products of the normal equations (:func:`centered_products`), the
   columns stored in most of the weight, the only ones whose center can be
   large next to their spread, have their stored values centered, and the
@@ -48,40 +48,59 @@ def column_sums(X, sample_weight):
     return np.asarray(X.T @ sample_weight.astype(np.float64, copy=False)).ravel()
 
 
-def spread_sums(X, sample_weight, center):
-    """Weighted sums of squared deviations from ``center``, and of squares, per column.
+def column_moments(X, sample_weight, center):
+    """Weighted means (with ``center``), variances and mean squares of each column.
 
-    The implicit zeros count as values: each deviates by ``-center``.
+    The implicit zeros count as values. The means are corrected by the mean
+    deviation from a first estimate, and the variances are summed about
+    that estimate less the correction's square (the corrected two-pass
+    algorithm of Chan, Golub & LeVeque, 1983): far from zero the first
+    estimate can be a few units of its last place off, the spread's size.
 
     Parameters
     ----------
     X : sparse matrix of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,)
-    center : ndarray of shape (n_features,)
+    center : bool
+        Whether to center on the mean; if False, about zero.
 
     Returns
     -------
-    deviation_squares, squares : ndarray of shape (n_features,)
-        float64.
+    mean, variance, mean_square : ndarray of shape (n_features,)
+        float64; ``mean`` is zero without ``center``.
     """
-    center = np.asarray(center, dtype=np.float64)
     X = _canonical(X)
+    total = float(np.sum(sample_weight, dtype=np.float64))
+    estimate = column_sums(X, sample_weight) / total if center else np.zeros(X.shape[1])
     values = X.data.astype(np.float64, copy=False)
     squares = column_sums(_with_values(X, np.square(values)), sample_weight)
-    deviations = values - center[_entry_columns(X)]
+    deviations = values - estimate[_entry_columns(X)]
+    implicit_weight = _implicit_weights(X, sample_weight, total)
+    deviation_sums = (column_sums(_with_values(X, deviations), sample_weight)
+                      - implicit_weight * estimate)
     np.square(deviations, out=deviations)
-    deviation_squares = column_sums(_with_values(X, deviations), sample_weight)
-    # The implicit zeros' weight: summed over their rows where they are few
-    # (see the module's description).
-    stored_weight = column_sums(_with_values(X, np.ones_like(values)), sample_weight)
-    total = float(np.sum(sample_weight, dtype=np.float64))
+    deviation_squares = (column_sums(_with_values(X, deviations), sample_weight)
+                         + implicit_weight * np.square(estimate))
+    correction = deviation_sums / total if center else np.zeros(X.shape[1])
+    variance = np.maximum(deviation_squares / total - np.square(correction), 0.0)
+    return estimate + correction, variance, squares / total
+
+
+def _implicit_weights(X, sample_weight, total):
+    """The weight of each column's implicit zeros.
+
+    The total less the stored weight, except where the implicit zeros are
+    few: that difference's rounding, times a large center's square, could
+    outweigh the spread, and their weight is summed over their rows instead.
+    """
+    stored_weight = column_sums(_with_values(X, np.ones(X.data.shape[0])), sample_weight)
     implicit_weight = np.maximum(total - stored_weight, 0.0)
     mostly_stored = np.flatnonzero(stored_weight > 0.5 * total)
     if mostly_stored.size:
         _, weighted = _missing_entries(X, mostly_stored, np.ones(mostly_stored.size),
                                        sample_weight)
         implicit_weight[mostly_stored] = np.asarray(weighted.sum(axis=0)).ravel()
-    return deviation_squares + implicit_weight * np.square(center), squares
+    return implicit_weight
 
 
 def centered_products(X_block, y_tilde, weight, center, block_scale):

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from .._fast import compiled_kernels
 from .._mapped import ReadCount, fixed_row_parts, row_parts
 from ._column_moments import ColumnMoments
-from ._sparse_sums import column_sums, spread_sums
+from ._sparse_sums import column_moments
 
 # Rows per block when X is read in pieces; keeps the temporaries small
 # whatever the number of samples.
@@ -360,10 +360,16 @@ def _moments(values, sample_weight, center, scale):
     Returns ``(center, variance, mean_square)``; without ``scale`` the last
     two are None.
     """
+    if sp.issparse(values):
+        # In float64, the spreads about the unrounded means: those quoted by
+        # a refusal are then the data's own.
+        centers, variance, mean_square = column_moments(values, sample_weight, center)
+        if not scale:
+            return centers.astype(values.dtype), None, None
+        return (centers.astype(values.dtype), variance.astype(values.dtype),
+                mean_square.astype(values.dtype))
     weight_sum = sample_weight.sum()
-    if center and sp.issparse(values):
-        centers = (column_sums(values, sample_weight) / weight_sum).astype(values.dtype)
-    elif center:
+    if center:
         # In parts of a fixed size: bounded reads of a memory-mapped X, and
         # the same sums for it as for the same rows in memory.
         sums = None
@@ -383,15 +389,10 @@ def _column_spread(X, sample_weight, center):
 
     Dense input is read in row blocks, so no temporary as large as ``X`` is
     made, and the variance is summed from the centered values, which keeps it
-    accurate when a column's mean is large next to its spread; so is that of
-    sparse input, whose implicit zeros are added in closed form (see
-    :func:`~sklearn_adam._objective._sparse_sums.spread_sums`).
+    accurate when a column's mean is large next to its spread (sparse input:
+    :func:`~sklearn_adam._objective._sparse_sums.column_moments`).
     """
     weight_sum = sample_weight.sum()
-    if sp.issparse(X):
-        deviation_squares, squares = spread_sums(X, sample_weight, center)
-        return ((deviation_squares / weight_sum).astype(X.dtype),
-                (squares / weight_sum).astype(X.dtype))
     kernels = compiled_kernels()
     if kernels is not None:
         variance = np.zeros(X.shape[1])
