@@ -88,18 +88,18 @@ def measure(namespace, X, y, sample_weight, *, center, scale):
     if center:
         y_center = to_numpy((sample_weight @ y) / weight_sum)
     x_moments = ColumnMoments(weight_sum, x_center, x_variance, x_mean_square, None, None,
-                              x_unit, True)
-    y_moments = ColumnMoments(weight_sum, y_center, None, None, None, None, y_unit, True)
+                              x_unit)
+    y_moments = ColumnMoments(weight_sum, y_center, None, None, None, None, y_unit)
     if scale:
         x_moments.low, x_moments.high = _near_ranges(
-            namespace, X, sample_weight, x_variance, x_mean_square, _noise_level(dtype, True)
+            namespace, X, sample_weight, x_variance, x_mean_square, _noise_level(dtype)
         )
         deviation = y - namespace.from_numpy(y_center)
         y_moments.variance = to_numpy((sample_weight @ (deviation * deviation)) / weight_sum)
         y_moments.mean_square = to_numpy((sample_weight @ (y * y)) / weight_sum)
         y_moments.low, y_moments.high = _near_ranges(
             namespace, y, sample_weight, y_moments.variance, y_moments.mean_square,
-            _noise_level(dtype, True),
+            _noise_level(dtype),
         )
     return x_moments, y_moments
 

@@ -39,10 +39,6 @@ class ColumnMoments:
         others, which are known to vary. None when not scaled.
     unit : ndarray of shape (n_columns,) or None
         Each column's unit; None when every unit is one.
-    exact : bool
-        Whether the variances were summed from centered values, rather than
-        as differences of mean squares (sparse data), which decides their
-        rounding noise.
     """
 
     weight_sum: float
@@ -52,7 +48,6 @@ class ColumnMoments:
     low: np.ndarray | None
     high: np.ndarray | None
     unit: np.ndarray | None
-    exact: bool
 
     def merge(self, other):
         """The moments of the rows of both, as if measured at once.
@@ -82,8 +77,7 @@ class ColumnMoments:
         shift = second.center - first.center
         center = first.center + shift * share
         if first.variance is None:
-            return ColumnMoments(weight_sum, center, None, None, None, None, unit,
-                                 first.exact and second.exact)
+            return ColumnMoments(weight_sum, center, None, None, None, None, unit)
         variance = (first.variance + (second.variance - first.variance) * share
                     + np.square(shift) * (share * (1.0 - share)))
         mean_square = first.mean_square + (second.mean_square - first.mean_square) * share
@@ -91,7 +85,7 @@ class ColumnMoments:
             weight_sum, center, variance, mean_square,
             # A NaN (a column known to vary) stays NaN.
             np.minimum(first.low, second.low), np.maximum(first.high, second.high),
-            unit, first.exact and second.exact,
+            unit,
         )
 
     def _in_units(self, unit):
@@ -111,7 +105,7 @@ class ColumnMoments:
                 variance, mean_square = variance * ratio**2, mean_square * ratio**2
                 low, high = low * ratio, high * ratio
         return ColumnMoments(float(self.weight_sum), center, variance, mean_square, low,
-                             high, unit, self.exact)
+                             high, unit)
 
 
 def _common_unit(first, second):

@@ -90,10 +90,10 @@ class Standardization:
             # A constant column's coefficient cannot be told from the
             # intercept: an infinite scale pins it at zero (a zero gradient
             # and a zero coefficient).
-            x_constant = _constant_columns(x_moments, _noise_level(dtype, x_moments.exact), "X")
+            x_constant = _constant_columns(x_moments, _noise_level(dtype), "X")
             x_scale = np.sqrt(x_moments.variance)
             x_scale[x_constant] = np.inf
-            y_constant = _constant_columns(y_moments, _noise_level(dtype, True), "y")
+            y_constant = _constant_columns(y_moments, _noise_level(dtype), "y")
             y_scale = np.sqrt(y_moments.variance)
             y_scale[y_constant] = 1
         else:
@@ -339,17 +339,17 @@ def measure(X, y, sample_weight, *, center, scale):
     else:
         y_center = np.zeros(y.shape[1], dtype=dtype)
     x_moments = ColumnMoments(weight_sum, x_center, x_variance, x_mean_square, None, None,
-                              x_unit, True)
-    y_moments = ColumnMoments(weight_sum, y_center, None, None, None, None, y_unit, True)
+                              x_unit)
+    y_moments = ColumnMoments(weight_sum, y_center, None, None, None, None, y_unit)
     if scale:
         x_moments.low, x_moments.high = _near_ranges(
-            X, sample_weight, x_variance, x_mean_square, _noise_level(dtype, True)
+            X, sample_weight, x_variance, x_mean_square, _noise_level(dtype)
         )
         y_moments.variance = (sample_weight @ np.square(y - y_center)) / weight_sum
         y_moments.mean_square = (sample_weight @ np.square(y)) / weight_sum
         y_moments.low, y_moments.high = _near_ranges(
             y, sample_weight, y_moments.variance, y_moments.mean_square,
-            _noise_level(dtype, True),
+            _noise_level(dtype),
         )
     return x_moments, y_moments
 
@@ -539,12 +539,10 @@ def _units(low, high, dtype):
     return units.astype(dtype)
 
 
-def _noise_level(dtype, exact):
-    # Relative size of the rounding noise in a variance: squared relative
-    # errors of the values when summed from centered values, the relative
-    # error itself when computed as a difference of mean squares.
-    relative_error = 100 * np.finfo(dtype).eps
-    return relative_error**2 if exact else relative_error
+def _noise_level(dtype):
+    # Relative size of the rounding noise in a variance summed from centered
+    # values (sparse columns too): the squared relative error of the values.
+    return (100 * np.finfo(dtype).eps) ** 2
 
 
 def rows_per_block(X):
