@@ -171,11 +171,12 @@ print(f"full batch: below 10% at epoch {np.argmax(full_errors < 0.1) + 1}, "
 # less, the pass that gathers the moments included. The full batch
 # therefore gets within 10% in about the time of one to three mini-batch
 # epochs, and below 1e-3 within milliseconds (the last two columns),
-# where no mini-batch gets at all. The costs depend on the installation:
-# with numba (printed above), Adam, AMSGrad and AdamW run each mini-batch
-# epoch, and thousands of full-batch steps, as one compiled function;
-# without it every step goes through the Python interpreter, and the
-# smallest batches, with the most steps per epoch, slow down the most.
+# where no mini-batch gets at all. numba is a dependency of the package
+# (printed above): with it every built-in rule (Adam, AMSGrad, AdamW, NAdam,
+# Adamax) runs each mini-batch epoch, and thousands of full-batch steps, as
+# one compiled function. An install that left numba out would send every
+# step through the Python interpreter, and the smallest batches, with the
+# most steps per epoch, would slow down the most.
 
 labels = {b: "full batch" if b is None else f"batch_size={b}" for b in batch_sizes}
 fig, (ax_epoch, ax_time) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
