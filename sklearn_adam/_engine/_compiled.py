@@ -39,7 +39,7 @@ class CompiledEpochs:
             standardization.x_center, standardization.x_scale,
             standardization.y_center, standardization.y_scale,
         )
-        self._rule = kernel_rule(kernels, spec)
+        self._rule = spec.kernel_rule(kernels)
 
     @classmethod
     def for_fit(cls, objective, solver, full_batch=False):
@@ -144,14 +144,6 @@ def kernel_data(kernels, objective):
         rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
         objective.penalty_weights, objective.penalized_any,
     )
-
-
-def kernel_rule(kernels, spec):
-    """The compiled rule that a kernel spec declares: its constants, whose type picks its step.
-
-    ``kernels`` is the module :mod:`sklearn_adam._kernels`.
-    """
-    return spec.kernel_rule(kernels)
 
 
 def kernel_state(kernels, spec, params, state):

@@ -12,7 +12,7 @@ import numpy as np
 from .._fast import compiled_kernels
 from .._objective._least_squares import joint_norm
 from .._rules import UpdateCalls, kernel_spec
-from ._compiled import full_batch_steps, kernel_rule
+from ._compiled import full_batch_steps
 from ._numpy import solver_step
 
 
@@ -37,7 +37,7 @@ class NormalEquationSteps:
                 equations.target_means, equations.target_squares, equations.penalty_weights,
                 equations.penalized,
             )
-            self._rule = kernel_rule(kernels, self._spec)
+            self._rule = self._spec.kernel_rule(kernels)
 
     @property
     def runs_many(self):
