@@ -553,10 +553,14 @@ def data_full_batch_steps(data, scaling, rule, state, plan, losses, gradient_nor
     raw_intercept = np.empty(n_targets)
     coef_gradient = np.empty((n_targets, n_features))
     intercept_gradient = np.empty(n_targets)
+    # batch_gradient adds each gradient into epoch totals, which no one
+    # reads here: scratch for every epoch of the run.
+    totals = np.zeros((n_targets, n_features))
+    intercept_totals = np.zeros(n_targets)
     best_loss, best_gradient, n_stalled = plan.best_loss, plan.best_gradient, plan.n_stalled
     for i in range(plan.rates.size):
         loss, norm = data_gradient(data, scaling, state, raw_coef, raw_intercept,
-                                   coef_gradient, intercept_gradient)
+                                   coef_gradient, intercept_gradient, totals, intercept_totals)
         outcome, best_loss, best_gradient, n_stalled = judged_step(
             rule, state, plan, i, loss, norm, coef_gradient, intercept_gradient, best_loss,
             best_gradient, n_stalled, losses, gradient_norms,
@@ -568,11 +572,12 @@ def data_full_batch_steps(data, scaling, rule, state, plan, losses, gradient_nor
 
 @_kernel
 def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
-                  intercept_gradient):
+                  intercept_gradient, totals, intercept_totals):
     # The full-batch gradient of epoch() with one batch of every training
     # row, in the same arithmetic, written into the two arrays without a
     # step; returns the objective (LeastSquares.epoch_summary) and the
-    # gradient's norm.
+    # gradient's norm. One batch: its gradient is the epoch's sum, added
+    # into totals and intercept_totals, which the caller does not read.
     n_targets = state.coef.shape[0]
     n_samples = data.n_samples
     original_units(state, scaling, raw_coef, raw_intercept)
@@ -582,9 +587,6 @@ def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
         data, scaling, raw_coef, raw_intercept, data.rows[:0], 0, n_samples, coef_gradient,
         intercept_gradient, 0.0,
     )
-    # One batch: its gradient is the epoch's sum, into these unread totals.
-    totals = np.zeros_like(coef_gradient)
-    intercept_totals = np.zeros_like(intercept_gradient)
     penalty = batch_gradient(data, scaling, state.coef, coef_gradient, intercept_gradient,
                              totals, intercept_totals, n_samples, n_samples)
     squares = 0.0
