@@ -93,7 +93,7 @@ def _implicit_weights(X, sample_weight, total):
     few: that difference's rounding, times a large center's square, could
     outweigh the spread, and their weight is summed over their rows instead.
     """
-    stored_weight = column_sums(_with_values(X, np.ones(X.data.shape[0])), sample_weight)
+    stored_weight = _stored_weights(X, sample_weight)
     implicit_weight = np.maximum(total - stored_weight, 0.0)
     mostly_stored = np.flatnonzero(stored_weight > 0.5 * total)
     if mostly_stored.size:
@@ -140,7 +140,7 @@ def centered_products(X_block, y_tilde, weight, center, block_scale):
         values *= (1.0 / block_scale)[columns]
         center = center / block_scale
     total = weight.sum()
-    stored_weight = column_sums(_with_values(X_block, np.ones_like(values)), weight)
+    stored_weight = _stored_weights(X_block, weight)
     offset = (center != 0) & (stored_weight > 0.5 * total)
     # b: the offset columns' stored values centered; the other columns'
     # centers, subtracted from every row, are spread_center.
@@ -227,6 +227,11 @@ def _missing_entries(matrix, columns, values, weight):
     entries = np.repeat(values, lengths)
     return (sp.csc_matrix((entries, rows, indptr), shape=shape),
             sp.csc_matrix((entries * weight[rows].astype(np.float64), rows, indptr), shape=shape))
+
+
+def _stored_weights(X, sample_weight):
+    """The weight of the rows where each column of a CSR or CSC matrix stores a value."""
+    return column_sums(_with_values(X, np.ones(X.data.shape[0])), sample_weight)
 
 
 def _with_values(X, values):
