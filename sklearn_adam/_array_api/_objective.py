@@ -58,13 +58,9 @@ class NamespaceLeastSquares:
         train_weight = sample_weight if rows is None else xp.take(sample_weight, self._rows)
         self.n_samples = int(train_weight.shape[0])
         self.weight_sum = float(xp.sum(train_weight))
-        # As for NumPy data: the penalty's weight on each squared standardized
-        # coefficient (none without a penalty).
-        self.penalty_weights = np.zeros_like(standardization.x_scale)
-        if alpha > 0:
-            self.penalty_weights = penalty_weights(
-                alpha, standardization.x_scale, self.weight_sum, weight_unit
-            )
+        self.penalty_weights = penalty_weights(
+            alpha, standardization.x_scale, self.weight_sum, weight_unit
+        )
         self.penalized_any = alpha > 0
         self._center = namespace.from_numpy(standardization.x_center)
         self._scale = namespace.from_numpy(standardization.x_scale)

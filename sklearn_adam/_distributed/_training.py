@@ -136,11 +136,9 @@ class DistributedLeastSquares:
         self.standardization = standardization
         self.n_samples = data.n_samples
         self.weight_sum = data.weight_sum
-        self.penalty_weights = np.zeros_like(standardization.x_scale)
-        if alpha > 0:
-            self.penalty_weights = penalty_weights(
-                alpha, standardization.x_scale, self.weight_sum, data.weight_unit
-            )
+        self.penalty_weights = penalty_weights(
+            alpha, standardization.x_scale, self.weight_sum, data.weight_unit
+        )
         self.penalized_any = alpha > 0
 
     def epoch_driver(self, solver, *, full_batch=True, single_epoch=False):

@@ -70,13 +70,9 @@ class LeastSquares:
         train_weight = sample_weight if rows is None else sample_weight[rows]
         self.n_samples = train_weight.shape[0]
         self.weight_sum = float(train_weight.sum())
-        # The penalty's weight on each squared standardized coefficient (none
-        # without a penalty, also where a scale's square underflows).
-        self.penalty_weights = np.zeros_like(standardization.x_scale)
-        if alpha > 0:
-            self.penalty_weights = penalty_weights(
-                alpha, standardization.x_scale, self.weight_sum, weight_unit
-            )
+        self.penalty_weights = penalty_weights(
+            alpha, standardization.x_scale, self.weight_sum, weight_unit
+        )
         self.penalized_any = alpha > 0
         self._block_rows = rows_per_block(X)
         self._read = ReadCount(X)

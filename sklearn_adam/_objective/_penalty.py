@@ -14,7 +14,8 @@ def penalty_weights(alpha, x_scale, weight_sum, weight_unit=1.0):
     """``alpha / (weight_unit * weight_sum * x_scale**2)``, exactly in powers of two.
 
     The penalty's weight on each squared standardized coefficient, in the
-    objective averaged over the weights. Computed on the mantissas, in the
+    objective averaged over the weights; zero for every coefficient without
+    a penalty, also where a scale's square underflows. Computed on the mantissas, in the
     operations' usual order, and then shifted by the exponents: the same
     number as the plain formula wherever that formula neither overflows nor
     underflows, and the right number where it would.
@@ -22,7 +23,7 @@ def penalty_weights(alpha, x_scale, weight_sum, weight_unit=1.0):
     Parameters
     ----------
     alpha : float
-        L2 penalty, > 0.
+        L2 penalty, >= 0.
     x_scale : ndarray of shape (n_features,)
         The features' scales (infinite for constant columns, whose weight
         is zero).
@@ -43,6 +44,8 @@ def penalty_weights(alpha, x_scale, weight_sum, weight_unit=1.0):
         arithmetic: Ridge's coefficient is then a vanishing fraction of its
         unpenalized size, which no sequence of steps can follow.
     """
+    if alpha == 0:
+        return np.zeros_like(x_scale)
     dtype = x_scale.dtype
     alpha_mantissa, alpha_exponent = np.frexp(alpha)
     sum_mantissa, sum_exponent = np.frexp(weight_sum)
