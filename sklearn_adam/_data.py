@@ -170,15 +170,19 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
     data = _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
                      ("X_val", "y_val", "sample_weight_val"), namespace)
     n_weighted = int(np.count_nonzero(to_numpy(data.sample_weight) > 0))
+    where = (f"X_val has {X_checked.shape[0]} row" if sample_weight_val is None
+             else f"sample_weight_val has {n_weighted} positive weight")
+    _require_two_weighted(n_weighted, where, "Pass more validation rows of positive weight.")
+    return data
+
+
+def _require_two_weighted(n_weighted, where, remedy):
+    """Refuse validation rows of which fewer than two have a positive weight."""
     if n_weighted < 2:
-        where = (f"X_val has {X_checked.shape[0]} row" if sample_weight_val is None
-                 else f"sample_weight_val has {n_weighted} positive weight")
         raise ValueError(
             f"{where}, but early stopping needs at least 2 validation rows of positive "
-            "weight: a validation score such as R^2 is undefined on fewer. Pass more "
-            "validation rows of positive weight."
+            f"weight: a validation score such as R^2 is undefined on fewer. {remedy}"
         )
-    return data
 
 
 def _check_finite_in_parts(X, estimator):
@@ -332,14 +336,12 @@ def check_split_weights(sample_weight, train_rows, validation_rows, validation_f
         training row has.
     """
     n_weighted = int(np.count_nonzero(sample_weight[validation_rows] > 0))
-    if n_weighted < 2:
-        raise ValueError(
-            f"The {validation_rows.shape[0]} rows held out by validation_fraction="
-            f"{validation_fraction} have {n_weighted} positive sample_weight, but early "
-            "stopping needs at least 2 validation rows of positive weight: a validation "
-            "score such as R^2 is undefined on fewer. Use a larger validation_fraction, "
-            "or pass X_val and y_val."
-        )
+    _require_two_weighted(
+        n_weighted,
+        f"The {validation_rows.shape[0]} rows held out by validation_fraction="
+        f"{validation_fraction} have {n_weighted} positive sample_weight",
+        "Use a larger validation_fraction, or pass X_val and y_val.",
+    )
     if not sample_weight[train_rows].sum() > 0:
         raise ValueError("The training rows all have sample_weight 0.")
 
