@@ -1,0 +1,119 @@
+r"""Datafits: the loss of one prediction, written once for every array backend.
+
+A datafit says how far a prediction is from its target, and how that
+distance changes with the prediction. The objective (:mod:`._objective`)
+does the rest: the products with ``X``, the weights, the standardization,
+the penalty. Each method takes the array namespace ``xp`` of its arrays
+first (``numpy`` for in-memory and dask blocks, the data's namespace for
+array-API fits), and uses only the array API's operations, so that one
+definition serves every backend.
+
+Predictions and targets are given in the units of the data; ``y_scale`` is
+the targets' scale, one per target (ones where the datafit does not let
+the targets be scaled). A datafit's loss and derivative are in those
+scaled units: for squared error, with :math:`r = (p - y) / \sigma_y`, the
+loss of one prediction is :math:`r^2 / 2` and its derivative with respect
+to the scaled prediction :math:`p / \sigma_y` is :math:`r`.
+
+What a datafit declares, for the rest of the engine to ask:
+
+- ``name``: the value of the estimator's ``loss`` that selects it;
+- ``quadratic``: whether its objective is a quadratic in the parameters, so
+  that the normal equations may stand for the data (only a class that sets
+  it itself, not a subclass, is taken at its word);
+- ``centers_y``, ``scales_y``: whether the targets may be shifted by their
+  center and divided by their scale before the loss is taken;
+- ``link``: maps the linear predictor to the prediction (the identity here);
+- ``default_scoring``: what the validation score of ``scoring=None`` is.
+"""
+
+
+class IdentityLink:
+    """The identity: the linear predictor is the prediction."""
+
+    name = "identity"
+
+    def inverse(self, xp, linear_predictor):
+        """The prediction of a linear predictor: itself.
+
+        Parameters
+        ----------
+        xp : array namespace
+        linear_predictor : array
+
+        Returns
+        -------
+        prediction : array
+        """
+        return linear_predictor
+
+
+class SquaredError:
+    r"""Half the squared difference of prediction and target, in the targets' scale.
+
+    .. math::
+
+        f(p, y) = \tfrac12 \big((p - y) / \sigma_y\big)^2
+
+    Summed with the sample weights :math:`s_i` and divided by their sum
+    :math:`S`, and with the ridge penalty, this is :math:`1 / (2 S
+    \sigma_y^2)` times Ridge's objective: the same minimizer, for every
+    center and scale of the targets.
+    """
+
+    name = "squared_error"
+    quadratic = True
+    centers_y = True
+    scales_y = True
+    link = IdentityLink()
+    default_scoring = "r2"
+
+    def pointwise(self, xp, prediction, y, y_scale):
+        """Loss and its derivative for each prediction.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction : array of shape (n_rows, n_targets)
+            In the units of the data.
+        y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+
+        Returns
+        -------
+        loss : array of shape (n_rows, n_targets)
+            Half the squared scaled residual.
+        derivative : array of shape (n_rows, n_targets)
+            The scaled residual ``(prediction - y) / y_scale``: the
+            derivative of ``loss`` with respect to ``prediction / y_scale``.
+        """
+        residual = (prediction - y) / y_scale
+        return 0.5 * (residual * residual), residual
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+DATAFITS = {SquaredError.name: SquaredError}
+"""The built-in datafits by the estimator's name for them."""
+
+
+def declares(component, capability):
+    """Whether ``component``'s own class declares ``capability`` true.
+
+    A fast path serves a datafit or penalty only on what its class says of
+    itself: a subclass that changes the loss inherits its parent's
+    declarations, and would otherwise be served as its parent.
+
+    Parameters
+    ----------
+    component : object
+        A datafit or a penalty.
+    capability : str
+        The name of a class attribute, such as ``"quadratic"``.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(vars(type(component)).get(capability, False))
