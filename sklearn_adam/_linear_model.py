@@ -19,6 +19,8 @@ from ._data import check_fit_data, check_held_out_data, check_validation_argumen
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
 from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host
+from ._objective._datafits import SquaredError
+from ._objective._penalties import L2
 from ._parameters import checked_components
 
 
@@ -578,6 +580,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             max_iter=1, act_on_stalls=False
         )
         return self
+
+    def _objective_parts(self):
+        """The datafit and the penalty this estimator's settings ask for.
+
+        Returns
+        -------
+        datafit : SquaredError
+        penalty : L2
+        """
+        return SquaredError(), L2(self.alpha)
 
     def __setstate__(self, state):
         super().__setstate__(upgrade_state(state))

@@ -128,16 +128,22 @@ class Components:
         Built from the hyperparameters, or a copy of the estimator's.
     schedule : LearningRateSchedule
     scorer : callable or None
-        The validation scorer of ``scoring``; None for R^2.
+        The validation scorer of ``scoring``; None for the datafit's default.
+    datafit : object
+        The loss of each prediction (see :mod:`sklearn_adam._objective._datafits`).
+    penalty : object
+        The penalty on the coefficients (see :mod:`sklearn_adam._objective._penalties`).
     """
 
     solver: object
     schedule: LearningRateSchedule
     scorer: object
+    datafit: object
+    penalty: object
 
 
 def checked_components(estimator):
-    """Check every parameter of ``estimator``, then build its solver, schedule and scorer.
+    """Check every parameter of ``estimator``, then build the components of its fit.
 
     Parameters
     ----------
@@ -184,4 +190,5 @@ def checked_components(estimator):
     scorer = None
     if estimator.scoring is not None:
         scorer = check_scoring(estimator, scoring=estimator.scoring)
-    return Components(solver, schedule, scorer)
+    datafit, penalty = estimator._objective_parts()
+    return Components(solver, schedule, scorer, datafit, penalty)
