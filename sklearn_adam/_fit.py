@@ -20,7 +20,7 @@ from ._array_api import NamespaceLeastSquares
 from ._array_api import measure as measure_in_namespace
 from ._data import check_split_weights, split_validation
 from ._namespace import to_numpy
-from ._objective import HeldOutEvaluation, LeastSquares, Standardization
+from ._objective import HeldOutEvaluation, Objective, Standardization, TrainingRows
 from ._objective._held_out import varying_targets
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
@@ -243,7 +243,7 @@ class TrainingRun:
     carried : Carried
         Where training starts from, fresh (without progress) or carried
         over; replaced on the estimator by the outcome.
-    objective : LeastSquares
+    objective : Objective
     rng : numpy.random.RandomState
         Drives this call's shuffles.
     evaluation : HeldOutEvaluation or None, default=None
@@ -316,7 +316,7 @@ class TrainingRun:
             if split is None and hasattr(estimator, "_carried"):
                 split = estimator._carried.split
             carried.split = split
-        objective = _objective(estimator, carried, data, train_rows)
+        objective = _objective(components, carried, data, train_rows)
         evaluation = None
         if held_out is not None:
             evaluation = _held_out_evaluation(estimator, components, carried, held_out, None)
@@ -353,7 +353,7 @@ class TrainingRun:
         else:
             carried = Carried.start(estimator, data, check_random_state(estimator.random_state))
         rng = copy.deepcopy(carried.rng)
-        objective = _objective(estimator, carried, data, None)
+        objective = _objective(components, carried, data, None)
         return cls(estimator, components, carried, objective, rng, streaming=True,
                    solver_state=solver_state, namespace=data.namespace)
 
@@ -458,22 +458,17 @@ def _validation_split(estimator, sample_weight, rng, previous):
     return key, split_validation(sample_weight, estimator.validation_fraction, rng)
 
 
-def _objective(estimator, carried, data, rows):
+def _objective(components, carried, data, rows):
+    """The objective of ``components``' datafit and penalty on ``rows`` of ``data`` (None: all)."""
     if data.namespace is not None:
         return NamespaceLeastSquares(
-            data.X, data.y, data.sample_weight, alpha=estimator.alpha,
+            data.X, data.y, data.sample_weight, alpha=components.penalty.alpha,
             standardization=carried.standardization, rows=rows, namespace=data.namespace,
             weight_unit=data.weight_unit,
         )
-    return LeastSquares(
-        data.X,
-        data.y,
-        data.sample_weight,
-        alpha=estimator.alpha,
-        standardization=carried.standardization,
-        rows=rows,
-        weight_unit=data.weight_unit,
-    )
+    training_rows = TrainingRows(data.X, data.y, data.sample_weight, rows)
+    return Objective(components.datafit, components.penalty, training_rows,
+                     carried.standardization, data.weight_unit)
 
 
 def _held_out_evaluation(estimator, components, carried, data, rows):
@@ -482,7 +477,7 @@ def _held_out_evaluation(estimator, components, carried, data, rows):
     A scorer is given the data as the caller passed them (a DataFrame keeps
     its column names), with the weights as validated.
     """
-    objective = _objective(estimator, carried, data, rows)
+    objective = _objective(components, carried, data, rows)
     scorer = components.scorer
     if scorer is None:
         varying = varying_targets(to_numpy(data.y), to_numpy(data.sample_weight), rows)
@@ -561,18 +556,25 @@ def _progress_for(estimator, carried, evaluation, full_after):
 
 
 def _standardizing(estimator):
-    """Whether ``estimator`` centers and scales: keywords of the standardization."""
-    return {"center": estimator.fit_intercept and estimator.standardize,
-            "scale": estimator.standardize}
+    """How ``estimator`` centers and scales: keywords of the standardization.
+
+    The targets are centered and scaled as the features are, where the
+    estimator's datafit allows it.
+    """
+    datafit, _ = estimator._objective_parts()
+    center = estimator.fit_intercept and estimator.standardize
+    return {"center": center, "scale": estimator.standardize,
+            "center_y": center and datafit.centers_y,
+            "scale_y": estimator.standardize and datafit.scales_y}
 
 
 def _measure(estimator, data, sample_weight):
     """The column moments of ``data`` weighted by ``sample_weight``, measured where they live."""
+    flags = _standardizing(estimator)
+    measured = {"center": flags["center"], "scale": flags["scale"]}
     if data.namespace is None:
-        return measure(data.X, data.y, sample_weight, **_standardizing(estimator))
-    return measure_in_namespace(
-        data.namespace, data.X, data.y, sample_weight, **_standardizing(estimator)
-    )
+        return measure(data.X, data.y, sample_weight, **measured)
+    return measure_in_namespace(data.namespace, data.X, data.y, sample_weight, **measured)
 
 
 def _training_weights(data, train_rows):

@@ -23,6 +23,10 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+# What the kernels implement, by the names datafits and penalties declare:
+# the callers serve no other objective with them.
+SERVES = {"datafits": frozenset({"squared_error"}), "penalties": frozenset({"l2"})}
+
 # Whether the callers use the kernels; the tests that compare the compiled
 # and the numpy code switch it off for the numpy side.
 ENABLED = True

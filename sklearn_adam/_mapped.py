@@ -27,7 +27,6 @@ the same order, so that a fit on a mapped ``X`` is bit for bit the fit on
 ``np.array(X)``.
 """
 
-import copy
 import mmap
 
 import numpy as np
@@ -188,8 +187,8 @@ class ReadCount:
             self.unread = PART_BYTES
 
 
-def epoch_parts(objective, order, batch_size, *, split_batches):
-    """The parts to run an epoch of ``objective`` in, with what each reads.
+def epoch_parts(data, order, batch_size, *, split_batches):
+    """The parts to run an epoch over the training rows ``data`` in, with what each reads.
 
     An epoch over an ``X`` that is not memory-mapped is one part. Over a
     mapped ``X``, in the order the rows lie (``order`` None), each part
@@ -200,7 +199,7 @@ def epoch_parts(objective, order, batch_size, *, split_batches):
 
     Parameters
     ----------
-    objective : LeastSquares
+    data : TrainingRows
     order : ndarray of int or None
         The epoch's order of the training rows; None visits them in turn.
     batch_size : int
@@ -213,21 +212,20 @@ def epoch_parts(objective, order, batch_size, *, split_batches):
     ------
     first, stop : int
         The positions of the epoch's order in the part.
-    reader : LeastSquares
-        ``objective``, or a copy of it whose ``X``, ``y``, ``sample_weight``
-        and ``rows`` hold the part's rows, ``rows`` taking the training rows
-        the part visits to the buffer's.
+    rows : TrainingRows
+        ``data``, or the part's rows in a buffer (see
+        :meth:`~sklearn_adam._objective._rows.TrainingRows.part`).
     """
-    n_positions = objective.n_samples
-    pages = MappedPages.of(objective.X)
+    n_positions = data.n_samples
+    pages = MappedPages.of(data.X)
     if pages is None or (order is None and not split_batches):
-        yield 0, n_positions, objective
+        yield 0, n_positions, data
         return
-    X = objective.X
+    X = data.X
     if order is None:
         step = pages.rows_per_part
         for first in range(0, n_positions, step):
-            yield first, min(first + step, n_positions), objective
+            yield first, min(first + step, n_positions), data
             pages.release()
         return
     # Whole batches of about PART_BYTES of copied rows.
@@ -239,34 +237,31 @@ def epoch_parts(objective, order, batch_size, *, split_batches):
     for first in range(0, n_positions, step):
         stop = min(first + step, n_positions)
         training_rows = order[first:stop]
-        visited = training_rows if objective.rows is None else objective.rows[training_rows]
+        visited = training_rows if data.rows is None else data.rows[training_rows]
         picked = np.sort(visited)
         _read_rows(X, picked, buffer[: stop - first], pages)
         buffer_rows[training_rows] = np.searchsorted(picked, visited)
-        reader = copy.copy(objective)
-        reader.X, reader.rows = buffer[: stop - first], buffer_rows
-        reader.y, reader.sample_weight = objective.y[picked], objective.sample_weight[picked]
-        yield first, stop, reader
+        yield first, stop, data.part(buffer[: stop - first], buffer_rows, picked)
 
 
-def batch_starts(objective, order, batch_size):
+def batch_starts(data, order, batch_size):
     """The first position of each batch of an epoch, and where to read the batch.
 
     Parameters
     ----------
-    objective : LeastSquares
+    data : TrainingRows
     order : ndarray of int or None
     batch_size : int
 
     Yields
     ------
     start : int
-    reader : LeastSquares
+    rows : TrainingRows
         See :func:`epoch_parts`, whose parts here end at batches' ends.
     """
-    for first, stop, reader in epoch_parts(objective, order, batch_size, split_batches=False):
+    for first, stop, rows in epoch_parts(data, order, batch_size, split_batches=False):
         for start in range(first, stop, batch_size):
-            yield start, reader
+            yield start, rows
 
 
 def _read_rows(X, rows, out, pages):

@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_adam import Adam, AdamLinearRegressor, LearningRateSchedule
-from sklearn_adam._objective import LeastSquares, Standardization
+from sklearn_adam._objective import Standardization, least_squares
 from sklearn_adam._progress import Progress
 from sklearn_adam._training import Batching, train
 
@@ -258,7 +258,7 @@ def test_training_loop_keeps_the_best_epoch():
     # A validation score that peaks at the third epoch: the parameters of
     # that epoch must be the ones kept, the last ones stay for resuming.
     X, y = make_data()
-    objective = LeastSquares(
+    objective = least_squares(
         X, y.reshape(-1, 1), np.ones(len(y)), alpha=0.0,
         standardization=Standardization.fit(X, y.reshape(-1, 1), np.ones(len(y)),
                                             center=True, scale=True),

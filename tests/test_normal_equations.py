@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import sklearn_adam._engine as engine_module
 from sklearn_adam import AdamLinearRegressor
-from sklearn_adam._objective import LeastSquares, NormalEquations, Standardization
+from sklearn_adam._objective import NormalEquations, Standardization, least_squares
 from sklearn_adam._objective._normal_equations import pays_off
 
 
@@ -26,7 +26,7 @@ def make_problem(container=np.asarray, dtype=np.float64, n_targets=1, alpha=0.0,
     fitted_rows = weight if rows is None else np.where(np.isin(np.arange(300), rows), weight, 0)
     standardization = Standardization.fit(X, y, fitted_rows.astype(dtype), center=fit_intercept,
                                           scale=True)
-    objective = LeastSquares(X, y, weight.astype(dtype), alpha=alpha,
+    objective = least_squares(X, y, weight.astype(dtype), alpha=alpha,
                              standardization=standardization, rows=rows)
     params = [rng.randn(n_targets, 6).astype(dtype)]
     params[0][:, 4] = 0.0
@@ -77,15 +77,16 @@ def test_centers_of_the_training_rows_leave_exactly_zero_means():
     assert np.all(equations.feature_means == 0) and np.all(equations.target_means == 0)
     # Centers of other rows leave means that are no rounding.
     rows = np.arange(0, 300, 3)
-    other = LeastSquares(objective.X, objective.y, objective.sample_weight, alpha=0.0,
-                         standardization=objective.standardization, rows=rows)
+    data = objective.data
+    other = least_squares(data.X, data.y, data.sample_weight, alpha=0.0,
+                          standardization=objective.standardization, rows=rows)
     assert np.abs(NormalEquations.build(other).feature_means).max() > 1e-3
 
 
 def test_sums_that_overflow_fall_back_to_passes_over_x():
     objective, _ = make_problem()
     # Differences from the center beyond float64's range: no sum is finite.
-    objective.X[:, 1] = 1.7e308
+    objective.data.X[:, 1] = 1.7e308
     objective.standardization.x_center[1] = -1.7e308
     objective.standardization.x_scale[1] = 1e308
     assert NormalEquations.build(objective) is None
@@ -129,11 +130,11 @@ def test_columns_of_extreme_scale_are_summed_in_range(container, size):
     # Squares of 1e160 overflow float64 and squares of 1e-160 are subnormal:
     # such columns are divided by their scale before their products are taken.
     objective, params = make_problem(container)
-    X = objective.X.copy()
+    X = objective.data.X.copy()
     X[:, 1] = X[:, 1] * size
-    standardization = Standardization.fit(X, objective.y, objective.sample_weight,
+    standardization = Standardization.fit(X, objective.data.y, objective.data.sample_weight,
                                           center=True, scale=True)
-    scaled = LeastSquares(X, objective.y, objective.sample_weight, alpha=0.0,
+    scaled = least_squares(X, objective.data.y, objective.data.sample_weight, alpha=0.0,
                           standardization=standardization, rows=None)
     equations = NormalEquations.build(scaled)
     reference = NormalEquations.build(objective)
@@ -149,7 +150,7 @@ def test_columns_of_extreme_scale_are_summed_in_range(container, size):
 def test_partial_fit_takes_its_one_full_batch_step_by_a_pass_over_x(monkeypatch):
     # Gathering the moments costs several passes; partial_fit takes one step.
     objective, _ = make_problem()
-    X, y = objective.X, objective.y[:, 0]
+    X, y = objective.data.X, objective.data.y[:, 0]
     built = []
     original = NormalEquations.build.__func__
 
@@ -177,7 +178,7 @@ def test_the_centers_rounding_is_dropped_however_many_rows_were_summed():
     y = X @ rng.normal(size=20) + 3 + rng.normal(size=100_000)
     standardization = Standardization.fit(X, y[:, None], np.ones(100_000), center=True,
                                           scale=True)
-    objective = LeastSquares(X, y[:, None], np.ones(100_000), alpha=0.0, rows=None,
+    objective = least_squares(X, y[:, None], np.ones(100_000), alpha=0.0, rows=None,
                              standardization=standardization)
     equations = NormalEquations.build(objective)
     assert np.all(equations.feature_means == 0)

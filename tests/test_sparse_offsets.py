@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 
 from sklearn_adam import AdamLinearRegressor
-from sklearn_adam._objective import LeastSquares, NormalEquations, Standardization
+from sklearn_adam._objective import NormalEquations, Standardization, least_squares
 
 kernels = None
 try:
@@ -112,7 +112,7 @@ def test_float32_sparse_column_at_300_is_fitted_as_dense(container, n_samples):
 
 
 def normal_equations(X, y, weight, standardization):
-    objective = LeastSquares(X, y, weight, alpha=0.0, standardization=standardization, rows=None)
+    objective = least_squares(X, y, weight, alpha=0.0, standardization=standardization, rows=None)
     return NormalEquations.build(objective)
 
 

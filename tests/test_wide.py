@@ -18,7 +18,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 
 import sklearn_adam._engine._compiled as compiled_module
 from sklearn_adam import AdamLinearRegressor
-from sklearn_adam._objective import LeastSquares, NormalEquations, Standardization
+from sklearn_adam._objective import NormalEquations, Standardization, least_squares
 from sklearn_adam._objective._normal_equations import pays_off
 
 pytest.importorskip("numba")
@@ -112,7 +112,7 @@ def test_steps_in_one_call_are_the_steps_of_single_epochs(monkeypatch, solver, c
 def wide_objective(n_samples, n_features, alpha=2.0, n_targets=2, seed=0):
     X, y, weight = wide_problem(n_samples, n_features, n_targets, seed)
     standardization = Standardization.fit(X, y, weight, center=True, scale=True)
-    objective = LeastSquares(X, y, weight, alpha=alpha, standardization=standardization,
+    objective = least_squares(X, y, weight, alpha=alpha, standardization=standardization,
                              rows=None)
     rng = np.random.RandomState(seed)
     return objective, [rng.randn(n_targets, n_features), rng.randn(n_targets)]

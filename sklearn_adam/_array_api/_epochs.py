@@ -15,7 +15,7 @@ stopping rule reads before the step).
 import numpy as np
 
 from .._namespace import to_numpy
-from .._objective._least_squares import joint_norm
+from .._objective._penalties import joint_norm
 from .._rules import UpdateCalls, moved_state, runs_in_any_namespace
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from .._engine import NormalEquationSteps
 from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off
-from .._objective._least_squares import joint_norm
 from .._objective._normal_equations import Centering
+from .._objective._penalties import joint_norm
 from .._objective._penalty import penalty_weights
 from ._epochs import NamespaceEpochs
 from ._moments import rows_per_block

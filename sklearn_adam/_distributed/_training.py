@@ -19,8 +19,8 @@ from .._engine import NormalEquationSteps
 from .._engine._numpy import solver_step
 from .._fit import Carried, TrainingRun
 from .._objective import NormalEquations, normal_equations_pay_off
-from .._objective._least_squares import joint_norm
 from .._objective._normal_equations import Centering
+from .._objective._penalties import joint_norm
 from .._objective._penalty import penalty_weights
 from .._rules import UpdateCalls
 from ._inputs import check_dask_data

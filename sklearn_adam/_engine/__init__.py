@@ -70,7 +70,7 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
 
     Parameters
     ----------
-    objective : LeastSquares
+    objective : Objective
         Or an objective whose rows live elsewhere (on a dask cluster, or on
         the device of an array-API namespace), which then chooses its own
         driver by its method ``epoch_driver(solver, full_batch=...,
@@ -86,11 +86,14 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     Returns
     -------
     driver : EpochDriver
+        The normal equations and the compiled epochs each serve only the
+        objectives they declare (see their ``serves``); any other objective
+        gets the numpy epochs, which serve all.
     """
     if hasattr(objective, "epoch_driver"):
         return objective.epoch_driver(solver, full_batch=full_batch, single_epoch=single_epoch)
-    if (full_batch and not single_epoch
-            and normal_equations_pay_off(objective.X, objective.n_samples)):
+    if (full_batch and not single_epoch and NormalEquationSteps.serves(objective)
+            and normal_equations_pay_off(objective.data.X, objective.n_samples)):
         equations = NormalEquations.build(objective)
         if equations is not None:
             return NormalEquationSteps(equations, solver)

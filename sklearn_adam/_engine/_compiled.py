@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
+from .._objective._datafits import served_by
 from .._rules import kernel_spec
 
 
@@ -23,7 +24,7 @@ class CompiledEpochs:
 
     Parameters
     ----------
-    objective : LeastSquares
+    objective : Objective
     spec : AdamKernelSpec, NAdamKernelSpec or AdamaxKernelSpec
         What the rule's kernel needs, from the solver's ``kernel_spec()``.
     """
@@ -46,11 +47,12 @@ class CompiledEpochs:
         """The compiled driver, or None where it does not apply.
 
         It applies when numba is installed, the solver's own class declares
-        a kernel spec and ``X`` is a dense array or CSR.
+        a kernel spec, the kernels implement the objective's datafit and
+        penalty (:func:`serves`) and ``X`` is a dense array or CSR.
 
         Parameters
         ----------
-        objective : LeastSquares
+        objective : Objective
         solver : object following the solver protocol
         full_batch : bool, default=False
             Whether every epoch is one batch of all training rows: then
@@ -60,10 +62,13 @@ class CompiledEpochs:
         -------
         driver : CompiledEpochs or None
         """
-        X = objective.X
+        kernels = compiled_kernels()
+        if kernels is None or not served_by(objective, kernels.SERVES):
+            return None
+        X = objective.data.X
         if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
             return None
-        spec = kernel_spec(solver) if compiled_kernels() is not None else None
+        spec = kernel_spec(solver)
         return None if spec is None else cls(objective, spec, full_batch)
 
     @property
@@ -73,7 +78,7 @@ class CompiledEpochs:
         Not over a memory-mapped ``X``, whose epochs release its pages part
         by part.
         """
-        return self._full_batch and MappedPages.of(self.objective.X) is None
+        return self._full_batch and MappedPages.of(self.objective.data.X) is None
 
     def run_steps(self, params, state, rates, *, target, patience, monitor=None):
         """Full-batch epochs, one pass over ``X`` each, in one compiled call.
@@ -105,9 +110,11 @@ class CompiledEpochs:
         visits = np.zeros(0, dtype=np.intp) if order is None else order.astype(np.intp, copy=False)
         steps = 0
         # One part unless X is memory-mapped: then parts of it, released in turn.
-        for first, stop, reader in epoch_parts(self.objective, order, batch_size,
-                                               split_batches=True):
-            data = self._data if reader is self.objective else kernel_data(self._kernels, reader)
+        for first, stop, rows in epoch_parts(self.objective.data, order, batch_size,
+                                             split_batches=True):
+            data = self._data if rows is self.objective.data else kernel_data(
+                self._kernels, self.objective.reading(rows)
+            )
             plan = self._kernels.Epoch(
                 visits, batch_size, float(learning_rate), steps_before + steps, first, stop
             )
@@ -131,16 +138,16 @@ def kernel_data(kernels, objective):
 
     ``kernels`` is the module :mod:`sklearn_adam._kernels`.
     """
-    X = objective.X
+    X, rows = objective.data.X, objective.data.rows
     if isinstance(X, np.ndarray):
         no_index = np.zeros(0, dtype=np.int32)
         dense, values, indices, indptr = X, X[:0, 0], no_index, no_index
     else:
         dense = np.zeros((0, 0), dtype=X.dtype)
         values, indices, indptr = X.data, X.indices, X.indptr
-    rows = objective.rows if objective.rows is not None else np.zeros(0, dtype=np.intp)
+    rows = rows if rows is not None else np.zeros(0, dtype=np.intp)
     return kernels.Data(
-        dense, values, indices, indptr, objective.y, objective.sample_weight,
+        dense, values, indices, indptr, objective.data.y, objective.data.sample_weight,
         rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
         objective.penalty_weights, objective.penalized_any,
     )

@@ -10,7 +10,8 @@ steps on a small problem take milliseconds.
 import numpy as np
 
 from .._fast import compiled_kernels
-from .._objective._least_squares import joint_norm
+from .._objective import normal_equations_serve
+from .._objective._penalties import joint_norm
 from .._rules import UpdateCalls, kernel_spec
 from ._compiled import full_batch_steps
 from ._numpy import solver_step
@@ -38,6 +39,12 @@ class NormalEquationSteps:
                 equations.penalized,
             )
             self._rule = self._spec.kernel_rule(kernels)
+
+    @staticmethod
+    def serves(objective):
+        """Whether the normal equations can stand for ``objective`` (see
+        :func:`~sklearn_adam._objective._normal_equations.serves`)."""
+        return normal_equations_serve(objective)
 
     @property
     def runs_many(self):

@@ -2,17 +2,21 @@
 
 import numpy as np
 
+from .. import _rules
 from .._mapped import batch_starts
-from .._objective._least_squares import joint_norm
 from .._rules import UpdateCalls
 
 
 class NumpyEpochs:
     """Epochs of ``solver`` on ``objective``, in numpy.
 
+    Serves every objective: its datafit and penalty are only asked for
+    their arithmetic. A penalty that is not smooth takes its proximal step
+    after each of the rule's steps, in the rule's own metric.
+
     Parameters
     ----------
-    objective : LeastSquares
+    objective : Objective
         Computes each batch's gradient.
     solver : object following the solver protocol
     """
@@ -21,34 +25,46 @@ class NumpyEpochs:
         self.objective = objective
         self.solver = solver
         self._update = UpdateCalls(solver)
+        self._proximal = not objective.penalty.smooth
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
         objective = self.objective
+        n_samples = objective.n_samples
         grads = [np.empty_like(p) for p in params]
         gradient_sum = [np.zeros_like(p) for p in params]
         # The arrays are updated in place, so this list stays current.
         decayed = objective.penalized(params)
-        weighted_squares = penalty = 0.0
+        weighted_loss = penalty = 0.0
+        stationarity = None
         # Read from a copy of the rows where X is memory-mapped and shuffled.
-        for start, reader in batch_starts(objective, order, batch_size):
+        for start, rows in batch_starts(objective.data, order, batch_size):
+            reader = objective if rows is objective.data else objective.reading(rows)
             if order is None:
                 batch = slice(start, start + batch_size)
             else:
                 batch = order[start : start + batch_size]
-            weighted_squares += reader.batch_gradient(params, batch, batch_size, grads)
+            weighted_loss += reader.batch_gradient(params, batch, batch_size, grads)
             # The penalty at the same point as the batch's data term, so that
             # with one full batch the loss is the objective before the step.
-            n_batch = min(batch_size, objective.n_samples - start)
-            penalty += objective.penalty_value(params) * n_batch / objective.n_samples
+            n_batch = min(batch_size, n_samples - start)
+            penalty += objective.penalty_value(params) * n_batch / n_samples
             for total, grad in zip(gradient_sum, grads):
                 total += grad
-            if batch_size >= objective.n_samples and joint_norm(grads) <= target:
-                break
+            if batch_size >= n_samples:
+                stationarity = objective.stationarity(params, grads)
+                if stationarity <= target:
+                    break
             state = solver_step(self._update, grads, state, learning_rate, params, decayed)
+            if self._proximal:
+                steps = _rules.proximal_steps(self.solver, state, learning_rate)
+                objective.proximal_step(params[0], steps[0], n_batch / batch_size)
         loss, gradient_norm = objective.epoch_summary(
-            weighted_squares, penalty, gradient_sum, batch_size
+            weighted_loss, penalty, gradient_sum, batch_size
         )
+        if self._proximal and stationarity is not None:
+            # A full batch is judged where its gradient was taken, before the step.
+            gradient_norm = stationarity
         return loss, gradient_norm, state
 
 

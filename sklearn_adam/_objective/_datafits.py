@@ -117,3 +117,25 @@ def declares(component, capability):
     bool
     """
     return bool(vars(type(component)).get(capability, False))
+
+
+def served_by(objective, served):
+    """Whether a fast path that implements ``served`` can stand for ``objective``.
+
+    Parameters
+    ----------
+    objective : object
+        Holding ``datafit`` and ``penalty``.
+    served : dict
+        ``{"datafits": names, "penalties": names}``: what the fast path
+        implements, by the names the classes declare of themselves.
+
+    Returns
+    -------
+    bool
+        Whether the datafit's and the penalty's own classes declare names
+        the fast path implements.
+    """
+    datafit = vars(type(objective.datafit)).get("name")
+    penalty = vars(type(objective.penalty)).get("name")
+    return datafit in served["datafits"] and penalty in served["penalties"]

@@ -8,13 +8,15 @@ class HeldOutEvaluation:
 
     Parameters
     ----------
-    objective : LeastSquares or NamespaceLeastSquares
+    objective : Objective or NamespaceObjective
         The objective over the held-out rows, with the training rows'
         standardization.
     score : callable or None, default=None
         ``score(params) -> float``, greater is better. None gives the
-        coefficient of determination R^2 (weighted, averaged over the
-        targets that vary), computed from the same residuals as the loss.
+        datafit's own score: the fraction of the loss of predicting each
+        target's mean that the model explains (weighted, averaged over the
+        targets that vary), computed from the same losses as the loss. For
+        squared error that is the coefficient of determination R^2.
     varying : ndarray of bool of shape (n_targets,) or None, default=None
         With R^2, the targets that vary over the held-out rows of positive
         weight (see :func:`varying_targets`), at least one: R^2 is undefined
@@ -24,7 +26,7 @@ class HeldOutEvaluation:
     def __init__(self, objective, score=None, varying=None):
         self.objective = objective
         self.score = score
-        self._total_squares = objective.target_spread()
+        self._null_loss = objective.null_loss_sums()
         self._varying = slice(None) if varying is None else varying
 
     def __call__(self, params):
@@ -38,17 +40,17 @@ class HeldOutEvaluation:
         Returns
         -------
         loss : float
-            Half the weighted mean squared residual, on the scale of the
-            training loss and averaged over targets (no penalty).
+            The datafit's weighted mean loss, on the scale of the training
+            loss and averaged over targets (no penalty).
         score : float
         """
-        residual_squares = self.objective.residual_squares(params)
-        loss = 0.5 * float(residual_squares.mean()) / self.objective.weight_sum
+        loss_sums = self.objective.loss_sums(params)
+        loss = float(loss_sums.mean()) / self.objective.weight_sum
         if self.score is not None:
             return loss, float(self.score(params))
         varying = self._varying
-        r2 = 1 - residual_squares[varying] / self._total_squares[varying]
-        return loss, float(np.mean(r2))
+        explained = 1 - loss_sums[varying] / self._null_loss[varying]
+        return loss, float(np.mean(explained))
 
 
 def varying_targets(y, sample_weight, rows=None):

@@ -39,12 +39,38 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from ._datafits import declares, served_by
 from ._gram import add_products, adds_in_place, mirror_lower, scaled_leading_block
 from ._sparse_sums import centered_products
 
 # Above this many features the matrix (8 * n_features**2 bytes) and each
 # step's product with it grow too large to pay for themselves.
 MAX_FEATURES = 2048
+
+
+# What the normal equations stand for: the squared error's quadratic and
+# the ridge penalty's.
+SERVES = {"datafits": frozenset({"squared_error"}), "penalties": frozenset({"l2"})}
+
+
+def serves(objective):
+    """Whether the normal equations can stand for ``objective``'s data and penalty.
+
+    Only an objective whose datafit and penalty are quadratics of the kind
+    written here, on their own classes' word (a subclass that changes the
+    loss is not taken for its parent).
+
+    Parameters
+    ----------
+    objective : object
+        Holding ``datafit`` and ``penalty``.
+
+    Returns
+    -------
+    bool
+    """
+    return (served_by(objective, SERVES) and declares(objective.datafit, "quadratic")
+            and declares(objective.penalty, "quadratic"))
 
 
 def pays_off(X, n_rows):
@@ -79,7 +105,7 @@ def pays_off(X, n_rows):
 class NormalEquations:
     """The least-squares objective of standardized parameters, as a quadratic.
 
-    Built from a :class:`~sklearn_adam._objective.LeastSquares` by
+    Built from an :class:`~sklearn_adam._objective.Objective` by
     :meth:`build`; the gradient and the objective agree with that
     objective's full-batch ones up to rounding.
 
@@ -118,7 +144,8 @@ class NormalEquations:
 
         Parameters
         ----------
-        objective : LeastSquares
+        objective : Objective
+            Of a quadratic datafit and penalty (see :func:`serves`).
 
         Returns
         -------
@@ -129,7 +156,7 @@ class NormalEquations:
         """
         centering = Centering.of(objective.standardization)
         sums = np.zeros((centering.n_sums,) * 2)
-        unweighted = bool(np.all(objective.sample_weight == 1))
+        unweighted = bool(np.all(objective.data.sample_weight == 1))
         scratch = None
         with np.errstate(over="ignore", invalid="ignore"):
             for X_block, y_block, w_block in objective.blocks():
@@ -141,7 +168,7 @@ class NormalEquations:
         del scratch
         return cls.from_sums(
             sums, centering, objective.weight_sum, objective.n_samples,
-            objective.penalty_weights, objective.penalized_any, objective.X.dtype,
+            objective.penalty_weights, objective.penalized_any, objective.data.X.dtype,
         )
 
     @classmethod

@@ -4,7 +4,7 @@ The solver works on standardized coefficients: each feature centered and
 divided by its scale, and so is the target. Nothing is copied to do this:
 :class:`Standardization` holds the centers and scales, and the objective folds
 them into the coefficients it multiplies ``X`` by (see
-:mod:`sklearn_adam._objective._least_squares`).
+:mod:`sklearn_adam._objective._problem`).
 """
 
 from dataclasses import dataclass
@@ -62,7 +62,8 @@ class Standardization:
         return cls.from_moments(*moments, center=center, scale=scale, dtype=X.dtype)
 
     @classmethod
-    def from_moments(cls, x_moments, y_moments, *, center, scale, dtype):
+    def from_moments(cls, x_moments, y_moments, *, center, scale, dtype, center_y=None,
+                     scale_y=None):
         """The standardization of data whose columns have these moments.
 
         Parameters
@@ -74,6 +75,10 @@ class Standardization:
             As for :meth:`fit`, and as the moments were measured.
         dtype : numpy dtype
             The data's.
+        center_y, scale_y : bool or None, default=None
+            Whether the targets are centered and scaled: where the datafit
+            does not allow it, their center is zero and their scale one.
+            None: as the features are.
 
         Returns
         -------
@@ -93,9 +98,11 @@ class Standardization:
             x_constant = _constant_columns(x_moments, _noise_level(dtype), "X")
             x_scale = np.sqrt(x_moments.variance)
             x_scale[x_constant] = np.inf
-            y_constant = _constant_columns(y_moments, _noise_level(dtype), "y")
-            y_scale = np.sqrt(y_moments.variance)
-            y_scale[y_constant] = 1
+            y_scale = np.ones(y_center.shape[0], dtype=dtype)
+            if scale_y is None or scale_y:
+                y_constant = _constant_columns(y_moments, _noise_level(dtype), "y")
+                y_scale = np.sqrt(y_moments.variance)
+                y_scale[y_constant] = 1
         else:
             x_scale = np.ones(x_center.shape[0], dtype=dtype)
             y_scale = np.ones(y_center.shape[0], dtype=dtype)
@@ -103,6 +110,10 @@ class Standardization:
             x_center, x_scale = x_center * x_moments.unit, x_scale * x_moments.unit
         if y_moments.unit is not None:
             y_center, y_scale = y_center * y_moments.unit, y_scale * y_moments.unit
+        if center_y is not None and not center_y:
+            y_center = np.zeros_like(y_center)
+        if scale_y is not None and not scale_y:
+            y_scale = np.ones_like(y_scale)
         if scale:
             _check_coefficient_range(x_scale, y_scale, dtype)
         return cls(

@@ -1,0 +1,322 @@
+r"""The objective: a datafit and a penalty, on the training rows, in standardized coordinates.
+
+The solver works on *standardized* coefficients (see
+:class:`~sklearn_adam._objective.Standardization`). The data are never copied
+to do this: the standardization is folded into the coefficients used for the
+products with ``X``, so dense and sparse inputs take the same path and sparse
+inputs stay sparse.
+
+With :math:`s_i` the sample weights, :math:`S = \sum_i s_i`, :math:`\mu` and
+:math:`\sigma` the feature centers and scales, and :math:`\mu_y, \sigma_y` the
+target's, the prediction of sample :math:`i` in the units of the data is
+
+.. math::
+
+    p_i = x_i w + b, \qquad
+    w = \tilde w \, \sigma_y / \sigma, \quad
+    b = \mu_y + \sigma_y \tilde b - \mu \cdot w
+
+and the objective, per output, is
+
+.. math::
+
+    \tilde L(\tilde w, \tilde b) = \frac1S \sum_i s_i f(p_i, y_i)
+        + \Omega(\tilde w)
+
+with :math:`f` the datafit (:mod:`._datafits`) and :math:`\Omega` the penalty
+(:mod:`._penalties`), whose weights hold :math:`S` and the scales. For the
+squared error and the ridge penalty this is :math:`1 / (2 S \sigma_y^2)` times
+Ridge's objective :math:`\sum_i s_i (y_i - x_i w - b)^2 + \alpha \lVert w
+\rVert^2`: the same minimizer, hence the same meaning of ``alpha``. Without
+standardization :math:`\mu = \mu_y = 0` and :math:`\sigma = \sigma_y = 1`.
+
+The gradient with respect to the standardized coefficients is the datafit's
+derivative at each prediction, weighted, times the standardized rows: that
+product, and nothing of the loss, is written here.
+"""
+
+import copy
+
+import numpy as np
+
+from ._penalties import joint_norm, stationarity
+
+
+class Objective:
+    """Objective and mini-batch gradients of a datafit and a penalty on weighted rows.
+
+    Parameters are ``[coef]`` or ``[coef, intercept]`` in standardized
+    coordinates, with shapes (n_targets, n_features) and (n_targets,).
+
+    Parameters
+    ----------
+    datafit : object
+        The loss of each prediction, such as
+        :class:`~sklearn_adam._objective._datafits.SquaredError`.
+    penalty : object
+        The penalty on the coefficients, such as
+        :class:`~sklearn_adam._objective._penalties.L2`.
+    data : TrainingRows
+        The training rows, read in blocks.
+    standardization : Standardization
+    weight_unit : float, default=1.0
+        The power of two the weights as passed were divided by (see
+        :func:`~sklearn_adam._data.check_fit_data`); the penalty is weighed
+        against the weights as passed.
+    """
+
+    def __init__(self, datafit, penalty, data, standardization, weight_unit=1.0):
+        self.datafit = datafit
+        self.penalty = penalty
+        self.data = data
+        self.standardization = standardization
+        self.n_samples = data.n_samples
+        self.weight_sum = data.weight_sum
+        self.penalty_weights = penalty.weights(
+            standardization.x_scale, self.weight_sum, weight_unit
+        )
+        # Whether a penalty's gradient joins the data's: a penalty that is
+        # not smooth takes its proximal step instead.
+        self.penalized_any = bool(penalty.smooth and penalty.active)
+
+    def reading(self, data):
+        """This objective, its rows read from ``data`` (a part of the same rows).
+
+        Parameters
+        ----------
+        data : TrainingRows
+
+        Returns
+        -------
+        objective : Objective
+            Its sums are scaled as this one's: by all training rows.
+        """
+        reader = copy.copy(self)
+        reader.data = data
+        return reader
+
+    def batch_gradient(self, params, batch, batch_size, grads):
+        """Gradient estimate on one batch, written into ``grads``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Standardized coefficients (and intercept).
+        batch : slice or ndarray of int
+            Positions in the training rows.
+        batch_size : int
+            The nominal number of rows per batch. Every batch's gradient is
+            scaled as if it had this many rows, so that the gradients of one
+            epoch add up to ``n_samples / batch_size`` times the full gradient
+            even when the last batch is short.
+        grads : list of ndarray
+            Output arrays shaped like ``params``; overwritten.
+
+        Returns
+        -------
+        weighted_loss : float
+            The weighted sum of the datafit's loss over the batch, before the
+            step; summed over an epoch and divided by the weight sum it gives
+            the data part of the objective.
+        """
+        coef, intercept = _split(params)
+        raw_coef, raw_intercept = self.standardization.to_original(coef, intercept)
+        coef_grad = grads[0]
+        coef_grad[...] = 0
+        derivative_sum = np.zeros_like(self.standardization.y_scale)
+        weighted_loss = 0.0
+        for X_block, y_block, w_block in self.data.blocks(batch):
+            loss, derivative = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            weighted_loss += float(w_block @ loss.sum(axis=1))
+            derivative = derivative * w_block[:, None]
+            coef_grad += np.asarray(X_block.T @ derivative).T
+            derivative_sum += derivative.sum(axis=0)
+        scaling = self.n_samples / (batch_size * self.weight_sum)
+        center, scale = self.standardization.x_center, self.standardization.x_scale
+        coef_grad -= derivative_sum[:, None] * center
+        coef_grad *= scaling / scale
+        if self.penalized_any:
+            share = self.data.batch_length(batch) / batch_size
+            coef_grad += self.penalty.gradient(np, coef, share * self.penalty_weights)
+        if intercept is not None:
+            np.multiply(derivative_sum, scaling, out=grads[1])
+        return weighted_loss
+
+    def stationarity(self, params, grads):
+        """How far ``params`` are from the optimum, by the full-batch gradient ``grads`` there.
+
+        The norm of the gradient, or for a penalty that is not smooth the
+        distance of the coefficients' data gradient to its subdifferential
+        (see :func:`~sklearn_adam._objective._penalties.stationarity`).
+
+        Parameters
+        ----------
+        params, grads : list of ndarray
+
+        Returns
+        -------
+        norm : float
+        """
+        return stationarity(self.penalty, params[0], grads, self.penalty_weights)
+
+    def gradient_norm(self, params):
+        """:meth:`stationarity` at ``params``: one pass over the training rows.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        norm : float
+        """
+        grads = [np.empty_like(p) for p in params]
+        self.batch_gradient(params, slice(None), self.n_samples, grads)
+        return self.stationarity(params, grads)
+
+    def proximal_step(self, coef, steps, share):
+        """Apply the penalty's proximal operator to ``coef``, in place, after a step.
+
+        Only for a penalty that is not smooth; a smooth one's gradient is in
+        the step already.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_targets, n_features)
+            Updated in place.
+        steps : ndarray of shape (n_targets, n_features)
+            The rule's step size for each coefficient.
+        share : float
+            The batch's share of a nominal batch: its penalty's weight.
+        """
+        coef[...] = self.penalty.prox(np, coef, share * steps, self.penalty_weights)
+
+    def loss_sums(self, params):
+        """Weighted sums of the datafit's loss over all rows, per target.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        sums : ndarray of shape (n_targets,)
+        """
+        coef, intercept = _split(params)
+        raw_coef, raw_intercept = self.standardization.to_original(coef, intercept)
+        sums = np.zeros_like(self.standardization.y_scale)
+        for X_block, y_block, w_block in self.data.blocks():
+            loss, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            sums += w_block @ loss
+        return sums
+
+    def null_loss_sums(self):
+        """Weighted sums of the loss of predicting each target's weighted mean, per target.
+
+        The denominators of R^2 (half the total sums of squares, for
+        squared error) and of D^2 for other datafits.
+
+        Returns
+        -------
+        sums : ndarray of shape (n_targets,)
+        """
+        y, weight = self.data.targets()
+        mean = (weight @ y) / weight.sum()
+        loss, _ = self.datafit.pointwise(np, mean, y, self.standardization.y_scale)
+        return weight @ loss
+
+    def epoch_summary(self, weighted_loss, penalty, gradient_sums, batch_size):
+        """The objective and gradient norm of an epoch, from its batches' sums.
+
+        Parameters
+        ----------
+        weighted_loss : float
+            The epoch's sum of what :meth:`batch_gradient` returned.
+        penalty : float
+            The penalty, each batch's taken before its step and weighted by
+            its share of the rows.
+        gradient_sums : list of ndarray
+            Each parameter's batch gradients summed over the epoch.
+        batch_size : int
+            The nominal rows per batch.
+
+        Returns
+        -------
+        loss : float
+            The objective averaged over the epoch.
+        gradient_norm : float
+            Norm of the batch gradients averaged over the epoch.
+        """
+        n_targets = gradient_sums[0].shape[0]
+        loss = weighted_loss / (self.weight_sum * n_targets) + penalty
+        # Each batch gradient is scaled so that an epoch's sum is
+        # n_samples / batch_size times the full gradient.
+        return loss, joint_norm(gradient_sums) * batch_size / self.n_samples
+
+    def reference_losses(self):
+        """The objective with every standardized parameter at zero, and the targets' size.
+
+        That is the model that predicts the targets' centers (zero without
+        centering); any fit should end below it.
+
+        Returns
+        -------
+        loss : float
+        size : float
+            The objective of predicting zero, in the same units. Next to it a
+            ``loss`` near zero says that the centers alone predict the
+            targets (a constant target).
+        """
+        y, weight = self.data.targets()
+        scale = self.standardization.y_scale
+        total = self.weight_sum * y.shape[1]
+        with np.errstate(over="ignore"):
+            at_zero, _ = self.datafit.pointwise(np, np.zeros_like(scale), y, scale)
+            magnitude = float(weight @ at_zero.sum(axis=1))
+        at_center, _ = self.datafit.pointwise(np, self.standardization.y_center, y, scale)
+        loss = float(weight @ at_center.sum(axis=1)) / total
+        return loss, magnitude / total
+
+    def penalized(self, params):
+        """The parameters a weight decay may shrink: the coefficients, not the intercept.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        decayed : list of ndarray or None
+            ``params`` with None in place of the intercept.
+        """
+        return [params[0]] + [None] * (len(params) - 1)
+
+    def penalty_value(self, params):
+        """The penalty part of the objective, averaged over targets.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        penalty : float
+        """
+        coef = params[0]
+        if not self.penalty.active:
+            return 0.0
+        return float(self.penalty.value(np, coef, self.penalty_weights)) / coef.shape[0]
+
+    def blocks(self):
+        """The training rows in blocks (see :meth:`TrainingRows.blocks`)."""
+        return self.data.blocks()
+
+    def _pointwise(self, X_block, y_block, raw_coef, raw_intercept):
+        # The datafit's loss and derivative at one block's predictions.
+        prediction = np.asarray(X_block @ raw_coef.T)
+        prediction += raw_intercept
+        return self.datafit.pointwise(np, prediction, y_block, self.standardization.y_scale)
+
+
+def _split(params):
+    return params[0], (params[1] if len(params) > 1 else None)
