@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 
-from ._rules import SOLVERS, check_update_signature
+from ._rules import SOLVERS, check_proximal, check_update_signature
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
 from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
 from ._schedules import SCHEDULES, LearningRateSchedule
@@ -191,4 +191,6 @@ def checked_components(estimator):
     if estimator.scoring is not None:
         scorer = check_scoring(estimator, scoring=estimator.scoring)
     datafit, penalty = estimator._objective_parts()
+    if not penalty.smooth:
+        check_proximal(solver)
     return Components(solver, schedule, scorer, datafit, penalty)

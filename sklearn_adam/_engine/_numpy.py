@@ -2,9 +2,8 @@
 
 import numpy as np
 
-from .. import _rules
 from .._mapped import batch_starts
-from .._rules import UpdateCalls
+from .._rules import UpdateCalls, proximal_steps
 
 
 class NumpyEpochs:
@@ -57,7 +56,7 @@ class NumpyEpochs:
                     break
             state = solver_step(self._update, grads, state, learning_rate, params, decayed)
             if self._proximal:
-                steps = _rules.proximal_steps(self.solver, state, learning_rate)
+                steps = proximal_steps(self.solver, state, learning_rate)
                 objective.proximal_step(params[0], steps[0], n_batch / batch_size)
         loss, gradient_norm = objective.epoch_summary(
             weighted_loss, penalty, gradient_sum, batch_size

@@ -1,0 +1,207 @@
+"""A datafit and a penalty written here, not in the package, trained by the estimator.
+
+The objective is data: a datafit (the loss of one prediction) and a penalty
+(with its proximal operator) that the package has never seen train through
+the numpy epochs, mini-batches and full batches, and reach the minimizer
+that scipy finds for the same objective; the fast paths that implement only
+the squared error and the ridge penalty refuse them, and the general path
+takes over. The other backends' twins of these tests are in
+``test_objective_backends.py``.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.optimize import minimize
+
+from sklearn_adam import AdamLinearRegressor
+from sklearn_adam._engine import CompiledEpochs, NormalEquationSteps, NumpyEpochs, epoch_driver
+from sklearn_adam._objective import L2, Objective, SquaredError, Standardization, TrainingRows
+from sklearn_adam._rules import Adam
+
+
+class PseudoHuber:
+    """delta**2 * (sqrt(1 + (r / delta)**2) - 1) of the residual r, in the data's units."""
+
+    name = "pseudo_huber"
+    centers_y = False
+    scales_y = False
+    default_scoring = "d2"
+
+    def __init__(self, delta=1.0):
+        self.delta = delta
+
+    def pointwise(self, xp, prediction, y, y_scale):
+        residual = prediction - y
+        root = xp.sqrt(1 + (residual / self.delta) ** 2)
+        return self.delta**2 * (root - 1), residual / root
+
+
+class L1:
+    """alpha * ||w||_1 in the data's units: alpha / (S * scale_j) on standardized coefficients."""
+
+    name = "l1"
+    smooth = False
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    @property
+    def active(self):
+        return self.alpha > 0
+
+    def weights(self, x_scale, weight_sum, weight_unit=1.0):
+        return self.alpha / (weight_unit * weight_sum * x_scale)
+
+    def value(self, xp, coef, weights):
+        return xp.sum(weights * xp.abs(coef))
+
+    def gradient(self, xp, coef, weights):
+        raise AssertionError("a penalty that is not smooth is never asked for a gradient")
+
+    def prox(self, xp, coef, steps, weights):
+        threshold = steps * weights
+        return xp.sign(coef) * xp.maximum(xp.abs(coef) - threshold, 0.0)
+
+    def subdiff_distance(self, xp, coef, gradient, weights):
+        at_zero = xp.maximum(xp.abs(gradient) - weights, 0.0)
+        away = xp.abs(gradient + weights * xp.sign(coef))
+        return xp.where(coef == 0, at_zero, away)
+
+
+class PartsRegressor(AdamLinearRegressor):
+    """The estimator with the datafit and penalty of this module."""
+
+    parts = (PseudoHuber(), L2(0.0))
+
+    def _objective_parts(self):
+        return self.parts
+
+
+def make_data(n_samples=400, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_samples, 4) * [1.0, 3.0, 0.5, 2.0] + [0.0, 5.0, -1.0, 2.0]
+    y = X @ [1.5, -0.3, 0.0, 0.4] + 2.0 + rng.standard_t(2, n_samples)
+    weight = rng.uniform(0.5, 2.0, n_samples)
+    return X, y, weight
+
+
+def scipy_minimizer(X, y, weight, data_loss, l2=0.0, l1=0.0):
+    """(coef, intercept) minimizing sum(weight * loss(residual)) + l2/2 |w|^2 + l1 |w|_1.
+
+    L-BFGS-B on the coefficients split in positive and negative parts
+    (bounded below by zero), which makes the L1 term smooth.
+    """
+    n_features = X.shape[1]
+
+    def objective(z):
+        positive, negative, intercept = z[:n_features], z[n_features:-1], z[-1]
+        coef = positive - negative
+        value, derivative = data_loss(X @ coef + intercept - y)
+        grad_coef = X.T @ (weight * derivative) + l2 * coef
+        total = weight @ value + 0.5 * l2 * coef @ coef + l1 * (positive + negative).sum()
+        grad = np.concatenate([grad_coef + l1, -grad_coef + l1, [weight @ derivative]])
+        return total, grad
+
+    bounds = [(0, None)] * (2 * n_features) + [(None, None)]
+    result = minimize(objective, np.zeros(2 * n_features + 1), jac=True, method="L-BFGS-B",
+                      bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 50_000})
+    z = result.x
+    return z[:n_features] - z[n_features:-1], z[-1]
+
+
+def pseudo_huber_loss(residual):
+    root = np.sqrt(1 + residual**2)
+    return root - 1, residual / root
+
+
+def squared_loss(residual):
+    return 0.5 * residual**2, residual
+
+
+def weighted_scale(y, weight):
+    mean = weight @ y / weight.sum()
+    return np.sqrt(weight @ (y - mean) ** 2 / weight.sum())
+
+
+@pytest.mark.parametrize("batch_size", [32, None], ids=["mini-batches", "full batch"])
+def test_a_datafit_of_the_tests_trains_to_scipys_minimizer(batch_size):
+    X, y, weight = make_data()
+    alpha = 5.0
+    model = PartsRegressor(batch_size=batch_size, max_iter=20_000, tol=1e-10, random_state=0)
+    model.parts = (PseudoHuber(), L2(alpha))
+    model.fit(X, y, sample_weight=weight)
+    coef, intercept = scipy_minimizer(X, y, weight, pseudo_huber_loss, l2=alpha)
+    assert_allclose(model.coef_, coef, atol=1e-6)
+    assert_allclose(model.intercept_, intercept, atol=1e-6)
+    if batch_size is not None:
+        assert model.batch_size_curve_[0] == batch_size
+        assert model.batch_size_curve_[-1] == X.shape[0]
+
+
+@pytest.mark.parametrize("batch_size", [32, None], ids=["mini-batches", "full batch"])
+@pytest.mark.parametrize("solver", ["adam", "amsgrad", "adamax"])
+def test_a_penalty_of_the_tests_takes_proximal_steps_to_scipys_minimizer(batch_size, solver):
+    X, y, weight = make_data(seed=1)
+    alpha = 40.0
+    model = PartsRegressor(solver=solver, batch_size=batch_size, max_iter=20_000, tol=1e-10,
+                           random_state=0)
+    model.parts = (SquaredError(), L1(alpha))
+    model.fit(X, y, sample_weight=weight)
+    # The squared error is taken in the targets' scale: the L1 weight that
+    # makes alpha * ||w||_1 on standardized coefficients meets the data's
+    # loss with the targets' scale once.
+    coef, intercept = scipy_minimizer(X, y, weight, squared_loss,
+                                      l1=alpha * weighted_scale(y, weight))
+    assert_allclose(model.coef_, coef, atol=1e-6)
+    assert_allclose(model.intercept_, intercept, atol=1e-6)
+    # The proximal steps give exact zeros where the lasso has them.
+    assert (coef == 0).any()
+    assert_allclose(model.coef_ == 0, coef == 0)
+
+
+def training_objective(datafit, penalty, X, y, weight):
+    standardization = Standardization.fit(X, y[:, None], weight, center=True, scale=True)
+    data = TrainingRows(X, y[:, None], weight)
+    return Objective(datafit, penalty, data, standardization)
+
+
+@pytest.mark.parametrize("parts", [(PseudoHuber(), L2(1.0)), (SquaredError(), L1(1.0))],
+                         ids=["datafit", "penalty"])
+def test_the_fast_paths_refuse_what_they_do_not_implement(parts):
+    X, y, weight = make_data()
+    objective = training_objective(*parts, X, y, weight)
+    assert not NormalEquationSteps.serves(objective)
+    assert CompiledEpochs.for_fit(objective, Adam(), full_batch=True) is None
+    for full_batch in (True, False):
+        assert isinstance(epoch_driver(objective, Adam(), full_batch=full_batch), NumpyEpochs)
+
+
+def test_a_subclass_of_the_squared_error_is_not_served_as_its_parent():
+    class ScaledSquares(SquaredError):
+        def pointwise(self, xp, prediction, y, y_scale):
+            loss, derivative = super().pointwise(xp, prediction, y, y_scale)
+            return 2 * loss, 2 * derivative
+
+    X, y, weight = make_data()
+    objective = training_objective(ScaledSquares(), L2(1.0), X, y, weight)
+    assert isinstance(epoch_driver(objective, Adam(), full_batch=True), NumpyEpochs)
+    # Its own objective, not the parent's, is what the fit minimizes.
+    builtin = training_objective(SquaredError(), L2(1.0), X, y, weight)
+    assert not isinstance(epoch_driver(builtin, Adam(), full_batch=True), NumpyEpochs)
+
+
+def test_a_solver_without_step_sizes_is_refused_for_a_proximal_penalty_before_any_work():
+    class PlainDescent:
+        def init(self, params):
+            return None
+
+        def update(self, grads, state, learning_rate, params):
+            return [-learning_rate * g for g in grads], state
+
+    X, y, weight = make_data()
+    model = PartsRegressor(solver=PlainDescent())
+    model.parts = (SquaredError(), L1(1.0))
+    with pytest.raises(TypeError, match="step_sizes"):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_")
