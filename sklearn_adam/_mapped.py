@@ -143,6 +143,25 @@ def fixed_row_parts(X):
     return _slices(max(X.shape[0], 1), max(1, PART_BYTES // row_bytes), MappedPages.of(X))
 
 
+def block_slices(X, block_rows):
+    """Slices of ``block_rows`` rows of ``X``, its mapped pages released as they are read.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    block_rows : int
+
+    Returns
+    -------
+    rows : iterator of slice
+    """
+    read = ReadCount(X)
+    for start in range(0, X.shape[0], block_rows):
+        rows = slice(start, min(start + block_rows, X.shape[0]))
+        yield rows
+        read.read(rows)
+
+
 def _slices(n_rows, step, pages):
     """Slices of ``step`` rows up to ``n_rows``; ``pages`` (or None) released after each."""
     for start in range(0, n_rows, step):

@@ -9,7 +9,15 @@ its pages as it goes (:mod:`sklearn_adam._mapped`), here and only here.
 import copy
 
 from .._mapped import ReadCount
-from ._standardization import rows_per_block
+
+# Rows per block when X is read in pieces; keeps the temporaries small
+# whatever the number of samples.
+_BLOCK_BYTES = 4 * 2**20
+
+
+def rows_per_block(X):
+    """How many rows of ``X`` to read at a time: about 4 MiB of them."""
+    return max(1, _BLOCK_BYTES // (X.dtype.itemsize * max(1, X.shape[1])))
 
 
 class TrainingRows:

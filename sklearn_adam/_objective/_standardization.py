@@ -13,13 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._fast import compiled_kernels
-from .._mapped import ReadCount, fixed_row_parts, row_parts
+from .._mapped import block_slices, fixed_row_parts, row_parts
 from ._column_moments import ColumnMoments
+from ._rows import rows_per_block
 from ._sparse_sums import column_moments
-
-# Rows per block when X is read in pieces; keeps the temporaries small
-# whatever the number of samples.
-_BLOCK_BYTES = 4 * 2**20
 
 
 @dataclass
@@ -419,11 +416,8 @@ def _column_spread(X, sample_weight, center):
     block = rows_per_block(X)
     # One scratch block, reused, rather than new temporaries for every block.
     scratch = np.empty((min(block, X.shape[0]), X.shape[1]), dtype=X.dtype)
-    read = ReadCount(X)
-    for start in range(0, X.shape[0], block):
-        rows = slice(start, start + block)
-        read.read(rows)
-        squares = scratch[: len(range(*rows.indices(X.shape[0])))]
+    for rows in block_slices(X, block):
+        squares = scratch[: rows.stop - rows.start]
         np.subtract(X[rows], center, out=squares)
         np.square(squares, out=squares)
         variance += sample_weight[rows] @ squares
@@ -554,8 +548,3 @@ def _noise_level(dtype):
     # Relative size of the rounding noise in a variance summed from centered
     # values (sparse columns too): the squared relative error of the values.
     return (100 * np.finfo(dtype).eps) ** 2
-
-
-def rows_per_block(X):
-    """How many rows of ``X`` to read at a time: about 4 MiB of them."""
-    return max(1, _BLOCK_BYTES // (X.dtype.itemsize * max(1, X.shape[1])))
