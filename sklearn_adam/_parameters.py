@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 
-from ._rules import SOLVERS, check_proximal, check_update_signature
+from ._rules import SOLVERS, check_proximal, check_update_signature, rule_from_parameters
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
 from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
 from ._schedules import SCHEDULES, LearningRateSchedule
@@ -163,20 +163,11 @@ def checked_components(estimator):
         For a solver whose ``update`` cannot be called as the solver
         protocol says.
     """
-    check_parameters(estimator.get_params(deep=False), PARAMETER_CONSTRAINTS, _HINTS)
+    parameters = estimator.get_params(deep=False)
+    check_parameters(parameters, PARAMETER_CONSTRAINTS, _HINTS)
     if isinstance(estimator.solver, str):
-        extra = {
-            "adamw": {"weight_decay": estimator.weight_decay},
-            "nadam": {"momentum_decay": estimator.momentum_decay},
-        }.get(estimator.solver, {})
-        solver = SOLVERS[estimator.solver](
-            learning_rate=estimator.learning_rate,
-            beta_1=estimator.beta_1,
-            beta_2=estimator.beta_2,
-            epsilon=estimator.epsilon,
-            epsilon_placement=estimator.epsilon_placement,
-            **extra,
-        )
+        # The rule takes the estimator's parameters it declares, by name.
+        solver = rule_from_parameters(estimator.solver, parameters)
     else:
         check_update_signature(estimator.solver)
         # The user's object is never trained on directly, so never modified.

@@ -9,7 +9,10 @@
 - ``_adam``: :class:`Adam` and :class:`AdamW`, which keeps Adam's state;
 - ``_variants``: :class:`AMSGrad`, :class:`NAdam` and :class:`Adamax`, which
   keep more;
-- ``_placement``: which rules run on any namespace, and moving their state.
+- ``_placement``: which rules run on any namespace, and moving their state;
+- ``_registry``: what each rule declares on its own class (name,
+  hyperparameters, placement, state mapping, kernel spec, step sizes), and
+  :data:`SOLVERS`, which each built-in rule enters by registering once.
 """
 
 from ._adam import Adam, AdamState, AdamW
@@ -27,14 +30,8 @@ from ._protocol import (
     state_in_new_coordinates,
     takes_params,
 )
+from ._registry import SOLVERS, own_declaration, register, rule_from_parameters
 from ._variants import Adamax, AdamaxState, AMSGrad, AMSGradState, NAdam, NAdamState
-
-SOLVERS = {"adam": Adam, "amsgrad": AMSGrad, "adamw": AdamW, "nadam": NAdam, "adamax": Adamax}
-"""The Adam family by name: lower-case name -> solver class.
-
-Each class is built from keyword hyperparameters (``SOLVERS["nadam"](beta_1=0.95)``)
-and follows the solver protocol, :class:`Solver`.
-"""
 
 __all__ = [
     "SOLVERS",
@@ -56,7 +53,10 @@ __all__ = [
     "check_update_signature",
     "kernel_spec",
     "moved_state",
+    "own_declaration",
     "proximal_steps",
+    "register",
+    "rule_from_parameters",
     "runs_in_any_namespace",
     "state_in_new_coordinates",
     "takes_params",

@@ -1,7 +1,9 @@
 """Adam, and AdamW, which keeps exactly Adam's state.
 
-Both follow the solver protocol (:class:`~sklearn_adam.Solver`) and declare
-what the compiled epoch needs to run them (:class:`AdamKernelSpec`).
+Both follow the solver protocol (:class:`~sklearn_adam.Solver`), declare
+what the compiled epoch needs to run them (:class:`AdamKernelSpec`), and
+register once with all their declarations
+(:mod:`sklearn_adam._rules._registry`).
 """
 
 import copy
@@ -19,6 +21,7 @@ from ._family import (
     zeros_like_each,
 )
 from ._protocol import AdamKernelSpec
+from ._registry import register
 
 
 @dataclass
@@ -42,7 +45,12 @@ class AdamState:
     first_moment: list
     second_moment: list
 
+    # Plain data, one array per parameter in each list: moved_state moves
+    # them to another namespace as a whole. (A class attribute, not a field.)
+    movable = True
 
+
+@register
 class Adam:
     r"""The Adam update rule of Kingma & Ba (2014), Algorithm 1.
 
@@ -112,8 +120,14 @@ class Adam:
     3.0
     """
 
-    # The constructor's arguments, in the order repr lists them.
-    _hyperparameters = ("learning_rate", "beta_1", "beta_2", "epsilon", "epsilon_placement")
+    # What the registry reads (see sklearn_adam._rules._registry): the
+    # estimator's solver name, the constructor's arguments (the estimator's
+    # parameters of the same names, in the order repr lists them), and where
+    # update runs. change_coordinates, kernel_spec and step_sizes below are
+    # declared as methods.
+    name = "adam"
+    hyperparameters = ("learning_rate", "beta_1", "beta_2", "epsilon", "epsilon_placement")
+    placement = "any_namespace"
 
     def __init__(
         self,
@@ -139,7 +153,7 @@ class Adam:
         )
 
     def __repr__(self):
-        arguments = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)
+        arguments = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.hyperparameters)
         return f"{type(self).__name__}({arguments})"
 
     def init(self, params):
@@ -250,6 +264,7 @@ class Adam:
         ]
 
 
+@register
 class AdamW(Adam):
     r"""Adam with decoupled weight decay, of Loshchilov & Hutter (2019).
 
@@ -326,8 +341,10 @@ class AdamW(Adam):
     ([-0.125, 0.25], True)
     """
 
+    name = "adamw"
     # Adam's, with weight_decay where the signature has it.
-    _hyperparameters = (*Adam._hyperparameters[:4], "weight_decay", "epsilon_placement")
+    hyperparameters = (*Adam.hyperparameters[:4], "weight_decay", "epsilon_placement")
+    placement = "any_namespace"
 
     def __init__(
         self,

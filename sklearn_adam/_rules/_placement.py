@@ -1,25 +1,27 @@
 """Where a rule runs and where its state lives: NumPy on the host, or a namespace on a device.
 
-The built-in rules' own classes take steps on arrays of any array-API
-namespace (:mod:`sklearn_adam._rules._arithmetic`), and their states are
-plain data holding one array per parameter, which :func:`moved_state`
-moves as a whole. Any other solver, a subclass included (as
-:func:`~sklearn_adam._rules.kernel_spec` trusts only the class that
-declares a spec), is given NumPy arrays, as the solver protocol promises,
-and its state is left where it made it.
+A rule runs on arrays of any array-API namespace where its own class
+declares ``placement = "any_namespace"``, as each built-in rule does (their
+arithmetic is :mod:`sklearn_adam._rules._arithmetic`'s). Any other solver,
+a subclass of a built-in rule included (a subclass may change ``update``;
+see :func:`~sklearn_adam._rules.kernel_spec`), is given NumPy arrays, as
+the solver protocol promises, unless its own class declares otherwise.
+
+A state declares itself ``movable`` (a class attribute) when it is plain
+data whose lists hold one array per parameter, as the built-in rules'
+states are; :func:`moved_state` moves those as a whole, and leaves any
+other state where its rule made it. Unlike a rule's declarations, a state
+class's is inherited: a subclass of a state keeps its fields, and so its
+layout.
 """
 
 import dataclasses
 
-from ._adam import Adam, AdamState, AdamW
-from ._variants import Adamax, AdamaxState, AMSGrad, AMSGradState, NAdam, NAdamState
-
-_ANY_NAMESPACE = (Adam, AMSGrad, AdamW, NAdam, Adamax)
-_MOVABLE_STATES = (AdamState, AMSGradState, NAdamState, AdamaxState)
+from ._registry import own_declaration
 
 
 def runs_in_any_namespace(solver):
-    """Whether ``solver.update`` takes arrays of any namespace: a built-in rule's own class.
+    """Whether ``solver.update`` takes arrays of any namespace, as its own class declares.
 
     Parameters
     ----------
@@ -28,12 +30,15 @@ def runs_in_any_namespace(solver):
     Returns
     -------
     bool
+        True where the solver's class itself declares
+        ``placement = "any_namespace"``; False for ``"host"`` and where it
+        declares nothing.
     """
-    return type(solver) in _ANY_NAMESPACE
+    return own_declaration(solver, "placement") == "any_namespace"
 
 
 def moved_state(state, move):
-    """A built-in rule's state with each of its arrays passed through ``move``.
+    """A movable state with each of its arrays passed through ``move``.
 
     Parameters
     ----------
@@ -45,11 +50,11 @@ def moved_state(state, move):
     Returns
     -------
     state : object
-        A new state of the same class, with the step count (and NAdam's
-        momentum product) kept; any state other than the built-in rules'
-        is returned as it is.
+        A new state of the same class, its other fields (the step count,
+        NAdam's momentum product) kept; a state whose class does not
+        declare ``movable = True`` is returned as it is.
     """
-    if not isinstance(state, _MOVABLE_STATES):
+    if getattr(type(state), "movable", False) is not True:
         return state
     arrays = {
         field.name: [move(array) for array in getattr(state, field.name)]

@@ -6,6 +6,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._registry import own_declaration
+
 
 @runtime_checkable
 class Solver(Protocol):
@@ -304,7 +306,7 @@ def kernel_spec(solver):
     -------
     spec : AdamKernelSpec or None
     """
-    if "kernel_spec" not in vars(type(solver)):
+    if own_declaration(solver, "kernel_spec") is None:
         return None
     return solver.kernel_spec()
 
@@ -331,7 +333,7 @@ def check_proximal(solver):
         Naming the solver's class and the method it lacks.
     """
     name = type(solver).__name__
-    if "step_sizes" in vars(type(solver)):
+    if own_declaration(solver, "step_sizes") is not None:
         return
     inherited = ""
     if callable(getattr(solver, "step_sizes", None)):
@@ -395,7 +397,7 @@ def state_in_new_coordinates(solver, state, change, params):
     -------
     state : object
     """
-    if "change_coordinates" in vars(type(solver)):
+    if own_declaration(solver, "change_coordinates") is not None:
         return solver.change_coordinates(state, change)
     return solver.init([p.copy() for p in params])
 

@@ -2,7 +2,8 @@
 
 Each follows the solver protocol (:class:`~sklearn_adam.Solver`) and takes
 Adam's hyperparameters, ``epsilon_placement`` included, and declares what the
-compiled epoch needs to take its steps (its ``kernel_spec``).
+compiled epoch needs to take its steps (its ``kernel_spec``); each registers
+once with all its declarations (:mod:`sklearn_adam._rules._registry`).
 """
 
 import copy
@@ -21,6 +22,7 @@ from ._family import (
     zeros_like_each,
 )
 from ._protocol import AdamaxKernelSpec, NAdamKernelSpec
+from ._registry import register
 
 
 @dataclass
@@ -47,7 +49,10 @@ class AMSGradState:
     second_moment: list
     max_second_moment: list
 
+    movable = True  # as AdamState's
 
+
+@register
 class AMSGrad(Adam):
     r"""The AMSGrad variant of Adam of Reddi, Kale & Kumar (2018).
 
@@ -109,6 +114,10 @@ class AMSGrad(Adam):
     >>> round(float(w[0]), 3)
     3.0
     """
+
+    name = "amsgrad"
+    hyperparameters = Adam.hyperparameters
+    placement = "any_namespace"
 
     def init(self, params):
         return AMSGradState(
@@ -199,7 +208,10 @@ class NAdamState:
     second_moment: list
     momentum_product: float
 
+    movable = True  # the lists, as AdamState's; the product is a number
 
+
+@register
 class NAdam(Adam):
     r"""Adam with Nesterov momentum (NAdam), of Dozat (2016).
 
@@ -271,8 +283,10 @@ class NAdam(Adam):
     3.0
     """
 
+    name = "nadam"
     # Adam's, with momentum_decay where the signature has it.
-    _hyperparameters = (*Adam._hyperparameters[:4], "momentum_decay", "epsilon_placement")
+    hyperparameters = (*Adam.hyperparameters[:4], "momentum_decay", "epsilon_placement")
+    placement = "any_namespace"
 
     def __init__(
         self,
@@ -372,7 +386,10 @@ class AdamaxState:
     first_moment: list
     infinity_norm: list
 
+    movable = True  # as AdamState's
 
+
+@register
 class Adamax(Adam):
     r"""The Adamax update rule of Kingma & Ba (2014), Section 7.1 (Algorithm 2).
 
@@ -429,6 +446,10 @@ class Adamax(Adam):
     >>> round(float(w[0]), 3)
     3.0
     """
+
+    name = "adamax"
+    hyperparameters = Adam.hyperparameters
+    placement = "any_namespace"
 
     def __init__(
         self,
