@@ -34,6 +34,7 @@ AUTO_BATCH_SIZE = 200
 # The public attributes a fresh start resets before training (as they were
 # before any fit); the others are set by every recorded run.
 _FRESH_ATTRIBUTES = {
+    "solver_state_": None,
     "t_": 0,
     "n_steps_": 0,
     "loss_curve_": [],

@@ -113,7 +113,9 @@ class GradientMonitor:
     gradient does, and the gradient norm of Adam's steps is not monotone
     while the loss falls. After ``patience`` steps in a row without progress
     the steps have *stalled*: the rate is too large to settle, or rounding
-    stops the gradient short of ``target``.
+    stops the gradient short of ``target``. The rule is
+    :func:`~sklearn_adam._stopping.judge`; the monitor holds its standing
+    between steps and the lowest gradient norm, which the schedule reads.
 
     Parameters
     ----------
@@ -230,11 +232,11 @@ def gradient_target(tol, dtype, n_params):
 class Progress:
     """Where training stands, carried over warm starts and ``partial_fit``.
 
-    Together with the parameters, the solver state, the random generator and
-    the data's standardization and validation split (all of which the fit
-    carries over with it, see :class:`~sklearn_adam._fit.Carried`), this
-    decides the next epoch, so that resuming from it continues exactly as one
-    longer run would.
+    The part of the fit state (:class:`~sklearn_adam._fit_state.FitState`)
+    that the stopping rule and the schedule read: with the parameters, the
+    solver state, the random generator and the data's standardization and
+    validation split, it decides the next epoch, so that resuming from it
+    continues exactly as one longer run would.
 
     Parameters
     ----------

@@ -207,6 +207,7 @@ class _Listeners:
 
     @classmethod
     def of(cls, plan):
+        """Those of ``plan``: its verbosity and callbacks."""
         reporter = EpochReporter(plan.verbose, plan.callbacks)
         callbacks = plan.callbacks
         # Callbacks that may read every epoch's model are told of every epoch;
