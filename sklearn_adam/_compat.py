@@ -3,16 +3,17 @@
 Version 0.1 kept its classes in modules that have since moved, and what a warm
 start resumes from in seven private attributes. Here each moved class is
 found again under its old module name, and :func:`upgrade_state` gathers the
-attributes into one :class:`~sklearn_adam._fit.Carried` and moves the step
-count out of ``t_``, which now counts samples seen; the estimator's
-``__setstate__`` calls it.
+attributes into one :class:`~sklearn_adam._fit_state.FitState` and moves the
+step count out of ``t_``, which now counts samples seen; the estimator's
+``__setstate__`` calls it. Later models kept the state in a ``_carried``
+object without the solver's state, which it now holds too.
 """
 
 import sys
 from types import ModuleType
 
-from . import _objective, _progress, _rules, _training
-from ._fit import Carried
+from . import _fit, _objective, _progress, _rules, _training
+from ._fit_state import FitState
 
 _MOVED = {
     "sklearn_adam._solvers": {
@@ -34,8 +35,11 @@ for _name, _classes in _MOVED.items():
 
 # _training still exists, without the Progress that 0.1's pickles find there.
 _training.Progress = _progress.Progress
+# _fit still exists, without the Carried that later pickles find there: its
+# fields are those of FitState, less the solver state (see upgrade_state).
+_fit.Carried = FitState
 
-# The private attributes of a fitted 0.1 estimator, and the field of Carried
+# The private attributes of a fitted 0.1 estimator, and the field of FitState
 # each became.
 _CARRIED_FIELDS = {
     "_structure": "structure",
@@ -52,7 +56,9 @@ def upgrade_state(state):
     """The ``__dict__`` of an estimator, in the attributes of this version.
 
     Version 0.1 kept what a warm start resumes from in private attributes,
-    now one ``_carried``; and until 0.2, ``t_`` counted solver steps, which
+    later in one ``_carried`` beside the public ``solver_state_``; all of it
+    is now one ``_fit_state``, whose solver state is the object that
+    ``solver_state_`` shows. Until 0.2, ``t_`` counted solver steps, which
     are now ``n_steps_``, while ``t_`` counts samples seen.
 
     Parameters
@@ -67,7 +73,11 @@ def upgrade_state(state):
     state = dict(state)
     if "_params" in state:
         fields = {field: state.pop(old) for old, field in _CARRIED_FIELDS.items() if old in state}
-        state["_carried"] = Carried(**fields)
+        state["_fit_state"] = FitState(**fields, solver_state=state.get("solver_state_"))
+    if "_carried" in state:
+        # A FitState (see _fit.Carried above) that lacks only the solver state.
+        state["_fit_state"] = state.pop("_carried")
+        state["_fit_state"].solver_state = state.get("solver_state_")
     if "t_" in state and "n_steps_" not in state:
         state["n_steps_"] = state["t_"]
         state["t_"] = samples_seen(state.get("batch_size_curve_", []), state["n_steps_"])

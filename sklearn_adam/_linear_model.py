@@ -522,7 +522,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         else:
             data = check_fit_data(
                 self, X, y, sample_weight, reset=not resume,
-                n_targets=self._carried.params[0].shape[0] if resume else None,
+                n_targets=self._fit_state.params[0].shape[0] if resume else None,
             )
             held_out = None
             if given_validation:
@@ -564,9 +564,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight):
         components = checked_components(self)
-        first_call = not hasattr(self, "_carried")
+        first_call = not hasattr(self, "_fit_state")
         if not first_call and not self._continues_structure():
-            fit_intercept, standardize = self._carried.structure
+            fit_intercept, standardize = self._fit_state.structure
             raise ValueError(
                 "fit_intercept and standardize must stay as they were at the first "
                 f"partial_fit call ({fit_intercept} and {standardize}); got "
@@ -574,7 +574,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             )
         data = check_fit_data(
             self, X, y, sample_weight, reset=first_call,
-            n_targets=None if first_call else self._carried.params[0].shape[0],
+            n_targets=None if first_call else self._fit_state.params[0].shape[0],
         )
         TrainingRun.for_partial_fit(self, components, data).train(
             max_iter=1, act_on_stalls=False
@@ -596,7 +596,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     def _continues_structure(self):
         """Whether a previous fit trained parameters of the same kind as these settings."""
-        return hasattr(self, "_carried") and self._carried.structure == (
+        return hasattr(self, "_fit_state") and self._fit_state.structure == (
             self.fit_intercept, self.standardize
         )
 
@@ -636,4 +636,4 @@ def _short_of_tol(estimator, history, target):
 def _is_fit_state(name):
     # What fit and partial_fit set: the public fitted attributes (names
     # ending in "_") and what the next warm start resumes from.
-    return name == "_carried" or (name.endswith("_") and not name.startswith("_"))
+    return name == "_fit_state" or (name.endswith("_") and not name.startswith("_"))

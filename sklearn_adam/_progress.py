@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._stopping import Standing, judge
+
 # Under the "plateau" schedule the rate is lowered at most this many times;
 # the next stall ends training.
 MAX_PLATEAU_REDUCTIONS = 3
@@ -111,7 +113,9 @@ class GradientMonitor:
     gradient does, and the gradient norm of Adam's steps is not monotone
     while the loss falls. After ``patience`` steps in a row without progress
     the steps have *stalled*: the rate is too large to settle, or rounding
-    stops the gradient short of ``target``.
+    stops the gradient short of ``target``. The rule is
+    :func:`~sklearn_adam._stopping.judge`; the monitor holds its standing
+    between steps and the lowest gradient norm, which the schedule reads.
 
     Parameters
     ----------
@@ -149,27 +153,37 @@ class GradientMonitor:
         """bool : Whether the gradient norm went below all earlier ones since the last restart."""
         return self.lowest_gradient < self.lowest_at_restart
 
-    def update(self, loss, gradient_norm):
-        """Record one step's loss and gradient norm, both taken before the step.
+    @property
+    def standing(self):
+        """Standing : The rule's best loss and gradient norm, and steps without progress."""
+        return Standing(self.best_loss, self.best_gradient, self.n_stalled)
+
+    def judge(self, loss, gradient_norm):
+        """Judge one step by its loss and gradient norm, both taken before the step.
+
+        The rule is :func:`~sklearn_adam._stopping.judge`, with this
+        monitor's target and patience.
 
         Returns
         -------
-        is_best : bool
-            Whether ``loss`` is the smallest so far.
-        stalled : bool
-            Whether the last ``patience`` steps made no progress.
+        outcome : {"converged", "stalled", "going on", "not finite"}
         """
-        is_best = loss < self.best_loss
-        progress = is_best or gradient_norm < self.best_gradient
-        self.best_loss = min(self.best_loss, loss)
-        self.best_gradient = min(self.best_gradient, gradient_norm)
-        self.lowest_gradient = min(self.lowest_gradient, gradient_norm)
-        self.n_stalled = 0 if progress else self.n_stalled + 1
-        return is_best, self.n_stalled >= self.patience
+        outcome, standing = judge(loss, gradient_norm, self.standing, self.target, self.patience)
+        self.take(standing, [gradient_norm])
+        return outcome
 
-    def converged(self, gradient_norm):
-        """Whether a step whose gradient has this norm ends training as converged."""
-        return gradient_norm <= self.target
+    def take(self, standing, gradient_norms):
+        """Take the standing reached by steps judged elsewhere, e.g. in one compiled call.
+
+        Parameters
+        ----------
+        standing : Standing
+            The standing after the last of those steps.
+        gradient_norms : sequence of float
+            The gradient norms of those steps.
+        """
+        self.best_loss, self.best_gradient, self.n_stalled = standing
+        self.lowest_gradient = min(self.lowest_gradient, float(np.min(gradient_norms)))
 
     def restart_patience(self):
         """Start judging afresh, e.g. after lowering the rate.
@@ -218,11 +232,11 @@ def gradient_target(tol, dtype, n_params):
 class Progress:
     """Where training stands, carried over warm starts and ``partial_fit``.
 
-    Together with the parameters, the solver state, the random generator and
-    the data's standardization and validation split (all of which the fit
-    carries over with it, see :class:`~sklearn_adam._fit.Carried`), this
-    decides the next epoch, so that resuming from it continues exactly as one
-    longer run would.
+    The part of the fit state (:class:`~sklearn_adam._fit_state.FitState`)
+    that the stopping rule and the schedule read: with the parameters, the
+    solver state, the random generator and the data's standardization and
+    validation split, it decides the next epoch, so that resuming from it
+    continues exactly as one longer run would.
 
     Parameters
     ----------

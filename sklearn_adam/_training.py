@@ -4,12 +4,14 @@ until the stopping rule, a callback or ``max_iter`` ends training."""
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ._engine import epoch_driver
 from ._progress import GradientMonitor, relieve_stall
 from ._reporting import EpochReporter, StepPacer, stall_event
+from ._stopping import CONVERGED, STALLED
 
 
 @dataclass
@@ -96,16 +98,62 @@ class Batching:
         return self.growth > 1 and self.size(n_growths) < self.n_samples
 
 
-def train(objective, solver, state, params, progress, *, schedule, batching, max_iter, rng,
-          shuffle, validation=None, act_on_stalls=True, callbacks=None, verbose=False,
-          streaming=False):
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What one call of :func:`train` trains on, and how: everything but the state it advances.
+
+    Parameters
+    ----------
+    objective : LeastSquares
+        The training objective.
+    solver : object following the solver protocol
+    schedule : LearningRateSchedule
+    batching : Batching
+    max_iter : int
+        Number of epochs after which this call stops in any case.
+    shuffle : bool or "batches"
+        Whether to visit the rows in a new random order each epoch; "batches"
+        keeps each batch's rows contiguous and shuffles the batches.
+    validation : callable or None, default=None
+        ``validation(params) -> (loss, score)`` on held-out rows.
+    act_on_stalls : bool, default=True
+        False runs ``max_iter`` epochs whatever the monitor says.
+    callbacks : EpochCallbacks or None, default=None
+        Told where each epoch begins and ends, or, where every callback
+        only displays progress, of an epoch every
+        :data:`~sklearn_adam._reporting.PROGRESS_INTERVAL` seconds and of
+        the last; a callback may ask to stop.
+    verbose : bool, default=False
+        Print the first epoch's record, that of every epoch after which the
+        stopping rule acted (batch grown, rate lowered, stop, with why
+        training ends), and otherwise one at most every
+        :data:`~sklearn_adam._reporting.VERBOSE_INTERVAL` seconds.
+    streaming : bool, default=False
+        Whether this is one epoch of ``partial_fit``, whose full batch is
+        then taken by a pass over ``X`` rather than the normal equations.
+    """
+
+    objective: Any
+    solver: Any
+    schedule: Any
+    batching: Batching
+    max_iter: int
+    shuffle: bool | str
+    validation: Any = None
+    act_on_stalls: bool = True
+    callbacks: Any = None
+    verbose: bool = False
+    streaming: bool = False
+
+
+def train(state, plan):
     """Run epochs until the stopping rule, a callback or ``max_iter`` ends training.
 
-    After each epoch the monitor of ``progress`` judges it (see
+    After each epoch the monitor of ``state.progress`` judges it (see
     :mod:`sklearn_adam._progress`): a full-batch epoch by its exact
     gradient, which ends training as converged once its norm is at most the
     target; a mini-batch epoch by its loss; any epoch by the validation
-    score when ``validation`` is given. When the monitored values have
+    score when the plan has a validation. When the monitored values have
     stalled, the first of these that applies is done: grow the batch, lower
     the rate (schedule "plateau", at most
     :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS` times), stop.
@@ -118,171 +166,179 @@ def train(objective, solver, state, params, progress, *, schedule, batching, max
 
     Parameters
     ----------
-    objective : LeastSquares
-        The training objective.
-    solver : object following the solver protocol
-    state : object
-        The solver's state; advanced.
-    params : list of ndarray
-        Standardized parameters; updated in place. They stay those of the
-        last epoch, so that training can resume from them; with a validation
-        set, ``progress.best_params`` holds those of the best epoch.
-    progress : Progress
-        Advanced in place; its monitor is the one for the coming epochs.
-    schedule : LearningRateSchedule
-    batching : Batching
-    max_iter : int
-        Number of epochs after which this call stops in any case.
-    rng : numpy.random.RandomState
-        Drives the shuffles.
-    shuffle : bool or "batches"
-        Whether to visit the rows in a new random order each epoch; "batches"
-        keeps each batch's rows contiguous and shuffles the batches.
-    validation : callable or None
-        ``validation(params) -> (loss, score)`` on held-out rows.
-    act_on_stalls : bool, default=True
-        False runs ``max_iter`` epochs whatever the monitor says.
-    callbacks : EpochCallbacks or None
-        Told where each epoch begins and ends, or, where every callback
-        only displays progress, of an epoch every
-        :data:`~sklearn_adam._reporting.PROGRESS_INTERVAL` seconds and of
-        the last; a callback may ask to stop.
-    verbose : bool
-        Print the first epoch's record, that of every epoch after which the
-        stopping rule acted (batch grown, rate lowered, stop, with why
-        training ends), and otherwise one at most every
-        :data:`~sklearn_adam._reporting.VERBOSE_INTERVAL` seconds.
-    streaming : bool, default=False
-        Whether this is one epoch of ``partial_fit``, whose full batch is
-        then taken by a pass over ``X`` rather than the normal equations.
+    state : FitState
+        Advanced in place: its standardized ``params`` (those of the last
+        epoch, so that training can resume from them; with a validation
+        set, ``progress.best_params`` holds those of the best epoch), its
+        ``solver_state``, its ``progress`` (whose monitor is the one for the
+        coming epochs) and its random stream ``rng``, which drives the
+        shuffles.
+    plan : TrainingPlan
 
     Returns
     -------
-    state : object
-        The solver's final state.
     history : History
     """
     history = History()
-    if progress.monitor.n_stalled >= progress.monitor.patience:
+    monitor = state.progress.monitor
+    if monitor.n_stalled >= monitor.patience:
         # The last call stopped at a stall: resuming gets a fresh patience.
-        progress.monitor.restart_patience()
-    reporter = EpochReporter(verbose, callbacks)
-    pacer = StepPacer(reporter.paces_steps)
-    # Callbacks that may read every epoch's model are told of every epoch;
-    # those that only display progress are told at the reporter's pace.
-    every_epoch = callbacks if callbacks is not None and callbacks.needs_every_epoch else None
-    watched = validation is not None or not act_on_stalls or every_epoch is not None
+        monitor.restart_patience()
+    listeners = _Listeners.of(plan)
     drivers = {}
     stopped = False
-    while len(history.losses) < max_iter and not stopped:
-        batch_size = batching.size(progress.n_growths)
-        full_batch = batch_size >= objective.n_samples
-        if full_batch not in drivers:
-            drivers[full_batch] = epoch_driver(
-                objective, solver, full_batch, single_epoch=streaming
-            )
-        driver = drivers[full_batch]
-        if not watched and isinstance(progress.monitor, GradientMonitor) and getattr(
-            driver, "runs_many", False
-        ):
-            n_before, began = len(history.losses), time.perf_counter()
-            state, outcome = _run_steps(driver, params, state, progress, schedule, history,
-                                        batching, pacer.steps(max_iter - n_before))
-            pacer.took(len(history.losses) - n_before, time.perf_counter() - began)
-            converged, stalled = outcome == "converged", outcome == "stalled"
-        else:
-            if every_epoch is not None:
-                every_epoch.begin(len(history.losses))
-            state, converged, stalled = _run_epoch(
-                driver, objective, params, state, progress, schedule, history, batch_size,
-                rng=rng, shuffle=shuffle, validation=validation, act_on_stalls=act_on_stalls,
-            )
-        event = None
-        if converged:
-            history.converged, stopped = True, True
-            event = "converged: the gradient norm is within tol"
-        if every_epoch is not None and every_epoch.end(params):
-            history.converged, stopped = True, True
-            event = "a callback asked to stop"
-        elif act_on_stalls and stalled and not stopped:
-            stopped = _act_on_stall(progress, schedule, batching, history)
-            event = stall_event(history.stall_action, progress, schedule, batching)
-        if event is None and act_on_stalls and len(history.losses) == max_iter:
-            event = f"max_iter={max_iter} reached"
-        last = stopped or len(history.losses) >= max_iter
-        if reporter.epochs_ended(history, progress.epoch, params, event, last):
-            history.converged, stopped = True, True
-    if history.stalled and validation is None and not batching.is_full(progress.n_growths):
+    while len(history.losses) < plan.max_iter and not stopped:
+        driver = _driver(drivers, state.progress, plan)
+        converged, stalled = _run(driver, state, plan, history, listeners)
+        stopped = _act(state, plan, history, listeners, converged, stalled)
+    _check_outcome(state, plan, history)
+    return history
+
+
+@dataclass(frozen=True)
+class _Listeners:
+    """Who hears of epochs: the reporter, its pacer, and callbacks that read every epoch."""
+
+    reporter: EpochReporter
+    pacer: StepPacer
+    every_epoch: Any
+    # Whether single epochs are watched: then none runs many to a call.
+    watched: bool
+
+    @classmethod
+    def of(cls, plan):
+        """Those of ``plan``: its verbosity and callbacks."""
+        reporter = EpochReporter(plan.verbose, plan.callbacks)
+        callbacks = plan.callbacks
+        # Callbacks that may read every epoch's model are told of every epoch;
+        # those that only display progress are told at the reporter's pace.
+        every_epoch = callbacks if callbacks is not None and callbacks.needs_every_epoch else None
+        watched = (plan.validation is not None or not plan.act_on_stalls
+                   or every_epoch is not None)
+        return cls(reporter, StepPacer(reporter.paces_steps), every_epoch, watched)
+
+
+def _driver(drivers, progress, plan):
+    """The epoch driver for the coming batch size, built once per fit and kind of batch."""
+    full_batch = plan.batching.size(progress.n_growths) >= plan.objective.n_samples
+    if full_batch not in drivers:
+        drivers[full_batch] = epoch_driver(
+            plan.objective, plan.solver, full_batch, single_epoch=plan.streaming
+        )
+    return drivers[full_batch]
+
+
+def _run(driver, state, plan, history, listeners):
+    """One epoch, or many full-batch epochs in one call; returns (converged, stalled)."""
+    if (not listeners.watched and isinstance(state.progress.monitor, GradientMonitor)
+            and getattr(driver, "runs_many", False)):
+        n_before, began = len(history.losses), time.perf_counter()
+        outcome = _run_steps(driver, state, plan, history,
+                             listeners.pacer.steps(plan.max_iter - n_before))
+        listeners.pacer.took(len(history.losses) - n_before, time.perf_counter() - began)
+        return outcome == CONVERGED, outcome == STALLED
+    if listeners.every_epoch is not None:
+        listeners.every_epoch.begin(len(history.losses))
+    return _run_epoch(driver, state, plan, history)
+
+
+def _act(state, plan, history, listeners, converged, stalled):
+    """Act on how the last epochs ended, and tell the listeners; returns whether training stops."""
+    progress, stopped, event = state.progress, False, None
+    if converged:
+        history.converged, stopped = True, True
+        event = "converged: the gradient norm is within tol"
+    if listeners.every_epoch is not None and listeners.every_epoch.end(state.params):
+        history.converged, stopped = True, True
+        event = "a callback asked to stop"
+    elif plan.act_on_stalls and stalled and not stopped:
+        stopped = _act_on_stall(progress, plan.schedule, plan.batching, history)
+        event = stall_event(history.stall_action, progress, plan.schedule, plan.batching)
+    if event is None and plan.act_on_stalls and len(history.losses) == plan.max_iter:
+        event = f"max_iter={plan.max_iter} reached"
+    last = stopped or len(history.losses) >= plan.max_iter
+    if listeners.reporter.epochs_ended(history, progress.epoch, state.params, event, last):
+        history.converged, stopped = True, True
+    return stopped
+
+
+def _check_outcome(state, plan, history):
+    """Settle whether a stalled mini-batch fit converged; refuse a fit that ran away."""
+    objective = plan.objective
+    if (history.stalled and plan.validation is None
+            and not plan.batching.is_full(state.progress.n_growths)):
         # Mini-batch losses cannot tell how close they stopped: one exact
         # gradient can.
-        history.converged = objective.gradient_norm(params) <= progress.target
-    if act_on_stalls and validation is None:
+        history.converged = objective.gradient_norm(state.params) <= state.progress.target
+    if plan.act_on_stalls and plan.validation is None:
         loss_at_zero, size = objective.reference_losses()
         check_not_worse(history.losses[-1], loss_at_zero, size, max(history.learning_rates))
-    return state, history
 
 
-def _run_epoch(driver, objective, params, state, progress, schedule, history, batch_size, *,
-               rng, shuffle, validation, act_on_stalls):
-    """One epoch, judged by the monitor of ``progress``.
+def _run_epoch(driver, state, plan, history):
+    """One epoch, judged by the monitor.
 
-    Returns the state, whether the epoch converged (it then took no step)
-    and whether the monitored value has stalled.
+    Returns whether the epoch converged (it then took no step) and whether
+    the monitored value has stalled.
     """
-    learning_rate = schedule.rate(progress.epoch, progress.n_reductions)
-    full_batch = batch_size >= objective.n_samples
+    progress, objective = state.progress, plan.objective
+    batch_size = plan.batching.size(progress.n_growths)
+    learning_rate = plan.schedule.rate(progress.epoch, progress.n_reductions)
     # One full batch gives the same step in any order: no shuffle needed.
     order = None
-    if not full_batch:
-        order = _visiting_order(rng, objective.n_samples, batch_size, shuffle)
-    judged = act_on_stalls and isinstance(progress.monitor, GradientMonitor)
+    if batch_size < objective.n_samples:
+        order = _visiting_order(state.rng, objective.n_samples, batch_size, plan.shuffle)
+    judged = plan.act_on_stalls and isinstance(progress.monitor, GradientMonitor)
     # An epoch that converges takes no step: the parameters left are
     # those whose gradient was judged.
     target = progress.monitor.target if judged else -1.0
-    loss, gradient_norm, state = driver.run(
-        params, state, learning_rate, batch_size, order, target=target
+    loss, gradient_norm, state.solver_state = driver.run(
+        state.params, state.solver_state, learning_rate, batch_size, order, target=target
     )
-    check_finite(loss, params, learning_rate)
+    check_finite(loss, state.params, learning_rate)
     history.record(loss, gradient_norm, learning_rate, batch_size,
                    math.ceil(objective.n_samples / batch_size))
     progress.epoch += 1
     monitor = progress.monitor
-    converged = False
-    if validation is not None:
-        validation_loss, score = validation(params)
+    if plan.validation is not None:
+        validation_loss, score = plan.validation(state.params)
         history.validation_losses.append(validation_loss)
         history.validation_scores.append(score)
         is_best, stalled = monitor.update(score)
         if is_best:
-            progress.best_params = [p.copy() for p in params]
-    elif isinstance(monitor, GradientMonitor):
-        _, stalled = monitor.update(loss, gradient_norm)
-        if judged and monitor.converged(gradient_norm):
-            converged = True
+            progress.best_params = [p.copy() for p in state.params]
+        return False, stalled
+    if isinstance(monitor, GradientMonitor):
+        outcome = monitor.judge(loss, gradient_norm)
+        if judged and outcome == CONVERGED:
             history.n_steps[-1] = 0
-    else:
-        _, stalled = monitor.update(loss)
-    return state, converged, stalled
+            return True, False
+        return False, outcome == STALLED
+    return False, monitor.update(loss)[1]
 
 
-def _run_steps(driver, params, state, progress, schedule, history, batching, n_steps):
+def _run_steps(driver, state, plan, history, n_steps):
     """Up to ``n_steps`` full-batch steps in one compiled call, judged as single epochs would be.
 
-    Returns the state and what ended the call: "converged" (the last epoch
-    took no step), "stalled" or "ran out".
+    The driver takes the stopping rule's standing and hands it back; the
+    monitor takes it. Returns what ended the call: "converged" (the last
+    epoch took no step), "stalled", "ran out" or "not finite".
     """
+    progress = state.progress
     monitor = progress.monitor
-    rates = schedule.rates(progress.epoch, n_steps, progress.n_reductions)
-    losses, norms, outcome, state = driver.run_steps(
-        params, state, rates, target=monitor.target, patience=monitor.patience, monitor=monitor
+    rates = plan.schedule.rates(progress.epoch, n_steps, progress.n_reductions)
+    losses, norms, outcome, standing, state.solver_state = driver.run_steps(
+        state.params, state.solver_state, rates, target=monitor.target,
+        patience=monitor.patience, standing=monitor.standing,
     )
+    monitor.take(standing, norms)
     for loss, norm, rate in zip(losses.tolist(), norms.tolist(), rates.tolist()):
-        history.record(loss, norm, rate, batching.n_samples, 1)
+        history.record(loss, norm, rate, plan.batching.n_samples, 1)
     progress.epoch += len(losses)
-    check_finite(history.losses[-1], params, history.learning_rates[-1])
-    if outcome == "converged":
+    check_finite(history.losses[-1], state.params, history.learning_rates[-1])
+    if outcome == CONVERGED:
         history.n_steps[-1] = 0
-    return state, outcome
+    return outcome
 
 
 def _act_on_stall(progress, schedule, batching, history):

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 # 0.1 took the compiled epoch for the rules it compiled, as these fits do
 # (numba is a dependency); the numpy epoch agrees with it only to rounding.
@@ -32,7 +32,7 @@ def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
     X, y, expected = saved["X"], saved["y"], saved["cases"][case]
     model = expected["model"]
     assert model.predict(X).shape == y.shape
-    assert not hasattr(model, "_params") and model._carried.params[0].shape == (1, 4)
+    assert not hasattr(model, "_params") and model._fit_state.params[0].shape == (1, 4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warm = load()["cases"][case]["model"].fit(X, y)
@@ -48,3 +48,51 @@ def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
     assert chunk.n_steps_ == expected["partial_fit_t"]
     assert model.n_steps_ == 5 and model.t_ == 5 * model.batch_size_curve_[-1]
     assert chunk.t_ == model.t_ + 120
+
+
+# Written by commit c349c7b, when what a fit resumes from was a ``_carried``
+# object beside the public ``solver_state_``: four models (random_state=0,
+# warm_start=True) fitted on X, y (150 rows, 5 columns): adam for 5 full-batch
+# epochs; early stopping with batch_size=32; amsgrad with batch_size=16,
+# batch_growth=2 and the plateau schedule; nadam by two partial_fit calls;
+# and what c349c7b gave when each, unpickled, was trained by one more fit and
+# by one more partial_fit on X2, y2 (other rows, shifted and scaled).
+CARRIED_PICKLE = Path(__file__).with_name("data") / "fitted_by_c349c7b.pkl"
+
+
+def assert_same_state(state, expected):
+    # A rule's state: a dataclass of numbers, arrays and lists of arrays.
+    assert type(state) is type(expected)
+    for name, value in vars(expected).items():
+        if isinstance(value, list):
+            for array, expected_array in zip(getattr(state, name), value, strict=True):
+                assert_array_equal(array, expected_array)
+        else:
+            assert_array_equal(getattr(state, name), value)
+
+
+@pytest.mark.parametrize(
+    "case", ["full batch adam", "early stopping", "mini-batch amsgrad", "streamed nadam"]
+)
+def test_a_model_pickled_with_a_carried_state_resumes_bit_for_bit(case):
+    def load_case():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pickle.loads(CARRIED_PICKLE.read_bytes())
+
+    saved = load_case()
+    model, expected = saved["cases"][case]["model"], saved["cases"][case]
+    assert not hasattr(model, "_carried")
+    # One solver state: the one the public attribute shows.
+    assert model._fit_state.solver_state is model.solver_state_
+    X2, y2 = saved["X2"], saved["y2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm = load_case()["cases"][case]["model"].fit(X2, y2)
+        chunk = load_case()["cases"][case]["model"].partial_fit(X2, y2)
+    for resumed, outcome in ((warm, expected["warm_fit"]), (chunk, expected["partial_fit"])):
+        for name, value in outcome.items():
+            if name == "solver_state_":
+                assert_same_state(resumed.solver_state_, value)
+            else:
+                assert_array_equal(getattr(resumed, name), value, err_msg=name)

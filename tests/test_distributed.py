@@ -246,8 +246,8 @@ def test_a_warm_start_on_new_data_measures_its_standardization():
     exact = LinearRegression().fit(X + 100, y * 1e-6)
     assert _relative(model.coef_, exact.coef_) < 1e-8
     cold = AdamLinearRegressor().fit(X + 100, y * 1e-6)
-    assert_allclose(model._carried.standardization.y_scale,
-                    cold._carried.standardization.y_scale, rtol=1e-12)
+    assert_allclose(model._fit_state.standardization.y_scale,
+                    cold._fit_state.standardization.y_scale, rtol=1e-12)
 
 
 def test_the_client_never_holds_X(client):

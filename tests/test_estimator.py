@@ -16,9 +16,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_adam import Adam, AdamLinearRegressor, LearningRateSchedule
+from sklearn_adam._fit_state import FitState
 from sklearn_adam._objective import Standardization, least_squares
 from sklearn_adam._progress import Progress
-from sklearn_adam._training import Batching, train
+from sklearn_adam._training import Batching, TrainingPlan, train
 
 # Settings that run the fit to convergence, for comparisons with closed forms.
 PRECISE = dict(
@@ -275,19 +276,12 @@ def test_training_loop_keeps_the_best_epoch():
     solver = Adam()
     progress = Progress(tol=0.0, target=0.0, patience=3)
     progress.watch(validation=True, full_batch=False)
-    _, history = train(
-        objective,
-        solver,
-        solver.init(params),
-        params,
-        progress,
-        schedule=LearningRateSchedule("constant", 0.01),
-        batching=Batching(600, 600, 1.0),
-        max_iter=8,
-        rng=np.random.RandomState(0),
-        shuffle=False,
-        validation=validation,
-    )
+    state = FitState((True, True), objective.standardization, params, np.random.RandomState(0),
+                     y_ndim=1, solver_state=solver.init(params), progress=progress)
+    history = train(state, TrainingPlan(
+        objective, solver, LearningRateSchedule("constant", 0.01), Batching(600, 600, 1.0),
+        max_iter=8, shuffle=False, validation=validation,
+    ))
     assert history.converged
     assert len(seen) == 6  # stopped after three epochs without progress
     for kept, best in zip(progress.best_params, seen[2]):
@@ -399,7 +393,7 @@ def test_float32_column_with_large_mean_keeps_its_scale():
     X = np.c_[3000 + rng.randn(500), rng.randn(500)].astype(np.float32)
     y = (X[:, 0] - 3000) * 2 + X[:, 1]
     model = AdamLinearRegressor(random_state=0).fit(X, y)
-    assert_allclose(model._carried.standardization.x_scale[0], 1.0, rtol=0.1)
+    assert_allclose(model._fit_state.standardization.x_scale[0], 1.0, rtol=0.1)
     assert_allclose(model.coef_, [2.0, 1.0], rtol=1e-2)
 
 

@@ -162,7 +162,7 @@ def test_plateau_stops_after_three_reductions_that_gain_nothing():
     with pytest.warns(ConvergenceWarning, match="stopped making progress"):
         model = AdamLinearRegressor(batch_size=None, tol=0, n_iter_no_change=1,
                                     decay_factor=0.5, standardize=False).fit(X, y)
-    progress = model._carried.progress
+    progress = model._fit_state.progress
     assert progress.n_fruitless == 3 and progress.n_reductions > 3
     assert_allclose(model.coef_, LinearRegression().fit(X, y).coef_, rtol=1e-10)
 

@@ -90,7 +90,7 @@ def test_the_standardization_is_that_of_every_row_seen(container, weighted):
     for rows in np.array_split(np.arange(300), 7):
         model.partial_fit(container(X[rows]), y[rows], sample_weight=weight[rows])
     whole = Standardization.fit(container(X), y[:, None], weight, center=True, scale=True)
-    kept = model._carried.standardization
+    kept = model._fit_state.standardization
     for name in ("x_center", "x_scale", "y_center", "y_scale"):
         assert_allclose(getattr(kept, name), getattr(whole, name), rtol=1e-12, atol=1e-12)
 
@@ -206,8 +206,8 @@ def test_chunks_weigh_by_their_weights_whatever_their_scale():
     model.partial_fit(X[:200], y[:200], sample_weight=weight[:200])
     model.partial_fit(X[200:], y[200:], sample_weight=weight[200:])
     whole = Standardization.fit(X, y[:, None], weight, center=True, scale=True)
-    assert_allclose(model._carried.standardization.x_center, whole.x_center, rtol=1e-12)
-    assert_allclose(model._carried.standardization.x_scale, whole.x_scale, rtol=1e-12)
+    assert_allclose(model._fit_state.standardization.x_center, whole.x_center, rtol=1e-12)
+    assert_allclose(model._fit_state.standardization.x_scale, whole.x_scale, rtol=1e-12)
 
 
 def test_a_float64_chunk_after_float32_ones_keeps_the_models_dtype():
@@ -215,5 +215,5 @@ def test_a_float64_chunk_after_float32_ones_keeps_the_models_dtype():
     model = AdamLinearRegressor(random_state=0)
     model.partial_fit(X[:150].astype(np.float32), y[:150].astype(np.float32))
     model.partial_fit(X[150:], y[150:])
-    assert model._carried.standardization.x_scale.dtype == np.float32
+    assert model._fit_state.standardization.x_scale.dtype == np.float32
     assert model.coef_.dtype == np.float32

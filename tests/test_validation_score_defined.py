@@ -76,7 +76,7 @@ def test_the_rows_actually_held_out_must_have_two_positive_weights(scoring):
             outcomes.add("refused")
         else:
             model.fit(X, y, sample_weight=weight)
-            held_out = model._carried.split[1][1]
+            held_out = model._fit_state.split[1][1]
             np.testing.assert_array_equal(held_out, drawn)
             outcomes.add("trained")
     assert outcomes == {"refused", "trained"}
@@ -86,7 +86,7 @@ def test_a_warm_start_checks_its_kept_split_against_new_weights():
     X, y = data(20)
     model = AdamLinearRegressor(early_stopping=True, validation_fraction=0.1,
                                 warm_start=True, random_state=0, max_iter=20).fit(X, y)
-    held_out = model._carried.split[1][1]
+    held_out = model._fit_state.split[1][1]
     weight = np.ones(20)
     weight[held_out[0]] = 0.0
     coef = model.coef_.copy()

@@ -90,7 +90,7 @@ def test_something_happens_in_the_configurations():
     def progress(name):
         settings = dict(random_state=0, tol=0) | CONFIGURATIONS[name]
         model = fit_quietly(AdamLinearRegressor(max_iter=2 * K, **settings), X, y)
-        return model._carried.progress
+        return model._fit_state.progress
 
     assert progress("batch growth").n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
     assert progress("plateau reductions").n_reductions >= 1
@@ -268,8 +268,8 @@ def test_a_warm_fit_on_new_data_is_as_precise_as_a_cold_one(change):
     assert model.intercept_ == pytest.approx(exact.intercept_, rel=1e-8, abs=1e-8 * np.std(y_new))
     # The standardization is the new data's, as a cold fit's.
     for name in ("x_center", "x_scale", "y_center", "y_scale"):
-        assert_array_equal(getattr(model._carried.standardization, name),
-                           getattr(cold._carried.standardization, name))
+        assert_array_equal(getattr(model._fit_state.standardization, name),
+                           getattr(cold._fit_state.standardization, name))
 
 
 def test_partial_fit_after_a_warm_fit_on_new_data_merges_with_its_rows():
@@ -282,5 +282,5 @@ def test_partial_fit_after_a_warm_fit_on_new_data_merges_with_its_rows():
     model.partial_fit(X[300:] + 10, y[300:])
     whole = Standardization.fit(X + 10, y[:, None], np.ones(500), center=True, scale=True)
     for name in ("x_center", "x_scale", "y_center", "y_scale"):
-        np.testing.assert_allclose(getattr(model._carried.standardization, name),
+        np.testing.assert_allclose(getattr(model._fit_state.standardization, name),
                                    getattr(whole, name), rtol=1e-12)

@@ -9,15 +9,13 @@ summed by one more pass (every step is then taken here, with no message to
 the cluster), or else :class:`DistributedEpochs`, one round trip per step.
 """
 
-import copy
-
 import numpy as np
 from sklearn import get_config
 from sklearn.utils import check_random_state
 
 from .._engine import NormalEquationSteps
 from .._engine._numpy import solver_step
-from .._fit import Carried, TrainingRun
+from .._fit import TrainingRun, _standardizing, fresh_state
 from .._objective import NormalEquations, normal_equations_pay_off
 from .._objective._normal_equations import Centering
 from .._objective._penalties import joint_norm
@@ -57,25 +55,23 @@ def training_run(estimator, components, X, y, sample_weight, *, resume):
         ``(X, y, sample_weight)`` as passed, for callbacks.
     """
     _check_parameters(estimator)
-    previous = estimator._carried if resume else None
+    previous = estimator._fit_state if resume else None
     data = check_dask_data(
         estimator, X, y, sample_weight, reset=not resume,
         n_targets=previous.params[0].shape[0] if resume else None,
     )
     if resume:
-        rng = copy.deepcopy(previous.rng)
-        carried = copy.copy(previous)
-        carried.y_ndim = data.y_ndim
-        carried.restandardize(estimator, _measure(estimator, data))
+        state = previous.resumed(components.solver, data.y_ndim)
+        state.restandardize(_measure(estimator, data), _standardizing(estimator))
     else:
-        rng = check_random_state(estimator.random_state)
-        carried = _start(estimator, data, rng)
+        state = fresh_state(estimator, components, _measure(estimator, data), data,
+                            check_random_state(estimator.random_state), dtype=data.X.dtype)
         # A later warm start with early stopping keeps the last split, as in memory.
-        carried.split = estimator._carried.split if hasattr(estimator, "_carried") else None
+        state.split = estimator._fit_state.split if hasattr(estimator, "_fit_state") else None
     objective = DistributedLeastSquares(
-        data, alpha=estimator.alpha, standardization=carried.standardization
+        data, alpha=estimator.alpha, standardization=state.standardization
     )
-    return TrainingRun(estimator, components, carried, objective, rng), data.passed
+    return TrainingRun(estimator, components, state, objective), data.passed
 
 
 def _check_parameters(estimator):
@@ -94,12 +90,6 @@ def _check_parameters(estimator):
             "rows would have to be split off its blocks. Set early_stopping=False, or hold "
             "out a validation set yourself and fit on in-memory data."
         )
-
-
-def _start(estimator, data, rng):
-    """Fresh standardization, measured by one pass over the blocks, and zero parameters."""
-    return Carried.from_moments(estimator, _measure(estimator, data), data.X.dtype,
-                                data.y.shape[1], data.X.shape[1], rng, data.y_ndim)
 
 
 def _measure(estimator, data):

@@ -17,6 +17,7 @@ from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
 from .._objective._datafits import served_by
 from .._rules import kernel_spec
+from .._stopping import CONVERGED, KERNEL_OUTCOMES, Standing
 
 
 class CompiledEpochs:
@@ -80,7 +81,7 @@ class CompiledEpochs:
         """
         return self._full_batch and MappedPages.of(self.objective.data.X) is None
 
-    def run_steps(self, params, state, rates, *, target, patience, monitor=None):
+    def run_steps(self, params, state, rates, *, target, patience, standing=None):
         """Full-batch epochs, one pass over ``X`` each, in one compiled call.
 
         Only where :attr:`runs_many`; see
@@ -89,7 +90,7 @@ class CompiledEpochs:
         those of :meth:`run` with one batch of every row.
         """
         return full_batch_steps(
-            self._kernels, self._spec, params, state, rates, target, patience, monitor,
+            self._kernels, self._spec, params, state, rates, target, patience, standing,
             lambda arrays, plan, losses, norms: self._kernels.data_full_batch_steps(
                 self._data, self._scaling, self._rule, arrays, plan, losses, norms
             ),
@@ -191,23 +192,20 @@ def kernel_state(kernels, spec, params, state):
     return arrays, steps_before
 
 
-# What ended a run of full-batch steps, as the kernels report it.
-OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
-
-
-def full_batch_steps(kernels, spec, params, state, rates, target, patience, monitor, run_kernel):
+def full_batch_steps(kernels, spec, params, state, rates, target, patience, standing,
+                     run_kernel):
     """Full-batch epochs in one compiled call, judged as single epochs would be.
 
     What both compiled full-batch drivers share: the kernels' state and plan
-    around ``run_kernel``, and the stopping rule's standing carried to and
-    from ``monitor``.
+    around ``run_kernel``, and the stopping rule's standing passed in and
+    handed back as plain values (:class:`~sklearn_adam._stopping.Standing`).
 
     Parameters
     ----------
     kernels : module
         :mod:`sklearn_adam._kernels`.
     spec : AdamKernelSpec, NAdamKernelSpec or AdamaxKernelSpec
-    params, state, rates, target, patience, monitor
+    params, state, rates, target, patience, standing
         As :meth:`~sklearn_adam._engine.NormalEquationSteps.run_steps` takes them.
     run_kernel : callable
         ``run_kernel(arrays, plan, losses, norms)`` runs the steps (a kernel
@@ -216,24 +214,18 @@ def full_batch_steps(kernels, spec, params, state, rates, target, patience, moni
 
     Returns
     -------
-    losses, gradient_norms, outcome, state
+    losses, gradient_norms, outcome, standing, state
         As :meth:`~sklearn_adam._engine.NormalEquationSteps.run_steps` returns them.
     """
     arrays, steps_before = kernel_state(kernels, spec, params, state)
-    best = (np.inf, np.inf, 0) if monitor is None else (
-        monitor.best_loss, monitor.best_gradient, monitor.n_stalled
-    )
     plan = kernels.Steps(
-        np.ascontiguousarray(rates, dtype=np.float64), steps_before, float(target), patience, *best,
+        np.ascontiguousarray(rates, dtype=np.float64), steps_before, float(target), patience,
+        *(Standing() if standing is None else standing),
     )
     losses = np.empty(rates.shape[0])
     norms = np.empty(rates.shape[0])
-    epochs, outcome, best_loss, best_gradient, n_stalled = run_kernel(arrays, plan, losses, norms)
-    outcome = OUTCOMES[outcome]
-    if monitor is not None:
-        monitor.best_loss, monitor.best_gradient = best_loss, best_gradient
-        monitor.n_stalled = n_stalled
-        monitor.lowest_gradient = min(monitor.lowest_gradient, float(norms[:epochs].min()))
+    epochs, code, *standing = run_kernel(arrays, plan, losses, norms)
+    outcome = KERNEL_OUTCOMES[code]
     # A converged epoch takes no step.
-    state = spec.advance(state, epochs - (outcome == "converged"), arrays)
-    return losses[:epochs], norms[:epochs], outcome, state
+    state = spec.advance(state, epochs - (outcome == CONVERGED), arrays)
+    return losses[:epochs], norms[:epochs], outcome, Standing(*standing), state

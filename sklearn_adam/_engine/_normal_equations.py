@@ -59,7 +59,7 @@ class NormalEquationSteps:
         """
         if self._spec is not None:
             # One step, judged by the caller's monitor: no stall can end it.
-            losses, norms, _, state = self.run_steps(
+            losses, norms, _, _, state = self.run_steps(
                 params, state, np.array([float(learning_rate)]), target=target, patience=1,
             )
             return float(losses[0]), float(norms[0]), state
@@ -72,12 +72,12 @@ class NormalEquationSteps:
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)
         return loss, gradient_norm, state
 
-    def run_steps(self, params, state, rates, *, target, patience, monitor=None):
+    def run_steps(self, params, state, rates, *, target, patience, standing=None):
         """Full-batch epochs, one per rate, until converged, stalled or out of rates.
 
-        Only where :attr:`runs_many`. Each epoch is judged as
-        :class:`~sklearn_adam._progress.GradientMonitor` judges it; the one
-        that converges takes no step.
+        Only where :attr:`runs_many`. Each epoch is judged by the rule of
+        :func:`~sklearn_adam._stopping.judge`; the one that converges takes
+        no step.
 
         Parameters
         ----------
@@ -91,19 +91,21 @@ class NormalEquationSteps:
             Gradient norm at which the steps have converged.
         patience : int
             Steps without progress after which they have stalled.
-        monitor : GradientMonitor or None, default=None
-            Where the stopping rule stands before these steps; updated.
-            None starts afresh.
+        standing : Standing or None, default=None
+            Where the stopping rule stands before these steps; None starts
+            afresh.
 
         Returns
         -------
         losses, gradient_norms : ndarray
             The objective and gradient norm at the start of each epoch run.
         outcome : {"ran out", "converged", "stalled", "not finite"}
+        standing : Standing
+            Where the stopping rule stands after them, for the monitor to take.
         state : object
         """
         return full_batch_steps(
-            self._kernels, self._spec, params, state, rates, target, patience, monitor,
+            self._kernels, self._spec, params, state, rates, target, patience, standing,
             lambda arrays, plan, losses, norms: self._kernels.full_batch_steps(
                 self._quadratic, self._rule, arrays, plan, losses, norms
             ),
