@@ -15,7 +15,7 @@ from numpy.testing import assert_array_equal
 
 from sklearn_adam import Adam
 from sklearn_adam._engine import CompiledEpochs, NormalEquationSteps
-from sklearn_adam._objective import LeastSquares, NormalEquations, Standardization
+from sklearn_adam._objective import NormalEquations, Standardization, least_squares
 from sklearn_adam._progress import GradientMonitor
 from sklearn_adam._stopping import (
     CONVERGED,
@@ -103,7 +103,7 @@ def make_objective():
     y = y.reshape(-1, 1)
     weight = np.ones(200)
     standardization = Standardization.fit(X, y, weight, center=True, scale=True)
-    return LeastSquares(X, y, weight, alpha=0.1, standardization=standardization, rows=None)
+    return least_squares(X, y, weight, alpha=0.1, standardization=standardization, rows=None)
 
 
 def drivers():
