@@ -16,7 +16,7 @@ import inspect
 import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
-from ._array_api import NamespaceLeastSquares
+from ._array_api import NamespaceObjective
 from ._array_api import measure as measure_in_namespace
 from ._data import check_split_weights, split_validation
 from ._namespace import to_numpy
@@ -316,7 +316,7 @@ class TrainingRun:
             if split is None and hasattr(estimator, "_carried"):
                 split = estimator._carried.split
             carried.split = split
-        objective = _objective(estimator, carried, data, train_rows)
+        objective = _objective(estimator, components, carried, data, train_rows)
         evaluation = None
         if held_out is not None:
             evaluation = _held_out_evaluation(estimator, components, carried, held_out, None)
@@ -353,7 +353,7 @@ class TrainingRun:
         else:
             carried = Carried.start(estimator, data, check_random_state(estimator.random_state))
         rng = copy.deepcopy(carried.rng)
-        objective = _objective(estimator, carried, data, None)
+        objective = _objective(estimator, components, carried, data, None)
         return cls(estimator, components, carried, objective, rng, streaming=True,
                    solver_state=solver_state, namespace=data.namespace)
 
@@ -458,12 +458,12 @@ def _validation_split(estimator, sample_weight, rng, previous):
     return key, split_validation(sample_weight, estimator.validation_fraction, rng)
 
 
-def _objective(estimator, carried, data, rows):
+def _objective(estimator, components, carried, data, rows):
     if data.namespace is not None:
-        return NamespaceLeastSquares(
-            data.X, data.y, data.sample_weight, alpha=estimator.alpha,
-            standardization=carried.standardization, rows=rows, namespace=data.namespace,
-            weight_unit=data.weight_unit,
+        return NamespaceObjective(
+            data.X, data.y, data.sample_weight, datafit=components.datafit,
+            penalty=components.penalty, standardization=carried.standardization, rows=rows,
+            namespace=data.namespace, weight_unit=data.weight_unit,
         )
     return LeastSquares(
         data.X,
@@ -482,7 +482,7 @@ def _held_out_evaluation(estimator, components, carried, data, rows):
     A scorer is given the data as the caller passed them (a DataFrame keeps
     its column names), with the weights as validated.
     """
-    objective = _objective(estimator, carried, data, rows)
+    objective = _objective(estimator, components, carried, data, rows)
     scorer = components.scorer
     if scorer is None:
         varying = varying_targets(to_numpy(data.y), to_numpy(data.sample_weight), rows)

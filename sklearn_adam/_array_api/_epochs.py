@@ -1,7 +1,7 @@
 """Epochs whose batches and steps run on the data's device.
 
 :class:`NamespaceEpochs` is the :class:`~sklearn_adam._engine.EpochDriver`
-of a :class:`~sklearn_adam._array_api._objective.NamespaceLeastSquares`
+of a :class:`~sklearn_adam._array_api._objective.NamespaceObjective`
 wherever its epochs do not go through the normal equations: mini-batches,
 and full batches by passes over ``X``. The parameters and the rule's state
 go to the device at the start of an epoch and come back at its end, so
@@ -15,7 +15,7 @@ stopping rule reads before the step).
 import numpy as np
 
 from .._namespace import to_numpy
-from .._objective._least_squares import joint_norm
+from .._objective._penalties import stationarity
 from .._rules import UpdateCalls, moved_state, runs_in_any_namespace
 
 
@@ -27,7 +27,7 @@ class NamespaceEpochs:
 
     Parameters
     ----------
-    objective : NamespaceLeastSquares
+    objective : NamespaceObjective
     solver : object following the solver protocol
     """
 
@@ -49,28 +49,32 @@ class NamespaceEpochs:
         if self._on_device:
             state = moved_state(state, namespace.from_numpy)
         visits = None if order is None else namespace.from_numpy(order)
-        weighted_squares = penalty = namespace.zeros()
+        weighted_losses = penalty = namespace.zeros()
         gradient_sums = [namespace.xp.zeros_like(p) for p in device_params]
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             batch = slice(start, stop) if visits is None else visits[start:stop]
-            squares, grads = objective.batch_gradient(device_params, batch, batch_size)
-            weighted_squares = weighted_squares + squares
+            losses, grads = objective.batch_gradient(device_params, batch, batch_size)
+            weighted_losses = weighted_losses + losses
             # The penalty at the same point as the batch's data term, as in NumPy.
-            penalty = penalty + objective.penalty(device_params[0]) * ((stop - start) / n_samples)
+            penalty = penalty + (objective.penalty_value(device_params[0])
+                                 * ((stop - start) / n_samples))
             gradient_sums = [total + grad for total, grad in zip(gradient_sums, grads)]
-            if (batch_size >= n_samples and target >= 0
-                    and joint_norm([to_numpy(g) for g in grads]) <= target):
+            if batch_size >= n_samples and target >= 0 and stationarity(
+                objective.penalty, params[0], [to_numpy(g) for g in grads],
+                objective.penalty_weights,
+            ) <= target:
                 break
             device_params, state = self._step(grads, state, learning_rate, device_params)
+        # Summed up before params, the coefficients the epoch started from, are overwritten.
+        loss, gradient_norm = objective.epoch_summary(
+            float(weighted_losses), float(penalty), [to_numpy(s) for s in gradient_sums],
+            batch_size, params[0],
+        )
         for param, device_param in zip(params, device_params):
             param[...] = to_numpy(device_param)
         if self._on_device:
             state = moved_state(state, to_numpy)
-        loss, gradient_norm = objective.epoch_summary(
-            float(weighted_squares), float(penalty), [to_numpy(s) for s in gradient_sums],
-            batch_size,
-        )
         return loss, gradient_norm, state
 
     def _step(self, grads, state, learning_rate, params):
