@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from ._arithmetic import arithmetic_for
 from ._family import (
+    RAW_NOTE,
     bias_correction,
     check_hyperparameters,
+    check_stepped,
     init_doc,
+    step_sizes_doc,
     update_doc,
     zeros_like_each,
 )
@@ -222,6 +225,30 @@ class Adam:
 
     update.__doc__ = update_doc("Adam", "AdamState")
 
+    def step_sizes(self, state, learning_rate):
+        return self._root_steps(state, state.second_moment, learning_rate)
+
+    step_sizes.__doc__ = step_sizes_doc(
+        "Adam, AdamW and NAdam, whose updates divide by the same root",
+        "AdamState or NAdamState",
+        r"t_j = \frac{\eta}{\sqrt{\hat v_{t,j}} + \epsilon}, \qquad"
+        r" \hat v_t = \frac{v_t}{1 - \beta_2^t}",
+        note=RAW_NOTE.format(moment="v_{t,j}"),
+    )
+
+    def _root_steps(self, state, second_moments, learning_rate):
+        # The learning rate over the denominator update divides by, divided
+        # as update divides: one definition of where epsilon goes.
+        check_stepped(self, state)
+        arithmetic = arithmetic_for(second_moments)
+        second_correction = bias_correction(self.beta_2, state.step)
+        return [
+            self._divide_by_root(
+                arithmetic, arithmetic.filled_like(v, learning_rate), v, second_correction
+            )
+            for v in second_moments
+        ]
+
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay, of Loshchilov & Hutter (2019).
@@ -366,3 +393,6 @@ class AdamW(Adam):
     # Adam's state, mapped as Adam's: the decay acts on the parameters, not
     # on the moments.
     change_coordinates = Adam.change_coordinates
+
+    # The adaptive part divides as Adam's; the decay, outside it, has no metric.
+    step_sizes = Adam.step_sizes

@@ -28,6 +28,11 @@ class InPlace:
         return np.zeros_like(param)
 
     @staticmethod
+    def filled_like(param, value):
+        """An array of the shape and dtype of ``param``, every element ``value``."""
+        return np.full_like(param, value)
+
+    @staticmethod
     def is_floating(param):
         """Whether ``param`` has a floating-point dtype."""
         return np.issubdtype(np.asarray(param).dtype, np.floating)
@@ -101,6 +106,10 @@ class Functional:
     def zeros_like(self, param):
         """A zero array of the shape, dtype and device of ``param``."""
         return self.xp.zeros_like(param)
+
+    def filled_like(self, param, value):
+        """An array of the shape, dtype and device of ``param``, every element ``value``."""
+        return self.xp.full_like(param, value)
 
     def is_floating(self, param):
         """Whether ``param`` has a floating-point dtype."""

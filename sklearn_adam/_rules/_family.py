@@ -46,6 +46,67 @@ def zeros_like_each(params):
     return [arithmetic.zeros_like(p) for p in params]
 
 
+def check_stepped(rule, state):
+    """Raise unless ``state`` has taken a step: a rule's metric is the one its last update used.
+
+    Raises
+    ------
+    ValueError
+        Naming the rule, for a fresh state (step zero), whose bias
+        corrections are zero.
+    """
+    if state.step < 1:
+        raise ValueError(
+            f"{type(rule).__name__}.step_sizes gives the steps of the metric of the last "
+            "update, and this state has taken none (step 0): call update first."
+        )
+
+
+RAW_NOTE = (
+    "With ``epsilon_placement=\"raw\"`` the denominator is "
+    ":math:`(\\sqrt{{{moment}}} + \\epsilon) / \\sqrt{{1 - \\beta_2^t}}`, as in the update. "
+)
+
+
+def step_sizes_doc(rule, state_class, formula, note=""):
+    """The docstring of a family member's ``step_sizes``, with its formula.
+
+    ``note`` (a sentence or none) follows the formula.
+    """
+    return rf"""The step of each coordinate in this rule's metric after the last update.
+
+    A proximal step on a penalty that is not smooth takes these steps, so
+    that its fixed points are the penalized optimum (see the solver
+    protocol, :class:`~sklearn_adam.Solver`). For {rule}:
+
+    .. math::
+
+        {formula}
+
+    where :math:`\eta` is ``learning_rate``. {note}A coordinate whose
+    denominator is zero (``epsilon=0``, its gradients all zero so far) has
+    step zero: it takes no step, as in :meth:`update`.
+
+    Parameters
+    ----------
+    state : {state_class}
+        The state after at least one :meth:`update`; only read.
+    learning_rate : float
+        The step size of the last update.
+
+    Returns
+    -------
+    steps : list of ndarray
+        One array per parameter, of its shape and dtype, in the namespace
+        (and on the device) of the state's arrays.
+
+    Raises
+    ------
+    ValueError
+        For a state that has taken no step.
+    """
+
+
 def bias_correction(beta, step):
     """``1 - beta**step``, the factor that unbiases a zero-started average."""
     return 1.0 - beta**step

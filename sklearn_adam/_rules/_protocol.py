@@ -9,7 +9,7 @@ import numpy as np
 
 @runtime_checkable
 class Solver(Protocol):
-    """The solver protocol: what any update rule given as ``solver`` provides.
+    r"""The solver protocol: what any update rule given as ``solver`` provides.
 
     A solver holds only its configuration. Everything that changes during
     training lives in a separate *state* that :meth:`init` creates and
@@ -22,6 +22,30 @@ class Solver(Protocol):
     Written as a :class:`typing.Protocol`: a class follows it by having
     these two methods, without inheriting from it, and
     ``isinstance(obj, Solver)`` checks that both are there.
+
+    Notes
+    -----
+    A solver may also have a method ``step_sizes(state, learning_rate)``,
+    optional and not part of ``isinstance(obj, Solver)``, which a penalty
+    that is not smooth needs. Such a penalty adds no gradient; after each
+    update :math:`\Delta` the parameters :math:`\theta` go through its
+    proximal operator in the rule's own diagonal metric:
+
+    .. math::
+
+        \theta \leftarrow \arg\min_x \sum_j \frac{(x_j - \theta_j - \Delta_j)^2}{2 s t_j}
+            + \Omega(x),
+
+    where :math:`\Omega` is the penalty, :math:`s` the share of it that
+    one batch carries, and :math:`t` what ``step_sizes`` returns: one array
+    per parameter, of its shape, in the namespace of the state's arrays,
+    the state only read. :math:`t_j` is the diagonal of the metric the last
+    update used; for :class:`~sklearn_adam.Adam`, whose update is
+    :math:`\Delta_j = -t_j \hat m_j`,
+    :math:`t_j = \eta / (\sqrt{\hat v_j} + \epsilon)`. With it, the
+    fixed points of update-then-proximal-step are the penalized optimum. A
+    solver whose own class does not define ``step_sizes`` is refused such a
+    penalty before any work (``sklearn_adam._rules.check_proximal``).
 
     Examples
     --------
@@ -283,6 +307,71 @@ def kernel_spec(solver):
     if "kernel_spec" not in vars(type(solver)):
         return None
     return solver.kernel_spec()
+
+
+def check_proximal(solver):
+    """Raise unless ``solver`` gives the step sizes a proximal step takes.
+
+    A penalty that is not smooth adds no gradient: after each update, its
+    proximal operator is applied in the rule's own diagonal metric, which
+    the solver's ``step_sizes(state, learning_rate)`` gives. As
+    :func:`kernel_spec` does, only the solver's own class is trusted to
+    declare it: a subclass may change ``update``, and with it the metric
+    (so a subclass of a built-in rule declares ``step_sizes`` again, e.g.
+    ``step_sizes = Adam.step_sizes``, when its steps divide as its parent's).
+    Checked before any work.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol
+
+    Raises
+    ------
+    TypeError
+        Naming the solver's class and the method it lacks.
+    """
+    name = type(solver).__name__
+    if "step_sizes" in vars(type(solver)):
+        return
+    inherited = ""
+    if callable(getattr(solver, "step_sizes", None)):
+        inherited = (
+            f" {name} inherits one, but declares none on its own class, and its update "
+            "may use another metric: if its steps divide as its parent's, set "
+            f"step_sizes = <parent>.step_sizes in the body of {name}."
+        )
+    raise TypeError(
+        f"{name} needs a step_sizes(state, learning_rate) method for a penalty that is not "
+        "smooth: its proximal step takes the rule's step size for each coordinate, which "
+        f"{name} does not give.{inherited}"
+    )
+
+
+def proximal_steps(solver, state, learning_rate):
+    """The solver's step size for each coordinate after its last update.
+
+    Parameters
+    ----------
+    solver : object following the solver protocol, with ``step_sizes``
+    state : object
+        The state the last update advanced; only read.
+    learning_rate : float
+        The learning rate of that update.
+
+    Returns
+    -------
+    steps : list of array
+        One array per parameter, of its shape, in the namespace of the
+        state's arrays.
+
+    Raises
+    ------
+    TypeError
+        For a solver without a ``step_sizes`` of its own class (see
+        :func:`check_proximal`).
+    """
+    check_proximal(solver)
+    return solver.step_sizes(state, learning_rate)
 
 
 def state_in_new_coordinates(solver, state, change, params):

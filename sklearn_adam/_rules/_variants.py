@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from ._adam import Adam
 from ._arithmetic import arithmetic_for
 from ._family import (
+    RAW_NOTE,
     bias_correction,
     check_hyperparameters,
+    check_stepped,
     init_doc,
+    step_sizes_doc,
     update_doc,
     zeros_like_each,
 )
@@ -150,6 +153,16 @@ class AMSGrad(Adam):
         return updates, state
 
     update.__doc__ = update_doc("AMSGrad", "AMSGradState")
+
+    def step_sizes(self, state, learning_rate):
+        return self._root_steps(state, state.max_second_moment, learning_rate)
+
+    step_sizes.__doc__ = step_sizes_doc(
+        "AMSGrad, whose update divides by the root of the running maximum",
+        "AMSGradState",
+        r"t_j = \frac{\eta}{\sqrt{v^{\max}_{t,j} / (1 - \beta_2^t)} + \epsilon}",
+        note=RAW_NOTE.format(moment="v^{\\max}_{t,j}"),
+    )
 
     def change_coordinates(self, state, change):
         state = Adam.change_coordinates(self, state, change)
@@ -335,6 +348,9 @@ class NAdam(Adam):
     # The momentum schedule's product is a number, the same in any coordinates.
     change_coordinates = Adam.change_coordinates
 
+    # The Nesterov numerator is divided by Adam's root: Adam's metric.
+    step_sizes = Adam.step_sizes
+
 
 @dataclass
 class AdamaxState:
@@ -459,15 +475,29 @@ class Adamax(Adam):
             u = state.infinity_norm[index] = arithmetic.accumulate_infinity_norm(
                 state.infinity_norm[index], grad, self.beta_2, self.epsilon
             )
-            if self.epsilon > 0:
-                update = m / u
-            else:
-                # u = 0 only where the gradients u remembers are all zero.
-                update = arithmetic.divide_where(m, u, u > 0)
-            updates.append(update * step_size)
+            updates.append(self._divide_by_norm(arithmetic, m, u) * step_size)
         return updates, state
 
     update.__doc__ = update_doc("Adamax", "AdamaxState")
+
+    def _divide_by_norm(self, arithmetic, numerator, u):
+        if self.epsilon > 0:
+            return numerator / u
+        # u = 0 only where the gradients u remembers are all zero.
+        return arithmetic.divide_where(numerator, u, u > 0)
+
+    def step_sizes(self, state, learning_rate):
+        check_stepped(self, state)
+        arithmetic = arithmetic_for(state.infinity_norm)
+        return [
+            self._divide_by_norm(arithmetic, arithmetic.filled_like(u, learning_rate), u)
+            for u in state.infinity_norm
+        ]
+
+    step_sizes.__doc__ = step_sizes_doc(
+        "Adamax, whose update divides by the infinity norm", "AdamaxState",
+        r"t_j = \frac{\eta}{u_{t,j}}",
+    )
 
     def change_coordinates(self, state, change):
         state = copy.copy(state)
