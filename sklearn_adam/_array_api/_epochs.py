@@ -16,14 +16,23 @@ import numpy as np
 
 from .._namespace import to_numpy
 from .._objective._penalties import stationarity
-from .._rules import UpdateCalls, moved_state, runs_in_any_namespace
+from .._rules import (
+    UpdateCalls,
+    check_proximal,
+    moved_state,
+    proximal_steps,
+    runs_in_any_namespace,
+)
 
 
 class NamespaceEpochs:
     """Epochs of ``solver`` on ``objective``, on the device of its data.
 
     A built-in rule takes its steps there; any other solver is given NumPy
-    arrays, on the host, and its updates are moved to the device.
+    arrays, on the host, and its updates are moved to the device. After each
+    update, a penalty that is not smooth takes its proximal step, in the
+    rule's step sizes (:func:`~sklearn_adam._rules.proximal_steps`) times
+    the batch's share of the penalty.
 
     Parameters
     ----------
@@ -36,6 +45,8 @@ class NamespaceEpochs:
         self.solver = solver
         self._on_device = runs_in_any_namespace(solver)
         self._update = UpdateCalls(solver)
+        if not objective.penalty.smooth:
+            check_proximal(solver)
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`.
@@ -66,6 +77,10 @@ class NamespaceEpochs:
             ) <= target:
                 break
             device_params, state = self._step(grads, state, learning_rate, device_params)
+            if not objective.penalty.smooth:
+                device_params[0] = self._proximal_step(
+                    device_params[0], state, learning_rate, (stop - start) / batch_size
+                )
         # Summed up before params, the coefficients the epoch started from, are overwritten.
         loss, gradient_norm = objective.epoch_summary(
             float(weighted_losses), float(penalty), [to_numpy(s) for s in gradient_sums],
@@ -92,3 +107,13 @@ class NamespaceEpochs:
         params = [namespace.xp.astype(param + update, param.dtype, copy=False)
                   for param, update in zip(params, updates)]
         return params, state
+
+    def _proximal_step(self, coef, state, learning_rate, share):
+        """``coef`` through the penalty's proximal operator in the rule's metric."""
+        objective = self.objective
+        xp = objective.namespace.xp
+        steps = proximal_steps(self.solver, state, learning_rate)[0]
+        if not self._on_device:
+            steps = objective.namespace.from_numpy(np.asarray(steps))
+        coef_out = objective.penalty.prox(xp, coef, share * steps, objective.device_weights)
+        return xp.astype(coef_out, coef.dtype, copy=False)
