@@ -36,7 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_adam import AdamLinearRegressor
 from sklearn_adam._array_api._epochs import NamespaceEpochs
-from sklearn_adam._objective._datafits import declares
+from sklearn_adam._objective._datafits import SquaredError, declares
 from sklearn_adam._objective._penalties import L2
 from sklearn_adam._rules import Adam
 
@@ -226,14 +226,20 @@ def _namespace_objective(X, y, weight, datafit, penalty):
     )
 
 
+class ShiftedSquaredError(SquaredError):
+    """Another loss, which inherits SquaredError's declarations but not their truth."""
+
+    def pointwise(self, xp, prediction, y, y_scale):
+        return super().pointwise(xp, prediction + 1.0, y, y_scale)
+
+
+class ShiftedLeastSquares(AdamLinearRegressor):
+    def _objective_parts(self):
+        return ShiftedSquaredError(), L2(self.alpha)
+
+
 def test_namespace_normal_equations_serve_only_what_declares_itself_quadratic():
     from sklearn_adam._engine import NormalEquationSteps
-    from sklearn_adam._objective._datafits import SquaredError
-
-    class ShiftedSquaredError(SquaredError):
-        # Another loss that inherits SquaredError's declarations, not its own.
-        def pointwise(self, xp, prediction, y, y_scale):
-            return super().pointwise(xp, prediction + 1.0, y, y_scale)
 
     X, y, weight = _problem()
     cases = [
@@ -307,3 +313,17 @@ def test_dask_fit_reaches_scipys_minimizer_by_round_trips(client, penalty):
     assert counts["block_gradient_sums"] == 2 * len(model.loss_curve_)
     if penalty == "l1":
         assert np.array_equal(model.coef_ == 0, coef == 0)
+
+
+def test_dask_normal_equations_refuse_a_subclass_of_squared_error(client):
+    import distributed
+    from dask import array as da
+    from dask.utils import key_split
+
+    X, y, _ = _problem()
+    X_dask, y_dask = (da.from_array(a, chunks=(80,) + a.shape[1:]) for a in (X, y))
+    with distributed.get_task_stream(client) as stream, pytest.warns(ConvergenceWarning):
+        model = ShiftedLeastSquares(max_iter=4).fit(X_dask, y_dask)
+    names = [key_split(task["key"]) for task in stream.data]
+    assert "block_normal_sums" not in names
+    assert names.count("block_gradient_sums") == 2 * 4 == 2 * model.n_steps_

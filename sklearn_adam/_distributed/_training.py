@@ -231,6 +231,21 @@ class DistributedObjective:
         loss = weighted_losses / (self.weight_sum * coef.shape[0]) + penalty_value
         return loss, grads
 
+    def gradient_norm(self, params):
+        """How far ``params`` are from a stationary point: one round trip to the blocks.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        norm : float
+            See :func:`~sklearn_adam._objective._penalties.stationarity`.
+        """
+        _, grads = self.gradient(params, self.data)
+        return stationarity(self.penalty, params[0], grads, self.penalty_weights)
+
     def reference_losses(self):
         """The objective at zero standardized parameters, and the targets' size.
 
