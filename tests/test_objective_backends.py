@@ -327,3 +327,39 @@ def test_dask_normal_equations_refuse_a_subclass_of_squared_error(client):
     names = [key_split(task["key"]) for task in stream.data]
     assert "block_normal_sums" not in names
     assert names.count("block_gradient_sums") == 2 * 4 == 2 * model.n_steps_
+
+
+def _standardized(coef, intercept, standardization):
+    """Parameters in the data's units as the standardized ones the objectives take."""
+    x_center, x_scale = standardization.x_center, standardization.x_scale
+    y_center, y_scale = standardization.y_center, standardization.y_scale
+    standardized_coef = coef[None, :] * x_scale / y_scale[:, None]
+    standardized_intercept = (intercept - y_center + coef @ x_center) / y_scale
+    return [standardized_coef, standardized_intercept]
+
+
+def test_exact_stationarity_of_both_backends_vanishes_at_scipys_minimizer(client):
+    # The full pass that judges a fit whose mini-batches stalled (gradient_norm):
+    # for L1, the subdifferential distance, zero at the minimizer although
+    # the data's gradient is not.
+    from dask import array as da
+
+    from sklearn_adam._distributed._inputs import check_dask_data
+    from sklearn_adam._distributed._training import DistributedObjective
+
+    X, y, weight = _problem()
+    alpha = ESTIMATORS["l1"][1]
+    coef, intercept = _scipy_minimizer(X, y, weight, alpha, "l1")
+    namespace_objective = _namespace_objective(X, y, weight, PseudoHuber(DELTA), L1(alpha))
+    data = check_dask_data(
+        PseudoHuberLasso(), *(da.from_array(a, chunks=80) for a in (X, y, weight)), reset=True
+    )
+    dask_objective = DistributedObjective(
+        data, datafit=PseudoHuber(DELTA), penalty=L1(alpha),
+        standardization=namespace_objective.standardization,
+    )
+    at_minimizer = _standardized(coef, intercept, namespace_objective.standardization)
+    at_zero = [np.zeros_like(p) for p in at_minimizer]
+    for objective in (namespace_objective, dask_objective):
+        assert objective.gradient_norm(at_minimizer) < 1e-7
+        assert objective.gradient_norm(at_zero) > 1e-2

@@ -81,7 +81,7 @@ class NamespaceEpochs:
                 device_params[0] = self._proximal_step(
                     device_params[0], state, learning_rate, (stop - start) / batch_size
                 )
-        # Summed up before params, the coefficients the epoch started from, are overwritten.
+        # Summed up while params still hold the coefficients the epoch started from.
         loss, gradient_norm = objective.epoch_summary(
             float(weighted_losses), float(penalty), [to_numpy(s) for s in gradient_sums],
             batch_size, params[0],
