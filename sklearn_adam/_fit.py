@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 
-from ._array_api import NamespaceLeastSquares
+from ._array_api import NamespaceObjective
 from ._array_api import measure as measure_in_namespace
 from ._data import check_split_weights, split_validation
 from ._fit_state import FitState
@@ -270,10 +270,10 @@ def _validation_split(estimator, sample_weight, rng, previous):
 def _objective(components, state, data, rows):
     """The objective of ``components``' datafit and penalty on ``rows`` of ``data`` (None: all)."""
     if data.namespace is not None:
-        return NamespaceLeastSquares(
-            data.X, data.y, data.sample_weight, alpha=components.penalty.alpha,
-            standardization=state.standardization, rows=rows, namespace=data.namespace,
-            weight_unit=data.weight_unit,
+        return NamespaceObjective(
+            data.X, data.y, data.sample_weight, datafit=components.datafit,
+            penalty=components.penalty, standardization=state.standardization, rows=rows,
+            namespace=data.namespace, weight_unit=data.weight_unit,
         )
     training_rows = TrainingRows(data.X, data.y, data.sample_weight, rows)
     return Objective(components.datafit, components.penalty, training_rows,

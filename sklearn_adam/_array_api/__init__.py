@@ -8,7 +8,8 @@ What runs where:
 - every pass over the rows runs in the data's namespace, on their device:
   the column moments of the standardization (:mod:`._moments`), the sums
   of the normal equations (one product per block, in float64 where the
-  device has it), and the batch gradients (:mod:`._objective`);
+  device has it), and the batch gradients (:mod:`._objective`), the rows read in blocks
+  by :mod:`._rows`;
 - only results the size of the parameters, or of their square for the
   normal equations, come to the host;
 - full-batch steps through the normal equations are taken on the host,
@@ -31,6 +32,7 @@ Sparse matrices and dask arrays take their own NumPy paths.
 """
 
 from ._moments import measure
-from ._objective import NamespaceLeastSquares
+from ._objective import NamespaceObjective
+from ._rows import NamespaceRows
 
-__all__ = ["NamespaceLeastSquares", "measure"]
+__all__ = ["NamespaceObjective", "NamespaceRows", "measure"]

@@ -1,7 +1,7 @@
 """Epochs whose batches and steps run on the data's device.
 
 :class:`NamespaceEpochs` is the :class:`~sklearn_adam._engine.EpochDriver`
-of a :class:`~sklearn_adam._array_api._objective.NamespaceLeastSquares`
+of a :class:`~sklearn_adam._array_api._objective.NamespaceObjective`
 wherever its epochs do not go through the normal equations: mini-batches,
 and full batches by passes over ``X``. The parameters and the rule's state
 go to the device at the start of an epoch and come back at its end, so
@@ -15,19 +15,28 @@ stopping rule reads before the step).
 import numpy as np
 
 from .._namespace import to_numpy
-from .._objective._penalties import joint_norm
-from .._rules import UpdateCalls, moved_state, runs_in_any_namespace
+from .._objective._penalties import stationarity
+from .._rules import (
+    UpdateCalls,
+    check_proximal,
+    moved_state,
+    proximal_steps,
+    runs_in_any_namespace,
+)
 
 
 class NamespaceEpochs:
     """Epochs of ``solver`` on ``objective``, on the device of its data.
 
     A built-in rule takes its steps there; any other solver is given NumPy
-    arrays, on the host, and its updates are moved to the device.
+    arrays, on the host, and its updates are moved to the device. After each
+    update, a penalty that is not smooth takes its proximal step, in the
+    rule's step sizes (:func:`~sklearn_adam._rules.proximal_steps`) times
+    the batch's share of the penalty.
 
     Parameters
     ----------
-    objective : NamespaceLeastSquares
+    objective : NamespaceObjective
     solver : object following the solver protocol
     """
 
@@ -36,6 +45,8 @@ class NamespaceEpochs:
         self.solver = solver
         self._on_device = runs_in_any_namespace(solver)
         self._update = UpdateCalls(solver)
+        if not objective.penalty.smooth:
+            check_proximal(solver)
 
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`.
@@ -49,28 +60,36 @@ class NamespaceEpochs:
         if self._on_device:
             state = moved_state(state, namespace.from_numpy)
         visits = None if order is None else namespace.from_numpy(order)
-        weighted_squares = penalty = namespace.zeros()
+        weighted_losses = penalty = namespace.zeros()
         gradient_sums = [namespace.xp.zeros_like(p) for p in device_params]
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
             batch = slice(start, stop) if visits is None else visits[start:stop]
-            squares, grads = objective.batch_gradient(device_params, batch, batch_size)
-            weighted_squares = weighted_squares + squares
+            losses, grads = objective.batch_gradient(device_params, batch, batch_size)
+            weighted_losses = weighted_losses + losses
             # The penalty at the same point as the batch's data term, as in NumPy.
-            penalty = penalty + objective.penalty(device_params[0]) * ((stop - start) / n_samples)
+            penalty = penalty + (objective.penalty_value(device_params[0])
+                                 * ((stop - start) / n_samples))
             gradient_sums = [total + grad for total, grad in zip(gradient_sums, grads)]
-            if (batch_size >= n_samples and target >= 0
-                    and joint_norm([to_numpy(g) for g in grads]) <= target):
+            if batch_size >= n_samples and target >= 0 and stationarity(
+                objective.penalty, params[0], [to_numpy(g) for g in grads],
+                objective.penalty_weights,
+            ) <= target:
                 break
             device_params, state = self._step(grads, state, learning_rate, device_params)
+            if not objective.penalty.smooth:
+                device_params[0] = self._proximal_step(
+                    device_params[0], state, learning_rate, (stop - start) / batch_size
+                )
+        # Summed up while params still hold the coefficients the epoch started from.
+        loss, gradient_norm = objective.epoch_summary(
+            float(weighted_losses), float(penalty), [to_numpy(s) for s in gradient_sums],
+            batch_size, params[0],
+        )
         for param, device_param in zip(params, device_params):
             param[...] = to_numpy(device_param)
         if self._on_device:
             state = moved_state(state, to_numpy)
-        loss, gradient_norm = objective.epoch_summary(
-            float(weighted_squares), float(penalty), [to_numpy(s) for s in gradient_sums],
-            batch_size,
-        )
         return loss, gradient_norm, state
 
     def _step(self, grads, state, learning_rate, params):
@@ -88,3 +107,13 @@ class NamespaceEpochs:
         params = [namespace.xp.astype(param + update, param.dtype, copy=False)
                   for param, update in zip(params, updates)]
         return params, state
+
+    def _proximal_step(self, coef, state, learning_rate, share):
+        """``coef`` through the penalty's proximal operator in the rule's metric."""
+        objective = self.objective
+        xp = objective.namespace.xp
+        steps = proximal_steps(self.solver, state, learning_rate)[0]
+        if not self._on_device:
+            steps = objective.namespace.from_numpy(np.asarray(steps))
+        coef_out = objective.penalty.prox(xp, coef, share * steps, objective.device_weights)
+        return xp.astype(coef_out, coef.dtype, copy=False)

@@ -1,32 +1,39 @@
-"""The least-squares objective of arrays of any namespace, every pass over the rows on their device.
+"""The objective of arrays of any namespace, every pass over the rows on their device.
 
-:class:`NamespaceLeastSquares` is :class:`~sklearn_adam._objective.LeastSquares`
-for a dense ``X`` of any array-API namespace: the same batch gradients,
-written with the namespace's operations, taking parameters that are on the
-device; the same exact gradient norm, loss on held-out rows and reference
-losses, taking and giving NumPy values; and the same normal equations, their
-sums gathered by one product per block on the device and added up there, so
-that only their ``(n_features + n_targets + 1)``-square matrix comes to the
-host, where :class:`~sklearn_adam._objective.NormalEquations` is made of it.
+:class:`NamespaceObjective` combines a datafit and a penalty (see
+:mod:`sklearn_adam._objective._datafits` and
+:mod:`~sklearn_adam._objective._penalties`) with a dense ``X`` of any
+array-API namespace, read in blocks by a
+:class:`~sklearn_adam._array_api._rows.NamespaceRows`: batch gradients
+taking parameters that are on the device; the exact gradient norm, loss on
+held-out rows and reference losses, taking and giving NumPy values; and,
+for a datafit and a penalty that are both quadratic, the normal equations,
+their sums gathered by one product per block on the device and added up
+there, so that only their ``(n_features + n_targets + 1)``-square matrix
+comes to the host, where :class:`~sklearn_adam._objective.NormalEquations`
+is made of it.
 """
 
 import numpy as np
 
 from .._engine import NormalEquationSteps
 from .._namespace import to_numpy
-from .._objective import NormalEquations, normal_equations_pay_off
+from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
-from .._objective._penalties import joint_norm
-from .._objective._penalty import penalty_weights
+from .._objective._penalties import joint_norm, stationarity
 from ._epochs import NamespaceEpochs
 from ._moments import rows_per_block
+from ._rows import NamespaceRows
 
 
-class NamespaceLeastSquares:
-    """Objective and batch gradients of weighted ridge least squares, on the data's device.
+class NamespaceObjective:
+    """A datafit and a penalty on data of one namespace, with their batch gradients on its device.
 
     Parameters are ``[coef]`` or ``[coef, intercept]`` in standardized
-    coordinates, with shapes (n_targets, n_features) and (n_targets,).
+    coordinates, with shapes (n_targets, n_features) and (n_targets,). The
+    datafit is given predictions in the units of the data; the penalty acts
+    on the standardized coefficients through the weights of its
+    ``weights(x_scale, weight_sum, weight_unit)``.
 
     Parameters
     ----------
@@ -34,8 +41,10 @@ class NamespaceLeastSquares:
         Of ``namespace``, on its device; never modified or copied.
     y : array of shape (n_samples, n_targets)
     sample_weight : array of shape (n_samples,)
-    alpha : float
-        L2 penalty, with Ridge's meaning.
+    datafit : object
+        Such as :class:`~sklearn_adam._objective._datafits.SquaredError`.
+    penalty : object
+        Such as :class:`~sklearn_adam._objective._penalties.L2`.
     standardization : Standardization
         Of NumPy arrays, on the host.
     rows : ndarray of int or None
@@ -45,36 +54,32 @@ class NamespaceLeastSquares:
         The power of two the weights as passed were divided by.
     """
 
-    def __init__(self, X, y, sample_weight, *, alpha, standardization, rows, namespace,
-                 weight_unit=1.0):
-        xp = namespace.xp
+    def __init__(self, X, y, sample_weight, *, datafit, penalty, standardization, rows,
+                 namespace, weight_unit=1.0):
         self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
+        self.datafit = datafit
+        self.penalty = penalty
         self.standardization = standardization
-        self.rows = rows
         self.namespace = namespace
-        self._rows = None if rows is None else namespace.from_numpy(rows)
-        train_weight = sample_weight if rows is None else xp.take(sample_weight, self._rows)
-        self.n_samples = int(train_weight.shape[0])
-        self.weight_sum = float(xp.sum(train_weight))
-        self.penalty_weights = penalty_weights(
-            alpha, standardization.x_scale, self.weight_sum, weight_unit
+        self.source = NamespaceRows(X, y, sample_weight, rows, namespace)
+        self.n_samples = self.source.n_samples
+        self.weight_sum = self.source.weight_sum
+        self.penalty_weights = penalty.weights(
+            standardization.x_scale, self.weight_sum, weight_unit
         )
-        self.penalized_any = alpha > 0
         self._center = namespace.from_numpy(standardization.x_center)
         self._scale = namespace.from_numpy(standardization.x_scale)
         self._y_center = namespace.from_numpy(standardization.y_center)
         self._y_scale = namespace.from_numpy(standardization.y_scale)
-        self._penalty_weights = namespace.from_numpy(self.penalty_weights)
-        self._block_rows = rows_per_block(X)
+        self.device_weights = namespace.from_numpy(self.penalty_weights)
 
     def epoch_driver(self, solver, *, full_batch, single_epoch):
         """The driver of this objective's epochs (see :func:`sklearn_adam._engine.epoch_driver`).
 
         Full-batch epochs of ``fit`` go through the normal equations where
-        they pay off, with every step on the host; other epochs take their
-        steps on the device.
+        the datafit and the penalty both declare themselves quadratic and
+        the equations pay off, with every step on the host; other epochs
+        take their steps on the device.
 
         Parameters
         ----------
@@ -86,7 +91,8 @@ class NamespaceLeastSquares:
         -------
         driver : NormalEquationSteps or NamespaceEpochs
         """
-        if full_batch and not single_epoch and normal_equations_pay_off(self.X, self.n_samples):
+        if (full_batch and not single_epoch and normal_equations_serve(self)
+                and normal_equations_pay_off(self.X, self.n_samples)):
             equations = self.normal_equations()
             if equations is not None:
                 return NormalEquationSteps(equations, solver)
@@ -95,6 +101,9 @@ class NamespaceLeastSquares:
     def batch_gradient(self, params, batch, batch_size):
         """Gradient estimate on one batch, on the device.
 
+        A penalty that is not smooth adds nothing: its proximal step is the
+        driver's.
+
         Parameters
         ----------
         params : list of array
@@ -102,14 +111,15 @@ class NamespaceLeastSquares:
         batch : slice or array of int
             Positions in the training rows; an array is on the device.
         batch_size : int
-            The nominal rows per batch, as for
-            :meth:`~sklearn_adam._objective.LeastSquares.batch_gradient`.
+            The nominal rows per batch: every batch's gradient is scaled as
+            if it had this many rows, so that an epoch's add up to
+            ``n_samples / batch_size`` times the full gradient.
 
         Returns
         -------
-        weighted_squares : array of shape ()
-            Half the weighted sum of squared standardized residuals over the
-            batch, before the step, in the namespace's widest float.
+        weighted_losses : array of shape ()
+            The weighted sum of the datafit's losses over the batch, before
+            the step, in the namespace's widest float.
         grads : list of array
             Shaped like ``params``.
         """
@@ -118,29 +128,30 @@ class NamespaceLeastSquares:
         intercept = params[1] if len(params) > 1 else None
         raw_coef, raw_intercept = self._to_original(coef, intercept)
         coef_grad = xp.zeros_like(coef)
-        residual_sum = xp.zeros_like(self._y_scale)
-        weighted_squares = self.namespace.zeros()
+        derivative_sum = xp.zeros_like(self._y_scale)
+        weighted_losses = self.namespace.zeros()
         n_batch = 0
-        for X_block, y_block, w_block in self._blocks(batch):
-            residual = self._residual(X_block, y_block, raw_coef, raw_intercept)
-            squares = 0.5 * (w_block @ xp.sum(residual * residual, axis=1))
-            weighted_squares = weighted_squares + xp.astype(squares, self.namespace.sum_dtype)
-            residual = residual * w_block[:, None]
-            coef_grad = coef_grad + xp.matrix_transpose(residual) @ X_block
-            residual_sum = residual_sum + xp.sum(residual, axis=0)
+        for X_block, y_block, w_block in self.source.blocks(batch):
+            loss, derivative = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            block_loss = w_block @ xp.sum(loss, axis=1)
+            weighted_losses = weighted_losses + xp.astype(block_loss, self.namespace.sum_dtype)
+            derivative = derivative * w_block[:, None]
+            coef_grad = coef_grad + xp.matrix_transpose(derivative) @ X_block
+            derivative_sum = derivative_sum + xp.sum(derivative, axis=0)
             n_batch += X_block.shape[0]
         scaling = self.n_samples / (batch_size * self.weight_sum)
-        coef_grad = coef_grad - residual_sum[:, None] * self._center
+        coef_grad = coef_grad - derivative_sum[:, None] * self._center
         coef_grad = coef_grad * (scaling / self._scale)
-        if self.penalized_any:
-            coef_grad = coef_grad + (n_batch / batch_size) * self._penalty_weights * coef
+        if self.penalty.smooth and self.penalty.active:
+            share = n_batch / batch_size
+            coef_grad = coef_grad + self.penalty.gradient(xp, coef, share * self.device_weights)
         grads = [coef_grad]
         if intercept is not None:
-            grads.append(residual_sum * scaling)
-        return weighted_squares, grads
+            grads.append(derivative_sum * scaling)
+        return weighted_losses, grads
 
-    def penalty(self, coef):
-        """The penalty part of the objective at ``coef`` (on the device), averaged over targets.
+    def penalty_value(self, coef):
+        """The penalty at ``coef`` (on the device), averaged over targets.
 
         Returns
         -------
@@ -148,23 +159,45 @@ class NamespaceLeastSquares:
             In the namespace's widest float.
         """
         xp = self.namespace.xp
-        if not self.penalized_any:
+        if not self.penalty.active:
             return self.namespace.zeros()
-        total = xp.astype(xp.sum(self._penalty_weights * (coef * coef)), self.namespace.sum_dtype)
-        return 0.5 * total / coef.shape[0]
+        value = self.penalty.value(xp, coef, self.device_weights)
+        return xp.astype(value, self.namespace.sum_dtype) / coef.shape[0]
 
-    def epoch_summary(self, weighted_squares, penalty, gradient_sums, batch_size):
+    def epoch_summary(self, weighted_losses, penalty, gradient_sums, batch_size, coef):
         """The objective and gradient norm of an epoch, from its batches' sums.
 
-        As :meth:`~sklearn_adam._objective.LeastSquares.epoch_summary`: NumPy
-        values in, floats out.
+        Parameters
+        ----------
+        weighted_losses : float
+            The epoch's sum of what :meth:`batch_gradient` returned.
+        penalty : float
+            The penalty, each batch's taken before its step and weighted by
+            its share of the rows.
+        gradient_sums : list of ndarray
+            Each parameter's batch gradients summed over the epoch.
+        batch_size : int
+        coef : ndarray of shape (n_targets, n_features)
+            The coefficients at the start of the epoch, on the host: where a
+            full batch's gradient was taken, for a penalty that is not
+            smooth (see :func:`~sklearn_adam._objective._penalties.stationarity`).
+
+        Returns
+        -------
+        loss : float
+            The objective averaged over the epoch.
+        gradient_norm : float
+            Norm of the batch gradients averaged over the epoch.
         """
         n_targets = gradient_sums[0].shape[0]
-        loss = weighted_squares / (self.weight_sum * n_targets) + penalty
-        return loss, joint_norm(gradient_sums) * batch_size / self.n_samples
+        loss = weighted_losses / (self.weight_sum * n_targets) + penalty
+        if self.penalty.smooth:
+            return loss, joint_norm(gradient_sums) * batch_size / self.n_samples
+        average = [total * (batch_size / self.n_samples) for total in gradient_sums]
+        return loss, stationarity(self.penalty, coef, average, self.penalty_weights)
 
     def gradient_norm(self, params):
-        """Norm of the exact gradient at ``params``: one pass over the training rows.
+        """How far ``params`` are from a stationary point: one pass over the training rows.
 
         Parameters
         ----------
@@ -174,13 +207,15 @@ class NamespaceLeastSquares:
         Returns
         -------
         norm : float
+            See :func:`~sklearn_adam._objective._penalties.stationarity`.
         """
         device_params = [self.namespace.from_numpy(p) for p in params]
         _, grads = self.batch_gradient(device_params, slice(None), self.n_samples)
-        return joint_norm([to_numpy(g) for g in grads])
+        return stationarity(self.penalty, params[0], [to_numpy(g) for g in grads],
+                            self.penalty_weights)
 
-    def residual_squares(self, params):
-        """Weighted sums of squared standardized residuals over all rows.
+    def loss_sums(self, params):
+        """The weighted sums of the datafit's losses over all rows, per target.
 
         Parameters
         ----------
@@ -196,42 +231,48 @@ class NamespaceLeastSquares:
         intercept = self.namespace.from_numpy(params[1]) if len(params) > 1 else None
         raw_coef, raw_intercept = self._to_original(coef, intercept)
         sums = xp.zeros_like(self._y_scale)
-        for X_block, y_block, w_block in self._blocks(slice(None)):
-            residual = self._residual(X_block, y_block, raw_coef, raw_intercept)
-            sums = sums + w_block @ (residual * residual)
+        for X_block, y_block, w_block in self.source.blocks():
+            loss, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            sums = sums + w_block @ loss
         return to_numpy(sums)
 
-    def target_spread(self):
-        """Weighted sums of squared deviations of the standardized targets from their mean.
+    def null_loss_sums(self):
+        """Weighted sums of the loss of predicting each target's weighted mean, per target.
+
+        As :meth:`~sklearn_adam._objective.Objective.null_loss_sums`.
 
         Returns
         -------
         sums : ndarray of shape (n_targets,)
-            The total sums of squares of R^2, per target.
         """
-        y, weight = self._training_targets()
+        y, weight = self.source.targets()
         mean = (weight @ y) / self.namespace.xp.sum(weight)
-        deviation = (y - mean) / self._y_scale
-        return to_numpy(weight @ (deviation * deviation))
+        loss, _ = self.datafit.pointwise(self.namespace.xp, mean, y, self._y_scale)
+        return to_numpy(weight @ loss)
 
     def reference_losses(self):
         """The objective with every standardized parameter at zero, and the targets' size.
 
-        As :meth:`~sklearn_adam._objective.LeastSquares.reference_losses`.
-
         Returns
         -------
-        loss, size : float
+        loss : float
+            The datafit's mean loss of predicting the targets' centers
+            (zero without centering); any fit should end below it.
+        size : float
+            Its mean loss of predicting zero. Next to it a ``loss`` near
+            zero says that the centers alone predict the targets.
         """
         xp = self.namespace.xp
-        y, weight = self._training_targets()
-        residual = (y - self._y_center) / self._y_scale
+        y, weight = self.source.targets()
         total = self.weight_sum * y.shape[1]
+        at_center, _ = self.datafit.pointwise(
+            xp, xp.zeros_like(y) + self._y_center, y, self._y_scale
+        )
         with np.errstate(over="ignore"):
-            scaled = y / self._y_scale
-            magnitude = float(weight @ xp.sum(scaled * scaled, axis=1))
-        loss = 0.5 * float(weight @ xp.sum(residual * residual, axis=1)) / total
-        return loss, 0.5 * magnitude / total
+            at_zero, _ = self.datafit.pointwise(xp, xp.zeros_like(y), y, self._y_scale)
+            magnitude = float(weight @ xp.sum(at_zero, axis=1))
+        loss = float(weight @ xp.sum(at_center, axis=1)) / total
+        return loss, magnitude / total
 
     def penalized(self, params):
         """The parameters a weight decay may shrink: the coefficients, not the intercept."""
@@ -243,7 +284,7 @@ class NamespaceLeastSquares:
         Each block's sums of products of ``[X - center, standardized y, 1]``
         (see :func:`~sklearn_adam._objective._normal_equations.block_sums`)
         are one product on the device, in the namespace's widest float, and
-        are added up there.
+        are added up there. Only for a quadratic datafit and penalty.
 
         Returns
         -------
@@ -259,11 +300,11 @@ class NamespaceLeastSquares:
 
         center, block_scale = on_device(centering.center), on_device(centering.block_scale)
         y_center, y_scale = on_device(centering.y_center), on_device(centering.y_scale)
-        unweighted = bool(xp.all(self.sample_weight == 1))
+        unweighted = bool(xp.all(self.source.sample_weight == 1))
         sums = namespace.zeros((centering.n_sums, centering.n_sums))
         block_rows = rows_per_block(self.X, centering.n_sums)
         with np.errstate(over="ignore", invalid="ignore"):
-            for X_block, y_block, w_block in self._blocks(slice(None), block_rows):
+            for X_block, y_block, w_block in self.source.blocks(block_rows=block_rows):
                 x_part = xp.astype(X_block, wide) - center
                 if block_scale is not None:
                     x_part = x_part / block_scale
@@ -277,7 +318,7 @@ class NamespaceLeastSquares:
                 sums = sums + xp.matrix_transpose(columns) @ columns
         return NormalEquations.from_sums(
             to_numpy(sums).astype(np.float64), centering, self.weight_sum, self.n_samples,
-            self.penalty_weights, self.penalized_any, namespace.numpy_dtype(self.X.dtype),
+            self.penalty_weights, self.penalty.active, namespace.numpy_dtype(self.X.dtype),
         )
 
     def _to_original(self, coef, intercept):
@@ -288,38 +329,8 @@ class NamespaceLeastSquares:
             raw_intercept = raw_intercept + self._y_scale * intercept
         return raw_coef, raw_intercept
 
-    def _residual(self, X_block, y_block, raw_coef, raw_intercept):
-        # Standardized residuals (prediction - target) / y_scale of one block.
-        product = X_block @ self.namespace.xp.matrix_transpose(raw_coef)
-        return (product + raw_intercept - y_block) / self._y_scale
-
-    def _training_targets(self):
+    def _pointwise(self, X_block, y_block, raw_coef, raw_intercept):
+        # The datafit's losses and derivatives of one block's predictions.
         xp = self.namespace.xp
-        if self._rows is None:
-            return self.y, self.sample_weight
-        return xp.take(self.y, self._rows, axis=0), xp.take(self.sample_weight, self._rows)
-
-    def _blocks(self, batch, block_rows=None):
-        """Rows of ``X``, ``y`` and the weights at positions ``batch`` of the training rows."""
-        xp = self.namespace.xp
-        block_rows = block_rows or self._block_rows
-        if isinstance(batch, slice):
-            start, stop, _ = batch.indices(self.n_samples)
-            for first in range(start, stop, block_rows):
-                last = min(first + block_rows, stop)
-                if self._rows is None:
-                    yield (self.X[first:last, :], self.y[first:last, :],
-                           self.sample_weight[first:last])
-                else:
-                    yield self._take(self._rows[first:last])
-        else:
-            n_rows = batch.shape[0]
-            for first in range(0, n_rows, block_rows):
-                # Slices end within the array: the array API leaves the rest unspecified.
-                part = batch[first : min(first + block_rows, n_rows)]
-                yield self._take(part if self._rows is None else xp.take(self._rows, part))
-
-    def _take(self, index):
-        xp = self.namespace.xp
-        return (xp.take(self.X, index, axis=0), xp.take(self.y, index, axis=0),
-                xp.take(self.sample_weight, index))
+        prediction = X_block @ xp.matrix_transpose(raw_coef) + raw_intercept
+        return self.datafit.pointwise(xp, prediction, y_block, self._y_scale)

@@ -233,19 +233,21 @@ def block_normal_sums(X_block, y_block, w_block, centering, unweighted):
     return block_sums(*_aligned(X_block, y_block, w_block), centering, unweighted)
 
 
-def block_gradient_sums(X_block, y_block, w_block, raw_coef, raw_intercept, y_scale):
-    """One block's share of the full-batch gradient at the given coefficients.
+def block_gradient_sums(X_block, y_block, w_block, datafit, raw_coef, raw_intercept, y_scale):
+    """One block's share of the full-batch gradient of ``datafit`` at the given coefficients.
 
-    The same arithmetic as
-    :meth:`~sklearn_adam._objective.LeastSquares.batch_gradient` applies to
-    each of its blocks, up to its final centering and scaling, which the
-    caller applies once to the sums of all blocks.
+    The same arithmetic as the in-memory objective applies to each of its
+    blocks, up to its final centering and scaling, which the caller applies
+    once to the sums of all blocks.
 
     Parameters
     ----------
     X_block : ndarray of shape (n_rows, n_features)
     y_block : ndarray of shape (n_rows, n_targets)
     w_block : ndarray of shape (n_rows,) or None
+    datafit : object
+        Its ``pointwise(np, prediction, y, y_scale)`` gives the losses and
+        their derivatives; it travels with the task, so it pickles.
     raw_coef : ndarray of shape (n_targets, n_features)
         The coefficients in the units of the data.
     raw_intercept : ndarray of shape (n_targets,)
@@ -253,37 +255,38 @@ def block_gradient_sums(X_block, y_block, w_block, raw_coef, raw_intercept, y_sc
 
     Returns
     -------
-    weighted_squares : float
-        Half the weighted sum of squared standardized residuals.
+    weighted_losses : float
+        The weighted sum of the datafit's losses.
     products : ndarray of shape (n_targets, n_features)
-        ``X_block.T`` times the weighted residuals, transposed.
-    residual_sums : ndarray of shape (n_targets,)
-        Sums of the weighted residuals.
+        ``X_block.T`` times the weighted derivatives, transposed.
+    derivative_sums : ndarray of shape (n_targets,)
+        Sums of the weighted derivatives.
     """
     X_block, y_block, weight = _aligned(X_block, y_block, w_block)
-    residual = np.asarray(X_block @ raw_coef.T)
-    residual += raw_intercept
-    residual -= y_block
-    residual /= y_scale
-    weighted_squares = 0.5 * float(weight @ np.square(residual).sum(axis=1))
-    residual *= weight[:, None]
-    return weighted_squares, np.asarray(X_block.T @ residual).T, residual.sum(axis=0)
+    prediction = np.asarray(X_block @ raw_coef.T)
+    prediction += raw_intercept
+    loss, derivative = datafit.pointwise(np, prediction, y_block, y_scale)
+    weighted_losses = float(weight @ loss.sum(axis=1))
+    # Not in place: a datafit's derivative may share memory with its inputs.
+    derivative = derivative * weight[:, None]
+    return weighted_losses, np.asarray(X_block.T @ derivative).T, derivative.sum(axis=0)
 
 
-def block_reference_sums(y_block, w_block, y_center, y_scale):
-    """One block's share of :meth:`~sklearn_adam._objective.LeastSquares.reference_losses`.
+def block_reference_sums(y_block, w_block, datafit, y_center, y_scale):
+    """One block's share of the reference losses (see ``DistributedObjective.reference_losses``).
 
     Returns
     -------
     sums : ndarray of shape (2,)
-        Weighted sums of the squared standardized targets, and of the
-        squared targets over their scales.
+        Weighted sums of the datafit's losses of predicting the targets'
+        centers, and of predicting zero.
     """
     y_block, weight = _aligned(y_block, w_block)
-    residual = (y_block - y_center) / y_scale
+    at_center, _ = datafit.pointwise(np, np.zeros_like(y_block) + y_center, y_block, y_scale)
     with np.errstate(over="ignore"):
-        magnitude = float(weight @ np.square(y_block / y_scale).sum(axis=1))
-    return np.array([float(weight @ np.square(residual).sum(axis=1)), magnitude])
+        at_zero, _ = datafit.pointwise(np, np.zeros_like(y_block), y_block, y_scale)
+        magnitude = float(weight @ at_zero.sum(axis=1))
+    return np.array([float(weight @ at_center.sum(axis=1)), magnitude])
 
 
 def _aligned(*blocks):

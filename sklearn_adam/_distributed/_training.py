@@ -2,7 +2,7 @@
 
 :func:`training_run` builds the same :class:`~sklearn_adam._fit.TrainingRun`
 as an in-memory ``fit`` does, with the standardization measured by one
-pass over the blocks and a :class:`DistributedLeastSquares` objective, so
+pass over the blocks and a :class:`DistributedObjective`, so
 that the epoch loop, the stopping rule and the fitted attributes are those
 of any fit. The objective chooses its epochs: through the normal equations,
 summed by one more pass (every step is then taken here, with no message to
@@ -16,11 +16,10 @@ from sklearn.utils import check_random_state
 from .._engine import NormalEquationSteps
 from .._engine._numpy import solver_step
 from .._fit import TrainingRun, _standardizing, fresh_state
-from .._objective import NormalEquations, normal_equations_pay_off
+from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
-from .._objective._penalties import joint_norm
-from .._objective._penalty import penalty_weights
-from .._rules import UpdateCalls
+from .._objective._penalties import stationarity
+from .._rules import UpdateCalls, check_proximal, proximal_steps
 from ._inputs import check_dask_data
 from ._passes import (
     add_up,
@@ -68,8 +67,9 @@ def training_run(estimator, components, X, y, sample_weight, *, resume):
                             check_random_state(estimator.random_state), dtype=data.X.dtype)
         # A later warm start with early stopping keeps the last split, as in memory.
         state.split = estimator._fit_state.split if hasattr(estimator, "_fit_state") else None
-    objective = DistributedLeastSquares(
-        data, alpha=estimator.alpha, standardization=state.standardization
+    objective = DistributedObjective(
+        data, datafit=components.datafit, penalty=components.penalty,
+        standardization=state.standardization,
     )
     return TrainingRun(estimator, components, state, objective), data.passed
 
@@ -106,33 +106,40 @@ def _measure(estimator, data):
     return statistics.x_moments, statistics.y_moments
 
 
-class DistributedLeastSquares:
-    """The least-squares objective of :class:`~sklearn_adam._objective.LeastSquares`, on blocks.
+class DistributedObjective:
+    """A datafit and a penalty on the rows of dask blocks, every pass run where the blocks are.
 
     Holds what the epoch loop asks of an objective (``n_samples``,
-    :meth:`epoch_driver`, :meth:`reference_losses`); every pass over the
-    rows runs where their blocks are.
+    :meth:`epoch_driver`, :meth:`reference_losses`); the datafit travels to
+    the workers with each pass, the penalty stays here.
 
     Parameters
     ----------
     data : DaskData
-    alpha : float
-        L2 penalty, with Ridge's meaning.
+    datafit : object
+        Such as :class:`~sklearn_adam._objective._datafits.SquaredError`;
+        picklable.
+    penalty : object
+        Such as :class:`~sklearn_adam._objective._penalties.L2`.
     standardization : Standardization
     """
 
-    def __init__(self, data, *, alpha, standardization):
+    def __init__(self, data, *, datafit, penalty, standardization):
         self.data = data
+        self.datafit = datafit
+        self.penalty = penalty
         self.standardization = standardization
         self.n_samples = data.n_samples
         self.weight_sum = data.weight_sum
-        self.penalty_weights = penalty_weights(
-            alpha, standardization.x_scale, self.weight_sum, data.weight_unit
+        self.penalty_weights = penalty.weights(
+            standardization.x_scale, self.weight_sum, data.weight_unit
         )
-        self.penalized_any = alpha > 0
 
     def epoch_driver(self, solver, *, full_batch=True, single_epoch=False):
-        """Full-batch epochs through the normal equations where they pay, else by round trips.
+        """Full-batch epochs through the normal equations where they serve, else by round trips.
+
+        The normal equations serve a datafit and a penalty that both declare
+        themselves quadratic, where they pay off.
 
         Parameters
         ----------
@@ -145,7 +152,8 @@ class DistributedLeastSquares:
         -------
         driver : NormalEquationSteps or DistributedEpochs
         """
-        if normal_equations_pay_off(self.data.X, self.n_samples):
+        if (normal_equations_serve(self)
+                and normal_equations_pay_off(self.data.X, self.n_samples)):
             equations = self.normal_equations()
             if equations is not None:
                 return NormalEquationSteps(equations, solver)
@@ -166,11 +174,14 @@ class DistributedLeastSquares:
         )
         return NormalEquations.from_sums(
             sums, centering, self.weight_sum, self.n_samples, self.penalty_weights,
-            self.penalized_any, self.data.X.dtype,
+            self.penalty.active, self.data.X.dtype,
         )
 
     def gradient(self, params, data):
         """The objective and its exact full-batch gradient, one round trip to the blocks.
+
+        A penalty that is not smooth adds its value to the objective but
+        nothing to the gradient: its proximal step is the driver's.
 
         Parameters
         ----------
@@ -187,45 +198,62 @@ class DistributedLeastSquares:
         """
         coef = params[0]
         intercept = params[1] if len(params) > 1 else None
-        standardization = self.standardization
+        standardization, penalty = self.standardization, self.penalty
         raw_coef, raw_intercept = standardization.to_original(coef, intercept)
         parts = compute_each(data.blocks("X", "y", "sample_weight"), block_gradient_sums,
-                             raw_coef, raw_intercept, standardization.y_scale)
-        weighted_squares, products, residual_sums = add_up(*parts)
-        # What LeastSquares.batch_gradient does to the sums of its blocks.
+                             self.datafit, raw_coef, raw_intercept, standardization.y_scale)
+        weighted_losses, products, derivative_sums = add_up(*parts)
+        # What the in-memory objective does to the sums of its blocks.
         scaling = self.n_samples / (self.n_samples * self.weight_sum)
         grads = [np.empty_like(p) for p in params]
         coef_grad = grads[0]
         coef_grad[...] = products
-        coef_grad -= residual_sums[:, None] * standardization.x_center
+        coef_grad -= derivative_sums[:, None] * standardization.x_center
         coef_grad *= scaling / standardization.x_scale
-        penalty = 0.0
-        if self.penalized_any:
-            coef_grad += self.penalty_weights * coef
-            penalty = 0.5 * float((self.penalty_weights * np.square(coef)).sum()) / coef.shape[0]
+        penalty_value = 0.0
+        if penalty.active:
+            if penalty.smooth:
+                coef_grad += penalty.gradient(np, coef, self.penalty_weights)
+            penalty_value = float(penalty.value(np, coef, self.penalty_weights)) / coef.shape[0]
         if intercept is not None:
-            np.multiply(residual_sums, scaling, out=grads[1])
-        loss = weighted_squares / (self.weight_sum * coef.shape[0]) + penalty
+            np.multiply(derivative_sums, scaling, out=grads[1])
+        loss = weighted_losses / (self.weight_sum * coef.shape[0]) + penalty_value
         return loss, grads
+
+    def gradient_norm(self, params):
+        """How far ``params`` are from a stationary point: one round trip to the blocks.
+
+        Parameters
+        ----------
+        params : list of ndarray
+
+        Returns
+        -------
+        norm : float
+            See :func:`~sklearn_adam._objective._penalties.stationarity`.
+        """
+        _, grads = self.gradient(params, self.data)
+        return stationarity(self.penalty, params[0], grads, self.penalty_weights)
 
     def reference_losses(self):
         """The objective at zero standardized parameters, and the targets' size.
 
-        See :meth:`~sklearn_adam._objective.LeastSquares.reference_losses`;
-        one pass over the blocks of ``y`` and the weights, not ``X``.
+        One pass over the blocks of ``y`` and the weights, not ``X``.
 
         Returns
         -------
         loss : float
+            The datafit's mean loss of predicting the targets' centers.
         size : float
+            Its mean loss of predicting zero.
         """
         standardization = self.standardization
-        squares, magnitude = reduce_blocks(
+        at_center, at_zero = reduce_blocks(
             self.data.blocks("y", "sample_weight"), block_reference_sums, add_up,
-            standardization.y_center, standardization.y_scale,
+            self.datafit, standardization.y_center, standardization.y_scale,
         )
         total = self.weight_sum * self.data.y.shape[1]
-        return 0.5 * float(squares) / total, 0.5 * float(magnitude) / total
+        return float(at_center) / total, float(at_zero) / total
 
 
 class DistributedEpochs:
@@ -238,11 +266,13 @@ class DistributedEpochs:
 
     Parameters
     ----------
-    objective : DistributedLeastSquares
+    objective : DistributedObjective
     solver : object following the solver protocol
     """
 
     def __init__(self, objective, solver):
+        if not objective.penalty.smooth:
+            check_proximal(solver)
         self.objective = objective
         self.solver = solver
         self._update = UpdateCalls(solver)
@@ -254,10 +284,16 @@ class DistributedEpochs:
         ``batch_size`` (every row) and ``order`` do not change a full-batch
         step and are not read.
         """
-        loss, grads = self.objective.gradient(params, self._data)
-        gradient_norm = joint_norm(grads)
+        objective = self.objective
+        penalty, weights = objective.penalty, objective.penalty_weights
+        loss, grads = objective.gradient(params, self._data)
+        gradient_norm = stationarity(penalty, params[0], grads, weights)
         if gradient_norm <= target:
             return loss, gradient_norm, state
         decayed = [params[0]] + [None] * (len(params) - 1)
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)
+        if not penalty.smooth:
+            # A full batch carries the whole penalty: its share is one.
+            steps = proximal_steps(self.solver, state, learning_rate)[0]
+            params[0][...] = penalty.prox(np, params[0], np.asarray(steps), weights)
         return loss, gradient_norm, state
