@@ -44,6 +44,27 @@ class Standing(NamedTuple):
     n_stalled: int = 0
 
 
+def reached(norm, target):
+    """Whether a full-batch step whose gradient has this norm has converged.
+
+    Such a step is not taken: the parameters left are those judged. Every
+    driver asks this before a full-batch step; :func:`judge` asks it too.
+
+    Parameters
+    ----------
+    norm : float
+        The stationarity measure of the exact gradient (its norm, for a
+        smooth objective).
+    target : float
+        A negative target is never reached.
+
+    Returns
+    -------
+    bool
+    """
+    return norm <= target
+
+
 def judge(loss, norm, standing, target, patience):
     """Judge one full-batch step by its loss and gradient norm, taken before the step.
 
@@ -90,6 +111,6 @@ def judge(loss, norm, standing, target, patience):
         min(standing.best_gradient, norm),
         0 if progress else standing.n_stalled + 1,
     )
-    if norm <= target:
+    if reached(norm, target):
         return CONVERGED, standing
     return (STALLED if standing.n_stalled >= patience else GOING_ON), standing

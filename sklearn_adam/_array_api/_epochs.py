@@ -23,6 +23,7 @@ from .._rules import (
     proximal_steps,
     runs_in_any_namespace,
 )
+from .._stopping import reached
 
 
 class NamespaceEpochs:
@@ -71,10 +72,10 @@ class NamespaceEpochs:
             penalty = penalty + (objective.penalty_value(device_params[0])
                                  * ((stop - start) / n_samples))
             gradient_sums = [total + grad for total, grad in zip(gradient_sums, grads)]
-            if batch_size >= n_samples and target >= 0 and stationarity(
+            if batch_size >= n_samples and target >= 0 and reached(stationarity(
                 objective.penalty, params[0], [to_numpy(g) for g in grads],
                 objective.penalty_weights,
-            ) <= target:
+            ), target):
                 break
             device_params, state = self._step(grads, state, learning_rate, device_params)
             if not objective.penalty.smooth:

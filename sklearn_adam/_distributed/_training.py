@@ -20,6 +20,7 @@ from .._objective import NormalEquations, normal_equations_pay_off, normal_equat
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity
 from .._rules import UpdateCalls, check_proximal, proximal_steps
+from .._stopping import reached
 from ._inputs import check_dask_data
 from ._passes import (
     add_up,
@@ -288,7 +289,7 @@ class DistributedEpochs:
         penalty, weights = objective.penalty, objective.penalty_weights
         loss, grads = objective.gradient(params, self._data)
         gradient_norm = stationarity(penalty, params[0], grads, weights)
-        if gradient_norm <= target:
+        if reached(gradient_norm, target):
             return loss, gradient_norm, state
         decayed = [params[0]] + [None] * (len(params) - 1)
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)

@@ -17,7 +17,7 @@ from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
 from .._objective._datafits import served_by
 from .._rules import kernel_spec
-from .._stopping import CONVERGED, KERNEL_OUTCOMES, Standing
+from .._stopping import CONVERGED, KERNEL_OUTCOMES, Standing, reached
 
 
 class CompiledEpochs:
@@ -127,7 +127,7 @@ class CompiledEpochs:
         loss, gradient_norm = self.objective.epoch_summary(
             weighted_squares, penalty, gradient_sums, batch_size
         )
-        if judged and gradient_norm <= target:
+        if judged and reached(gradient_norm, target):
             for array, before in zip(advanced, kept, strict=True):
                 array[...] = before
             return loss, gradient_norm, state

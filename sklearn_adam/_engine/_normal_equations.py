@@ -13,6 +13,7 @@ from .._fast import compiled_kernels
 from .._objective import normal_equations_serve
 from .._objective._penalties import joint_norm
 from .._rules import UpdateCalls, kernel_spec
+from .._stopping import reached
 from ._compiled import full_batch_steps
 from ._numpy import solver_step
 
@@ -66,7 +67,7 @@ class NormalEquationSteps:
         grads = [np.empty_like(p) for p in params]
         loss = self.equations.gradient(params, grads)
         gradient_norm = joint_norm(grads)
-        if gradient_norm <= target:
+        if reached(gradient_norm, target):
             return loss, gradient_norm, state
         decayed = [params[0]] + [None] * (len(params) - 1)
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)

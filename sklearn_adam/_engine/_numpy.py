@@ -4,6 +4,7 @@ import numpy as np
 
 from .._mapped import batch_starts
 from .._rules import UpdateCalls, proximal_steps
+from .._stopping import reached
 
 
 class NumpyEpochs:
@@ -52,7 +53,7 @@ class NumpyEpochs:
                 total += grad
             if batch_size >= n_samples:
                 stationarity = objective.stationarity(params, grads)
-                if stationarity <= target:
+                if reached(stationarity, target):
                     break
             state = solver_step(self._update, grads, state, learning_rate, params, decayed)
             if self._proximal:
