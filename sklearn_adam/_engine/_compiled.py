@@ -184,10 +184,6 @@ def kernel_state(kernels, spec, params, state):
     return arrays, steps_before
 
 
-# What ended a run of full-batch steps, as the kernels report it.
-OUTCOMES = {0: "ran out", 1: "converged", 2: "stalled", 3: "not finite"}
-
-
 def full_batch_steps(kernels, spec, params, state, rates, target, patience, monitor, run_kernel):
     """Full-batch epochs in one compiled call, judged as single epochs would be.
 
@@ -222,7 +218,7 @@ def full_batch_steps(kernels, spec, params, state, rates, target, patience, moni
     losses = np.empty(rates.shape[0])
     norms = np.empty(rates.shape[0])
     epochs, outcome, best_loss, best_gradient, n_stalled = run_kernel(arrays, plan, losses, norms)
-    outcome = OUTCOMES[outcome]
+    outcome = kernels.OUTCOME_NAMES[outcome]
     if monitor is not None:
         monitor.best_loss, monitor.best_gradient = best_loss, best_gradient
         monitor.n_stalled = n_stalled
