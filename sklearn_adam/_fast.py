@@ -16,7 +16,7 @@ _numba_usable = importlib.util.find_spec("numba") is not None
 
 
 def compiled_kernels():
-    """The module :mod:`sklearn_adam._kernels`, or None where it is not used.
+    """The kernels, the package :mod:`sklearn_adam._kernels`, or None where not used.
 
     None without a working numba, or when the kernels are switched off through
     ``sklearn_adam._kernels.ENABLED`` (the tests that compare the compiled

@@ -6,8 +6,9 @@ numbers (:class:`Standing`), so that a driver that runs many steps in one
 compiled call takes the standing in and gives it back, and the monitor
 (:class:`~sklearn_adam._progress.GradientMonitor`) applies it; nothing below
 the monitor holds or changes the monitor itself. The kernels implement the
-same rule (their ``judged_step``); :data:`KERNEL_OUTCOMES` names the codes
-they report.
+same rule (their ``judge``), reporting integer codes that their
+``OUTCOME_NAMES`` turn into the names below; ``tests/test_stopping_rule.py``
+holds the two equal.
 """
 
 import math
@@ -20,9 +21,6 @@ GOING_ON = "going on"
 NOT_FINITE = "not finite"
 RAN_OUT = "ran out"
 
-# The kernels' integer outcome codes (RAN_OUT, CONVERGED, STALLED,
-# NOT_FINITE, GOING_ON in sklearn_adam._kernels), by name.
-KERNEL_OUTCOMES = {0: RAN_OUT, 1: CONVERGED, 2: STALLED, 3: NOT_FINITE, -1: GOING_ON}
 
 
 class Standing(NamedTuple):

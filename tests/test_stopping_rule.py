@@ -13,14 +13,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from sklearn_adam import Adam
+from sklearn_adam import Adam, _kernels
 from sklearn_adam._engine import CompiledEpochs, NormalEquationSteps
 from sklearn_adam._objective import NormalEquations, Standardization, least_squares
 from sklearn_adam._progress import GradientMonitor
 from sklearn_adam._stopping import (
     CONVERGED,
     GOING_ON,
-    KERNEL_OUTCOMES,
     NOT_FINITE,
     RAN_OUT,
     STALLED,
@@ -79,8 +78,10 @@ def test_the_standing_is_plain_values_in_the_kernels_order():
     assert Standing() == (INF, INF, 0)
     assert Standing._fields == ("best_loss", "best_gradient", "n_stalled")
     # The compiled kernels' outcome codes, by name.
-    assert KERNEL_OUTCOMES == {0: RAN_OUT, 1: CONVERGED, 2: STALLED, 3: NOT_FINITE,
-                               -1: GOING_ON}
+    assert _kernels.OUTCOME_NAMES == {
+        _kernels.RAN_OUT: RAN_OUT, _kernels.CONVERGED: CONVERGED, _kernels.STALLED: STALLED,
+        _kernels.NOT_FINITE: NOT_FINITE, _kernels.GOING_ON: GOING_ON,
+    }
 
 
 def test_the_monitor_judges_by_the_rule_and_takes_a_standing_reached_elsewhere():
@@ -165,3 +166,20 @@ def test_a_run_split_in_two_calls_with_the_standing_handed_over_is_one_run(name)
     assert (second[2], second[3]) == (outcome, standing)
     for split_param, param in zip(split_params, params):
         assert_array_equal(split_param, param)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_kernels_judge_every_step_as_the_rule_does(seed):
+    # Random runs of losses and norms that rise and fall, with repeats (ties
+    # are no progress), a target some of them reach, and non-finite values:
+    # the compiled twin gives the same outcome and standing at every step.
+    rng = np.random.RandomState(seed)
+    values = rng.choice([0.5, 1.0, 2.0, 3.0, 0.05, math.nan, INF], size=(60, 2),
+                        p=[0.25, 0.25, 0.2, 0.2, 0.04, 0.03, 0.03])
+    target, patience = rng.choice([-1.0, 0.1]), int(rng.randint(1, 5))
+    python, compiled = Standing(), (INF, INF, 0)
+    for loss, norm in values:
+        outcome, python = judge(loss, norm, python, target, patience)
+        code, compiled = _kernels.judge(loss, norm, compiled, target, patience)
+        assert _kernels.OUTCOME_NAMES[code] == outcome
+        assert tuple(compiled) == tuple(python)

@@ -17,7 +17,7 @@ from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
 from .._objective._datafits import served_by
 from .._rules import kernel_spec
-from .._stopping import CONVERGED, KERNEL_OUTCOMES, Standing, reached
+from .._stopping import CONVERGED, Standing, reached
 
 
 class CompiledEpochs:
@@ -225,7 +225,7 @@ def full_batch_steps(kernels, spec, params, state, rates, target, patience, stan
     losses = np.empty(rates.shape[0])
     norms = np.empty(rates.shape[0])
     epochs, code, *standing = run_kernel(arrays, plan, losses, norms)
-    outcome = KERNEL_OUTCOMES[code]
+    outcome = kernels.OUTCOME_NAMES[code]
     # A converged epoch takes no step.
     state = spec.advance(state, epochs - (outcome == CONVERGED), arrays)
     return losses[:epochs], norms[:epochs], outcome, Standing(*standing), state

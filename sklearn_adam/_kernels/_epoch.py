@@ -1,0 +1,68 @@
+"""The mini-batch epoch: every batch's gradient and step in one call.
+
+An epoch over the training rows in the order given, one step of the rule
+per batch, reading each row of ``X`` in place (no batch copies); an epoch
+over a memory-mapped ``X`` is run in parts, whose sums carry on from one call
+to the next (:data:`~sklearn_adam._kernels.EpochSums`).
+"""
+
+import numpy as np
+
+from ._compile import kernel
+from ._gradient import add_residual_products, batch_gradient, original_units
+from ._rules import rule_step
+
+
+@kernel
+def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, step_number):
+    # Turn the batch's sums into the gradient (LeastSquares.batch_gradient),
+    # add it to the epoch's totals, take the step, and return the penalty
+    # before it, weighted by the batch's share of the rows.
+    coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums
+    penalty = batch_gradient(data, scaling, state.coef, coef_gradient, residual_sum,
+                             gradient_sum, intercept_gradient_sum, n_batch, batch_size)
+    rule_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
+    return penalty
+
+
+@kernel
+def epoch(data, scaling, rule, state, plan, sums):
+    # Positions plan.first to plan.stop of an epoch over the training rows,
+    # one step per batch that ends among them. The sums carry on from those
+    # of the positions before, so that an epoch run in parts adds up exactly
+    # as one call over all its positions. Returns the epoch's half weighted
+    # sum of squared residuals and penalty so far (each batch's taken before
+    # its step), the number of steps this call took, and the sums of the
+    # batch gradients of the coefficients and the intercept so far.
+    n_samples, batch_size = data.n_samples, plan.batch_size
+    n_targets, n_features = state.coef.shape
+    raw_coef = np.empty((n_targets, n_features))
+    raw_intercept = np.empty(n_targets)
+    coef_gradient, residual_sum = sums.coef_gradient, sums.residual_sum
+    gradient_sum, intercept_gradient_sum = sums.gradient_sum, sums.intercept_gradient_sum
+    batch_sums = (coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum)
+    weighted_squares = sums.totals[0]
+    penalty = sums.totals[1]
+    steps = 0
+    for start in range(plan.first - plan.first % batch_size, plan.stop, batch_size):
+        stop = min(start + batch_size, n_samples)
+        # The state changes only at a step: a batch resumed from an earlier
+        # part gets the same coefficients as its start did.
+        original_units(state, scaling, raw_coef, raw_intercept)
+        if start >= plan.first:
+            coef_gradient[:] = 0.0
+            residual_sum[:] = 0.0
+        weighted_squares = add_residual_products(
+            data, scaling, raw_coef, raw_intercept, plan.order, max(start, plan.first),
+            min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
+        )
+        if stop > plan.stop:
+            break  # the batch goes on in the next part
+        steps += 1
+        penalty += step(
+            data, scaling, rule, state, batch_sums, stop - start, batch_size, plan.learning_rate,
+            plan.steps_before + steps,
+        )
+    sums.totals[0] = weighted_squares
+    sums.totals[1] = penalty
+    return weighted_squares, penalty, steps, gradient_sum, intercept_gradient_sum

@@ -1,0 +1,74 @@
+"""The named groups the kernels take their arguments in.
+
+The callers (:mod:`sklearn_adam._engine` and the rules' kernel specs) gather
+the arrays and numbers of a fit into these few groups once, instead of
+passing tens of positional arguments to each kernel.
+"""
+
+from collections import namedtuple
+
+Data = namedtuple(
+    "Data",
+    ["X", "values", "indices", "indptr", "y", "sample_weight", "rows", "n_samples",
+     "weight_sum", "penalty_weights", "penalized"],
+)
+Data.__doc__ = """The training data and the objective's terms.
+
+X is dense (and values, indices and indptr are empty) or given by its CSR
+arrays (and X is empty). rows are the training rows of X, all when empty.
+penalty_weights is the penalty's weight on each squared coefficient, used
+when penalized.
+"""
+
+Scaling = namedtuple("Scaling", ["x_center", "x_scale", "y_center", "y_scale"])
+Scaling.__doc__ = "Centers and scales of the features and the targets."
+
+State = namedtuple(
+    "State",
+    ["coef", "intercept", "has_intercept", "first_coef", "second_coef", "maximum_coef",
+     "first_intercept", "second_intercept", "maximum_intercept", "momentum_product"],
+)
+State.__doc__ = """Standardized parameters and the rule's moments, advanced in place.
+
+first and second hold the first and second moments (Adamax's second is
+its infinity norm), maximum AMSGrad's running maximum of the second, and
+momentum_product, of one element, NAdam's product of its momenta so far.
+Those a rule does not keep, and the intercept's without an intercept, are
+scratch space, left unread.
+"""
+
+Epoch = namedtuple(
+    "Epoch", ["order", "batch_size", "learning_rate", "steps_before", "first", "stop"]
+)
+Epoch.__doc__ = """One epoch's plan: the order of the rows (as they lie when
+empty), rows per step, the rate, the solver steps taken before this call,
+and the positions first to stop of the order that this call visits: all of
+them, or one part of an epoch run in several calls."""
+
+EpochSums = namedtuple(
+    "EpochSums",
+    ["totals", "coef_gradient", "residual_sum", "gradient_sum", "intercept_gradient_sum"],
+)
+EpochSums.__doc__ = """An epoch's running sums, advanced in place from one part
+of it to the next: totals holds the half weighted sum of squared residuals
+and the penalty so far; coef_gradient and residual_sum the sums of the batch
+in progress; gradient_sum and intercept_gradient_sum those of the batch
+gradients so far (zero at the start of an epoch)."""
+
+Quadratic = namedtuple(
+    "Quadratic",
+    ["gram", "feature_means", "moments", "target_means", "target_squares", "penalty_weights",
+     "penalized"],
+)
+Quadratic.__doc__ = """The objective as a quadratic in the standardized parameters:
+the normal equations' moments (see sklearn_adam._objective._normal_equations)."""
+
+Steps = namedtuple(
+    "Steps",
+    ["rates", "steps_before", "target", "patience", "best_loss", "best_gradient", "n_stalled"],
+)
+Steps.__doc__ = """A run of full-batch epochs: one rate per epoch, the steps taken
+before it, and the stopping rule: stop, without a step, at an epoch whose
+gradient norm is at most target; stop after a step once neither the loss nor
+the gradient norm has beaten its best for patience epochs in a row
+(best_loss, best_gradient and n_stalled so far: the rule's standing)."""
