@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 
 # 0.1 took the compiled epoch for the rules it compiled, as these fits do
 # (numba is a dependency); the numpy epoch agrees with it only to rounding.
@@ -60,21 +60,26 @@ def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
 CARRIED_PICKLE = Path(__file__).with_name("data") / "fitted_by_c349c7b.pkl"
 
 
+# What c349c7b gave, to the last bits that the compiled batch gradient has
+# added in the order written since (the same steps, sums rounded otherwise).
+RESUMED = dict(rtol=1e-12, atol=0)
+
+
 def assert_same_state(state, expected):
     # A rule's state: a dataclass of numbers, arrays and lists of arrays.
     assert type(state) is type(expected)
     for name, value in vars(expected).items():
         if isinstance(value, list):
             for array, expected_array in zip(getattr(state, name), value, strict=True):
-                assert_array_equal(array, expected_array)
+                assert_allclose(array, expected_array, **RESUMED)
         else:
-            assert_array_equal(getattr(state, name), value)
+            assert_allclose(getattr(state, name), value, **RESUMED)
 
 
 @pytest.mark.parametrize(
     "case", ["full batch adam", "early stopping", "mini-batch amsgrad", "streamed nadam"]
 )
-def test_a_model_pickled_with_a_carried_state_resumes_bit_for_bit(case):
+def test_a_model_pickled_with_a_carried_state_resumes_as_it_did(case):
     def load_case():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -95,4 +100,7 @@ def test_a_model_pickled_with_a_carried_state_resumes_bit_for_bit(case):
             if name == "solver_state_":
                 assert_same_state(resumed.solver_state_, value)
             else:
-                assert_array_equal(getattr(resumed, name), value, err_msg=name)
+                if value is None:
+                    assert getattr(resumed, name) is None, name
+                else:
+                    assert_allclose(getattr(resumed, name), value, err_msg=name, **RESUMED)

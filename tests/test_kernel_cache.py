@@ -79,3 +79,52 @@ def test_editing_a_called_kernel_file_renews_its_callers_cache(tmp_path):
     edited = run_in_fresh_process(tmp_path, cache)
     assert edited == {"outcome": 7, "hits": 0, "misses": 1}
     assert run_in_fresh_process(tmp_path, cache) == {"outcome": 7, "hits": 1, "misses": 0}
+
+
+# Fits of a wide problem, whose full-batch epochs run many to a compiled call
+# (data_full_batch_steps) or one to a call (epoch), in the order given; prints
+# a digest of each fit's coefficients and loss curve.
+FITS_SCRIPT = """
+import hashlib, json, sys, warnings
+import numpy as np
+from sklearn_adam import AdamLinearRegressor
+from sklearn_adam._engine import _compiled
+
+rng = np.random.RandomState(0)
+X = rng.randn(40, 150) * rng.uniform(0.5, 5, 150) + rng.uniform(-3, 3, 150)
+y = X @ rng.randn(150) + 2 + 0.3 * rng.randn(40)
+digests = {}
+for kind in sys.argv[1:]:
+    _compiled.CompiledEpochs.runs_many = property(lambda self, many=kind == "many": (
+        many and self._full_batch))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AdamLinearRegressor(alpha=1.0, max_iter=600, random_state=0).fit(X, y)
+    digests[kind] = hashlib.sha256(
+        model.coef_.tobytes() + np.asarray(model.loss_curve_).tobytes()
+    ).hexdigest()
+print(json.dumps(digests))
+"""
+
+
+def fits_in_fresh_process(cache, *kinds):
+    environment = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    environment.pop("NUMBA_DISABLE_JIT", None)
+    result = subprocess.run(
+        [sys.executable, "-c", FITS_SCRIPT, *kinds], cwd=Path(__file__).parents[1],
+        env=environment, capture_output=True, text=True, check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_a_fit_has_the_same_bits_whichever_kernels_came_from_the_cache(tmp_path):
+    # numba compiles a copy of each called kernel into its callers, and
+    # optimizes that copy again with the caller; a process that loads one
+    # caller from the cache and compiles another afresh runs both copies.
+    # Reassociated sums could come out differently in the two, so that the
+    # same fit gave other bits after another fit had filled the cache: the
+    # kernels whose copies differed add their sums in the order written.
+    first = fits_in_fresh_process(tmp_path, "many")
+    # Now the many-steps kernel comes from the cache, the single epoch not.
+    second = fits_in_fresh_process(tmp_path, "many", "single")
+    assert second["single"] == second["many"] == first["many"]

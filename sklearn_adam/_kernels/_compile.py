@@ -64,15 +64,24 @@ RENEWABLE = callable(getattr(FunctionCache, "_index_key", None))
 # and with those two flags vectorized float32 code turned its 1 / inf into NaN.
 FAST_MATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
 _compile = numba.njit(nogil=True, error_model="numpy", fastmath=FAST_MATH)
+_compile_in_order = numba.njit(
+    nogil=True, error_model="numpy", fastmath=FAST_MATH - {"reassoc"}
+)
 
 
-def kernel(function):
+def kernel(function=None, *, in_order=False):
     """Compile ``function`` as a kernel, cached on disk until any kernel file changes.
 
     Parameters
     ----------
     function : function
         Python code numba compiles in nopython mode.
+    in_order : bool, default=False
+        Whether its sums are added in the order written: without the
+        reassociation of :data:`FAST_MATH`, which the compiler may apply
+        differently to the copy of a kernel that it compiles into each
+        caller, and so make a caller's result depend on which of the
+        compiled copies a process loaded.
 
     Returns
     -------
@@ -80,7 +89,9 @@ def kernel(function):
         The function compiled at its first call for each signature (or
         ``function`` itself where ``NUMBA_DISABLE_JIT`` is set).
     """
-    dispatcher = _compile(function)
+    if function is None:
+        return lambda function: kernel(function, in_order=in_order)
+    dispatcher = (_compile_in_order if in_order else _compile)(function)
     if RENEWABLE and isinstance(dispatcher, Dispatcher):
         # What njit(cache=True) does, with the package's key.
         dispatcher._cache = PackageCache(function)

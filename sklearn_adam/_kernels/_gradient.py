@@ -60,7 +60,7 @@ def original_units(state, scaling, raw_coef, raw_intercept):
             raw_intercept[t] += scaling.y_scale[t] * state.intercept[t]
 
 
-@kernel
+@kernel(in_order=True)
 def batch_gradient(data, scaling, coef, coef_gradient, residual_sum, gradient_sum,
                    intercept_gradient_sum, n_batch, batch_size):
     # The batch's sums turned into its gradient in their place, the
