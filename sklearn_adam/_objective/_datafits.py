@@ -8,9 +8,10 @@ first (``numpy`` for in-memory and dask blocks, the data's namespace for
 array-API fits), and uses only the array API's operations, so that one
 definition serves every backend.
 
-Predictions and targets are given in the units of the data; ``y_scale`` is
-the targets' scale, one per target (ones where the datafit does not let
-the targets be scaled). A datafit's loss and derivative are in those
+Predictions and targets are given in the units of the data, and are only
+read; a datafit returns new arrays, which the objective may overwrite.
+``y_scale`` is the targets' scale, one per target (ones where the datafit
+does not let the targets be scaled). A datafit's loss and derivative are in those
 scaled units: for squared error, with :math:`r = (p - y) / \sigma_y`, the
 loss of one prediction is :math:`r^2 / 2` and its derivative with respect
 to the scaled prediction :math:`p / \sigma_y` is :math:`r`.
@@ -86,9 +87,13 @@ class SquaredError:
         derivative : array of shape (n_rows, n_targets)
             The scaled residual ``(prediction - y) / y_scale``: the
             derivative of ``loss`` with respect to ``prediction / y_scale``.
+            Both are new arrays, which the caller may overwrite.
         """
-        residual = (prediction - y) / y_scale
-        return 0.5 * (residual * residual), residual
+        residual = prediction - y
+        residual /= y_scale
+        loss = residual * residual
+        loss *= 0.5
+        return loss, residual
 
     def __repr__(self):
         return f"{type(self).__name__}()"

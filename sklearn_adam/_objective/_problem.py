@@ -128,7 +128,7 @@ class Objective:
         for X_block, y_block, w_block in self.data.blocks(batch):
             loss, derivative = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
             weighted_loss += float(w_block @ loss.sum(axis=1))
-            derivative = derivative * w_block[:, None]
+            derivative *= w_block[:, None]
             coef_grad += np.asarray(X_block.T @ derivative).T
             derivative_sum += derivative.sum(axis=0)
         scaling = self.n_samples / (batch_size * self.weight_sum)
