@@ -20,7 +20,8 @@ from .._engine import NormalEquationSteps
 from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
-from .._objective._penalties import joint_norm, stationarity
+from .._objective._penalties import stationarity
+from .._objective._problem import Frame, epoch_summary, standardized_gradient
 from ._epochs import NamespaceEpochs
 from ._moments import rows_per_block
 from ._rows import NamespaceRows
@@ -72,6 +73,8 @@ class NamespaceObjective:
         self._y_center = namespace.from_numpy(standardization.y_center)
         self._y_scale = namespace.from_numpy(standardization.y_scale)
         self.device_weights = namespace.from_numpy(self.penalty_weights)
+        self._frame = Frame(self._center, self._scale, penalty, self.device_weights,
+                            self.n_samples, self.weight_sum)
 
     def epoch_driver(self, solver, *, full_batch, single_epoch):
         """The driver of this objective's epochs (see :func:`sklearn_adam._engine.epoch_driver`).
@@ -139,15 +142,8 @@ class NamespaceObjective:
             coef_grad = coef_grad + xp.matrix_transpose(derivative) @ X_block
             derivative_sum = derivative_sum + xp.sum(derivative, axis=0)
             n_batch += X_block.shape[0]
-        scaling = self.n_samples / (batch_size * self.weight_sum)
-        coef_grad = coef_grad - derivative_sum[:, None] * self._center
-        coef_grad = coef_grad * (scaling / self._scale)
-        if self.penalty.smooth and self.penalty.active:
-            share = n_batch / batch_size
-            coef_grad = coef_grad + self.penalty.gradient(xp, coef, share * self.device_weights)
-        grads = [coef_grad]
-        if intercept is not None:
-            grads.append(derivative_sum * scaling)
+        grads = standardized_gradient(xp, self._frame, coef, coef_grad, derivative_sum,
+                                      batch_size, n_batch / batch_size, intercept is not None)
         return weighted_losses, grads
 
     def penalty_value(self, coef):
@@ -165,36 +161,9 @@ class NamespaceObjective:
         return xp.astype(value, self.namespace.sum_dtype) / coef.shape[0]
 
     def epoch_summary(self, weighted_losses, penalty, gradient_sums, batch_size, coef):
-        """The objective and gradient norm of an epoch, from its batches' sums.
-
-        Parameters
-        ----------
-        weighted_losses : float
-            The epoch's sum of what :meth:`batch_gradient` returned.
-        penalty : float
-            The penalty, each batch's taken before its step and weighted by
-            its share of the rows.
-        gradient_sums : list of ndarray
-            Each parameter's batch gradients summed over the epoch.
-        batch_size : int
-        coef : ndarray of shape (n_targets, n_features)
-            The coefficients at the start of the epoch, on the host: where a
-            full batch's gradient was taken, for a penalty that is not
-            smooth (see :func:`~sklearn_adam._objective._penalties.stationarity`).
-
-        Returns
-        -------
-        loss : float
-            The objective averaged over the epoch.
-        gradient_norm : float
-            Norm of the batch gradients averaged over the epoch.
-        """
-        n_targets = gradient_sums[0].shape[0]
-        loss = weighted_losses / (self.weight_sum * n_targets) + penalty
-        if self.penalty.smooth:
-            return loss, joint_norm(gradient_sums) * batch_size / self.n_samples
-        average = [total * (batch_size / self.n_samples) for total in gradient_sums]
-        return loss, stationarity(self.penalty, coef, average, self.penalty_weights)
+        """The objective and gradient norm of an epoch, from host values (see
+        :func:`~sklearn_adam._objective._problem.epoch_summary`)."""
+        return epoch_summary(self, weighted_losses, penalty, gradient_sums, batch_size, coef)
 
     def gradient_norm(self, params):
         """How far ``params`` are from a stationary point: one pass over the training rows.

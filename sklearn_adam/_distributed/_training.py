@@ -19,6 +19,7 @@ from .._fit import TrainingRun, _standardizing, fresh_state
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity
+from .._objective._problem import Frame, standardized_gradient
 from .._rules import UpdateCalls, check_proximal, proximal_steps
 from .._stopping import reached
 from ._inputs import check_dask_data
@@ -204,20 +205,14 @@ class DistributedObjective:
         parts = compute_each(data.blocks("X", "y", "sample_weight"), block_gradient_sums,
                              self.datafit, raw_coef, raw_intercept, standardization.y_scale)
         weighted_losses, products, derivative_sums = add_up(*parts)
-        # What the in-memory objective does to the sums of its blocks.
-        scaling = self.n_samples / (self.n_samples * self.weight_sum)
-        grads = [np.empty_like(p) for p in params]
-        coef_grad = grads[0]
-        coef_grad[...] = products
-        coef_grad -= derivative_sums[:, None] * standardization.x_center
-        coef_grad *= scaling / standardization.x_scale
+        # One full batch, of every row: the blocks' sums are the batch's.
+        frame = Frame(standardization.x_center, standardization.x_scale, penalty,
+                      self.penalty_weights, self.n_samples, self.weight_sum)
+        grads = standardized_gradient(np, frame, coef, products,
+                                      derivative_sums, self.n_samples, 1.0, intercept is not None)
         penalty_value = 0.0
         if penalty.active:
-            if penalty.smooth:
-                coef_grad += penalty.gradient(np, coef, self.penalty_weights)
             penalty_value = float(penalty.value(np, coef, self.penalty_weights)) / coef.shape[0]
-        if intercept is not None:
-            np.multiply(derivative_sums, scaling, out=grads[1])
         loss = weighted_losses / (self.weight_sum * coef.shape[0]) + penalty_value
         return loss, grads
 

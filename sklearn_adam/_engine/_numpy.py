@@ -36,7 +36,9 @@ class NumpyEpochs:
         # The arrays are updated in place, so this list stays current.
         decayed = objective.penalized(params)
         weighted_loss = penalty = 0.0
-        stationarity = None
+        # Where a full batch's gradient is taken, for the stopping measure of
+        # a penalty that is not smooth.
+        coef_at_start = params[0].copy() if self._proximal else None
         # Read from a copy of the rows where X is memory-mapped and shuffled.
         for start, rows in batch_starts(objective.data, order, batch_size):
             reader = objective if rows is objective.data else objective.reading(rows)
@@ -51,20 +53,15 @@ class NumpyEpochs:
             penalty += objective.penalty_value(params) * n_batch / n_samples
             for total, grad in zip(gradient_sum, grads):
                 total += grad
-            if batch_size >= n_samples:
-                stationarity = objective.stationarity(params, grads)
-                if reached(stationarity, target):
-                    break
+            if batch_size >= n_samples and reached(objective.stationarity(params, grads), target):
+                break
             state = solver_step(self._update, grads, state, learning_rate, params, decayed)
             if self._proximal:
                 steps = proximal_steps(self.solver, state, learning_rate)
                 objective.proximal_step(params[0], steps[0], n_batch / batch_size)
         loss, gradient_norm = objective.epoch_summary(
-            weighted_loss, penalty, gradient_sum, batch_size
+            weighted_loss, penalty, gradient_sum, batch_size, coef_at_start
         )
-        if self._proximal and stationarity is not None:
-            # A full batch is judged where its gradient was taken, before the step.
-            gradient_norm = stationarity
         return loss, gradient_norm, state
 
 

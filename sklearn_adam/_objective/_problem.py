@@ -36,6 +36,7 @@ product, and nothing of the loss, is written here.
 """
 
 import copy
+from typing import NamedTuple
 
 import numpy as np
 
@@ -78,6 +79,8 @@ class Objective:
         # Whether a penalty's gradient joins the data's: a penalty that is
         # not smooth takes its proximal step instead.
         self.penalized_any = bool(penalty.smooth and penalty.active)
+        self.frame = Frame(standardization.x_center, standardization.x_scale, penalty,
+                           self.penalty_weights, self.n_samples, self.weight_sum)
 
     def reading(self, data):
         """This objective, its rows read from ``data`` (a part of the same rows).
@@ -131,15 +134,11 @@ class Objective:
             derivative *= w_block[:, None]
             coef_grad += np.asarray(X_block.T @ derivative).T
             derivative_sum += derivative.sum(axis=0)
-        scaling = self.n_samples / (batch_size * self.weight_sum)
-        center, scale = self.standardization.x_center, self.standardization.x_scale
-        coef_grad -= derivative_sum[:, None] * center
-        coef_grad *= scaling / scale
-        if self.penalized_any:
-            share = self.data.batch_length(batch) / batch_size
-            coef_grad += self.penalty.gradient(np, coef, share * self.penalty_weights)
-        if intercept is not None:
-            np.multiply(derivative_sum, scaling, out=grads[1])
+        share = self.data.batch_length(batch) / batch_size
+        assembled = standardized_gradient(np, self.frame, coef, coef_grad, derivative_sum,
+                                          batch_size, share, intercept is not None)
+        for grad, value in zip(grads, assembled):
+            grad[...] = value
         return weighted_loss
 
     def stationarity(self, params, grads):
@@ -225,33 +224,9 @@ class Objective:
         loss, _ = self.datafit.pointwise(np, mean, y, self.standardization.y_scale)
         return weight @ loss
 
-    def epoch_summary(self, weighted_loss, penalty, gradient_sums, batch_size):
-        """The objective and gradient norm of an epoch, from its batches' sums.
-
-        Parameters
-        ----------
-        weighted_loss : float
-            The epoch's sum of what :meth:`batch_gradient` returned.
-        penalty : float
-            The penalty, each batch's taken before its step and weighted by
-            its share of the rows.
-        gradient_sums : list of ndarray
-            Each parameter's batch gradients summed over the epoch.
-        batch_size : int
-            The nominal rows per batch.
-
-        Returns
-        -------
-        loss : float
-            The objective averaged over the epoch.
-        gradient_norm : float
-            Norm of the batch gradients averaged over the epoch.
-        """
-        n_targets = gradient_sums[0].shape[0]
-        loss = weighted_loss / (self.weight_sum * n_targets) + penalty
-        # Each batch gradient is scaled so that an epoch's sum is
-        # n_samples / batch_size times the full gradient.
-        return loss, joint_norm(gradient_sums) * batch_size / self.n_samples
+    def epoch_summary(self, weighted_loss, penalty, gradient_sums, batch_size, coef=None):
+        """The objective and gradient norm of an epoch (see :func:`epoch_summary`)."""
+        return epoch_summary(self, weighted_loss, penalty, gradient_sums, batch_size, coef)
 
     def reference_losses(self):
         """The objective with every standardized parameter at zero, and the targets' size.
@@ -316,6 +291,113 @@ class Objective:
         prediction = np.asarray(X_block @ raw_coef.T)
         prediction += raw_intercept
         return self.datafit.pointwise(np, prediction, y_block, self.standardization.y_scale)
+
+
+class Frame(NamedTuple):
+    """What turns a batch's sums over its rows into the standardized parameters' gradient.
+
+    Arrays in the namespace of the sums: on the host, or on the data's device.
+
+    Parameters
+    ----------
+    center, scale : array of shape (n_features,)
+        The features' centers and scales.
+    penalty : object
+        The penalty; a smooth one's gradient joins the data's.
+    weights : array of shape (n_features,)
+        The penalty's weights.
+    n_samples : int
+        Training rows.
+    weight_sum : float
+        Their weights' sum.
+    """
+
+    center: object
+    scale: object
+    penalty: object
+    weights: object
+    n_samples: int
+    weight_sum: float
+
+
+def standardized_gradient(xp, frame, coef, products, derivative_sums, batch_size, share,
+                          intercept):
+    r"""The gradient of the standardized parameters from a batch's sums over its rows.
+
+    With :math:`d_i` the datafit's derivative at each row's prediction,
+    weighted, the sums are :math:`P = \sum_i d_i x_i` (``products``, per
+    target) and :math:`D = \sum_i d_i` (``derivative_sums``); the
+    coefficients' gradient is :math:`(P - D \mu) \, c / \sigma` and the
+    intercept's :math:`D c`, with :math:`c = n / (B S)` for ``n`` training
+    rows, a nominal batch of ``B`` rows and the weight sum ``S``, plus a
+    smooth penalty's gradient weighted by the batch's ``share`` of ``B``.
+    Every backend (in memory, on a device, summed over dask blocks) takes
+    its gradient here.
+
+    Parameters
+    ----------
+    xp : array namespace
+    frame : Frame
+    coef : array of shape (n_targets, n_features)
+    products : array of shape (n_targets, n_features)
+    derivative_sums : array of shape (n_targets,)
+    batch_size : int
+    share : float
+        The batch's rows over ``batch_size``.
+    intercept : bool
+        Whether an intercept is fitted.
+
+    Returns
+    -------
+    grads : list of array
+        The coefficients' gradient, and the intercept's where fitted.
+    """
+    scaling = frame.n_samples / (batch_size * frame.weight_sum)
+    coef_grad = (products - derivative_sums[:, None] * frame.center) * (scaling / frame.scale)
+    if frame.penalty.smooth and frame.penalty.active:
+        coef_grad = coef_grad + frame.penalty.gradient(xp, coef, share * frame.weights)
+    if not intercept:
+        return [coef_grad]
+    return [coef_grad, derivative_sums * scaling]
+
+
+def epoch_summary(objective, weighted_loss, penalty, gradient_sums, batch_size, coef=None):
+    """The objective and gradient norm of an epoch, from its batches' sums.
+
+    Parameters
+    ----------
+    objective : Objective or NamespaceObjective
+    weighted_loss : float
+        The epoch's sum of what the batch gradients returned.
+    penalty : float
+        The penalty, each batch's taken before its step and weighted by its
+        share of the rows.
+    gradient_sums : list of ndarray
+        Each parameter's batch gradients summed over the epoch, on the host.
+    batch_size : int
+        The nominal rows per batch.
+    coef : ndarray of shape (n_targets, n_features) or None, default=None
+        The coefficients at the start of the epoch: where a full batch's
+        gradient was taken. Read for a penalty that is not smooth only.
+
+    Returns
+    -------
+    loss : float
+        The objective averaged over the epoch.
+    gradient_norm : float
+        Norm of the batch gradients averaged over the epoch; for a penalty
+        that is not smooth, the distance of their negative to its
+        subdifferential at ``coef`` (see
+        :func:`~sklearn_adam._objective._penalties.stationarity`).
+    """
+    n_targets = gradient_sums[0].shape[0]
+    loss = weighted_loss / (objective.weight_sum * n_targets) + penalty
+    if objective.penalty.smooth:
+        # Each batch gradient is scaled so that an epoch's sum is
+        # n_samples / batch_size times the full gradient.
+        return loss, joint_norm(gradient_sums) * batch_size / objective.n_samples
+    average = [total * (batch_size / objective.n_samples) for total in gradient_sums]
+    return loss, stationarity(objective.penalty, coef, average, objective.penalty_weights)
 
 
 def _split(params):
