@@ -12,7 +12,7 @@ The objective the engine minimizes, in the data's units: with weights
 :math:`s_i` summing to :math:`S`, features' scales :math:`\\sigma_j` and the
 targets' scale :math:`\\sigma_y`, the standardized coefficients are
 :math:`\\tilde w_j = w_j \\sigma_j / \\sigma_y`, and a penalty's weights
-``penalty.weights(x_scale, S)`` act on them. The L2 weights
+``penalty.weights(standardization, S)`` act on them. The L2 weights
 :math:`\\alpha / (S \\sigma_j^2)` give :math:`\\alpha \\lVert w \\rVert^2 /
 (2 S \\sigma_y^2)`; the L1 weights here, :math:`\\alpha / (S \\sigma_j)`,
 give :math:`\\alpha \\lVert w \\rVert_1 / (S \\sigma_y)`. So
@@ -78,7 +78,8 @@ class L1:
     def active(self):
         return self.alpha > 0
 
-    def weights(self, x_scale, weight_sum, weight_unit=1.0):
+    def weights(self, standardization, weight_sum, weight_unit=1.0):
+        x_scale = standardization.x_scale
         return (self.alpha / (weight_unit * weight_sum) / x_scale).astype(x_scale.dtype)
 
     def value(self, xp, coef, weights):

@@ -38,7 +38,7 @@ class PseudoHuber:
 
 
 class L1:
-    """alpha * ||w||_1 in the data's units: alpha / (S * scale_j) on standardized coefficients."""
+    """The lasso's alpha * ||w||_1 next to the squared error: alpha / (S scale_j scale_y) each."""
 
     name = "l1"
     smooth = False
@@ -50,8 +50,12 @@ class L1:
     def active(self):
         return self.alpha > 0
 
-    def weights(self, x_scale, weight_sum, weight_unit=1.0):
-        return self.alpha / (weight_unit * weight_sum * x_scale)
+    def weights(self, standardization, weight_sum, weight_unit=1.0):
+        # Standardized coefficients are w_j * scale_j / scale_y, and the
+        # squared error is divided by scale_y**2: the weight that leaves
+        # alpha * ||w||_1 next to half the weighted sum of squares.
+        scales = standardization.x_scale * standardization.y_scale[:, None]
+        return self.alpha / (weight_unit * weight_sum * scales)
 
     def value(self, xp, coef, weights):
         return xp.sum(weights * xp.abs(coef))
@@ -119,11 +123,6 @@ def squared_loss(residual):
     return 0.5 * residual**2, residual
 
 
-def weighted_scale(y, weight):
-    mean = weight @ y / weight.sum()
-    return np.sqrt(weight @ (y - mean) ** 2 / weight.sum())
-
-
 @pytest.mark.parametrize("batch_size", [32, None], ids=["mini-batches", "full batch"])
 def test_a_datafit_of_the_tests_trains_to_scipys_minimizer(batch_size):
     X, y, weight = make_data()
@@ -148,11 +147,7 @@ def test_a_penalty_of_the_tests_takes_proximal_steps_to_scipys_minimizer(batch_s
                            random_state=0)
     model.parts = (SquaredError(), L1(alpha))
     model.fit(X, y, sample_weight=weight)
-    # The squared error is taken in the targets' scale: the L1 weight that
-    # makes alpha * ||w||_1 on standardized coefficients meets the data's
-    # loss with the targets' scale once.
-    coef, intercept = scipy_minimizer(X, y, weight, squared_loss,
-                                      l1=alpha * weighted_scale(y, weight))
+    coef, intercept = scipy_minimizer(X, y, weight, squared_loss, l1=alpha)
     assert_allclose(model.coef_, coef, atol=1e-6)
     assert_allclose(model.intercept_, intercept, atol=1e-6)
     # The proximal steps give exact zeros where the lasso has them.
@@ -205,3 +200,18 @@ def test_a_solver_without_step_sizes_is_refused_for_a_proximal_penalty_before_an
     with pytest.raises(TypeError, match="step_sizes"):
         model.fit(X, y)
     assert not hasattr(model, "coef_")
+
+
+def test_a_penalty_whose_weights_differ_between_targets_fits_each_as_scipy_does():
+    # The L1 weights hold each target's scale: two targets of other spreads
+    # are two lassos with the same alpha.
+    X, y, weight = make_data(seed=2)
+    targets = np.column_stack([y, 10.0 * y[::-1] + 3.0])
+    model = PartsRegressor(max_iter=20_000, tol=1e-10, random_state=0)
+    model.parts = (SquaredError(), L1(40.0))
+    model.fit(X, targets, sample_weight=weight)
+    for column in range(2):
+        coef, intercept = scipy_minimizer(X, targets[:, column], weight, squared_loss, l1=40.0)
+        assert_allclose(model.coef_[column], coef, atol=1e-6 * max(1, np.abs(coef).max()))
+        assert_allclose(model.intercept_[column], intercept, atol=1e-5)
+        assert_allclose(model.coef_[column] == 0, coef == 0)

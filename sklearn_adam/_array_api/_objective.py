@@ -66,7 +66,7 @@ class NamespaceObjective:
         self.n_samples = self.source.n_samples
         self.weight_sum = self.source.weight_sum
         self.penalty_weights = penalty.weights(
-            standardization.x_scale, self.weight_sum, weight_unit
+            standardization, self.weight_sum, weight_unit
         )
         self._center = namespace.from_numpy(standardization.x_center)
         self._scale = namespace.from_numpy(standardization.x_scale)

@@ -134,7 +134,7 @@ class DistributedObjective:
         self.n_samples = data.n_samples
         self.weight_sum = data.weight_sum
         self.penalty_weights = penalty.weights(
-            standardization.x_scale, self.weight_sum, data.weight_unit
+            standardization, self.weight_sum, data.weight_unit
         )
 
     def epoch_driver(self, solver, *, full_batch=True, single_epoch=False):

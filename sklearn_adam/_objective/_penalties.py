@@ -1,9 +1,10 @@
 r"""Penalties on the coefficients, written once for every array backend.
 
 A penalty acts on the standardized coefficients through one weight per
-coordinate (``weights``, shape ``(n_features,)``): the strength the user
-asked for, mapped exactly to the standardized coordinates and divided by
-the weight sum, as :meth:`weights` computes it. The intercept is never
+coordinate (``weights``, of shape ``(n_features,)``, or ``(n_targets,
+n_features)`` where targets differ): the strength the user asked for, mapped
+exactly to the standardized coordinates and divided by the weight sum, as
+its ``weights(standardization, weight_sum, weight_unit)`` computes it. The intercept is never
 penalized. As for datafits, each method takes the array namespace ``xp``
 first and uses only the array API's operations.
 
@@ -58,12 +59,16 @@ class L2:
         """bool : Whether the penalty has any weight at all."""
         return self.alpha > 0
 
-    def weights(self, x_scale, weight_sum, weight_unit=1.0):
+    def weights(self, standardization, weight_sum, weight_unit=1.0):
         """The penalty's weight on each standardized coefficient (NumPy, on the host).
 
         Parameters
         ----------
-        x_scale : ndarray of shape (n_features,)
+        standardization : Standardization
+            The centers and scales of the features and targets: a penalty's
+            strength on the standardized coefficients follows from those of
+            the data's units (for ridge, the targets' scales cancel out with
+            the squared error's).
         weight_sum : float
             The sum of the sample weights as the objective holds them.
         weight_unit : float, default=1.0
@@ -72,8 +77,10 @@ class L2:
         Returns
         -------
         weights : ndarray of shape (n_features,)
+            Or of shape (n_targets, n_features), for a penalty whose weights
+            differ between targets.
         """
-        return penalty_weights(self.alpha, x_scale, weight_sum, weight_unit)
+        return penalty_weights(self.alpha, standardization.x_scale, weight_sum, weight_unit)
 
     def value(self, xp, coef, weights):
         """The penalty at ``coef``, summed over targets.

@@ -74,7 +74,7 @@ class Objective:
         self.n_samples = data.n_samples
         self.weight_sum = data.weight_sum
         self.penalty_weights = penalty.weights(
-            standardization.x_scale, self.weight_sum, weight_unit
+            standardization, self.weight_sum, weight_unit
         )
         # Whether a penalty's gradient joins the data's: a penalty that is
         # not smooth takes its proximal step instead.
