@@ -37,7 +37,7 @@ class FitData(NamedTuple):
         The power of two the weights as passed were divided by to bring
         weights of extreme size near one: ``sample_weight`` holds them
         divided, and ``alpha`` is divided by it too (see
-        :func:`~sklearn_adam._objective._penalty.penalty_weights`).
+        :func:`~sklearn_adam._objective._penalties.penalty_weights`).
     """
 
     X: object

@@ -21,6 +21,7 @@ from ._data import check_split_weights, split_validation
 from ._fit_state import FitState
 from ._namespace import to_numpy
 from ._objective import HeldOutEvaluation, Objective, TrainingRows
+from ._objective._datafits import declares
 from ._objective._held_out import varying_targets
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
@@ -369,13 +370,15 @@ def _standardizing(estimator):
     """How ``estimator`` centers and scales: keywords of the standardization.
 
     The targets are centered and scaled as the features are, where the
-    estimator's datafit allows it.
+    estimator's datafit's own class allows it.
     """
     datafit, _ = estimator._objective_parts()
     center = estimator.fit_intercept and estimator.standardize
+    # On the datafit's own word: a subclass that changes the loss may not
+    # take the targets' scale into it, as its parent does.
     return {"center": center, "scale": estimator.standardize,
-            "center_y": center and datafit.centers_y,
-            "scale_y": estimator.standardize and datafit.scales_y}
+            "center_y": center and declares(datafit, "centers_y"),
+            "scale_y": estimator.standardize and declares(datafit, "scales_y")}
 
 
 def _measure(estimator, data, sample_weight):

@@ -22,7 +22,6 @@ NOT_FINITE = "not finite"
 RAN_OUT = "ran out"
 
 
-
 class Standing(NamedTuple):
     """Where the full-batch stopping rule stands after the steps judged so far.
 
@@ -76,7 +75,8 @@ def judge(loss, norm, standing, target, patience):
     ----------
     loss : float
     norm : float
-        The norm of the exact gradient.
+        The stationarity of the exact gradient: its norm, for a smooth
+        objective (see :func:`~sklearn_adam._objective._penalties.stationarity`).
     standing : Standing or tuple
         ``(best_loss, best_gradient, n_stalled)`` before this step.
     target : float

@@ -104,7 +104,7 @@ class TrainingPlan:
 
     Parameters
     ----------
-    objective : LeastSquares
+    objective : Objective
         The training objective.
     solver : object following the solver protocol
     schedule : LearningRateSchedule

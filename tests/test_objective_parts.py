@@ -184,6 +184,17 @@ def test_a_subclass_of_the_squared_error_is_not_served_as_its_parent():
     # Its own objective, not the parent's, is what the fit minimizes.
     builtin = training_objective(SquaredError(), L2(1.0), X, y, weight)
     assert not isinstance(epoch_driver(builtin, Adam(), full_batch=True), NumpyEpochs)
+    # Nor is its loss trusted to take the targets' center and scale as its
+    # parent's does: it gets the targets as they are, so that alpha means
+    # the same on y and on 10 * y (the ridge solution scales with y).
+    fits = []
+    for scale in (1.0, 10.0):
+        model = PartsRegressor(alpha=5.0, tol=1e-12, max_iter=20_000, random_state=0)
+        model.parts = (ScaledSquares(), L2(5.0))
+        fits.append(model.fit(X, scale * y, sample_weight=weight))
+    assert fits[0]._fit_state.standardization.y_scale == 1
+    assert fits[0]._fit_state.standardization.y_center == 0
+    assert_allclose(fits[1].coef_, 10 * fits[0].coef_, rtol=1e-7)
 
 
 def test_a_solver_without_step_sizes_is_refused_for_a_proximal_penalty_before_any_work():

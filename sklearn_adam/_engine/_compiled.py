@@ -150,7 +150,7 @@ def kernel_data(kernels, objective):
     return kernels.Data(
         dense, values, indices, indptr, objective.data.y, objective.data.sample_weight,
         rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
-        objective.penalty_weights, objective.penalized_any,
+        objective.penalty_weights, objective.adds_penalty_gradient,
     )
 
 

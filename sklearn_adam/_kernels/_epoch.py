@@ -15,7 +15,7 @@ from ._rules import rule_step
 
 @kernel
 def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, step_number):
-    # Turn the batch's sums into the gradient (LeastSquares.batch_gradient),
+    # Turn the batch's sums into the gradient (Objective.batch_gradient with the squared error),
     # add it to the epoch's totals, take the step, and return the penalty
     # before it, weighted by the batch's share of the rows.
     coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums

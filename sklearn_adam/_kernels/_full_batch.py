@@ -108,7 +108,7 @@ def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
                   intercept_gradient, totals, intercept_totals):
     # The full-batch gradient of epoch() with one batch of every training
     # row, in the same arithmetic, written into the two arrays without a
-    # step; returns the objective (LeastSquares.epoch_summary) and the
+    # step; returns the objective (Objective.epoch_summary) and the
     # gradient's norm. One batch: its gradient is the epoch's sum, added
     # into totals and intercept_totals, which the caller does not read.
     n_targets = state.coef.shape[0]

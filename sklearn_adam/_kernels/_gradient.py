@@ -3,7 +3,7 @@
 A pass adds each row's weighted residual times the row into the batch's sums
 (:func:`add_residual_products`), reading ``X`` in place, dense or CSR, in the
 order given; :func:`batch_gradient` turns those sums into the standardized
-gradient (``LeastSquares.batch_gradient``), with the penalty's.
+gradient (``Objective.batch_gradient`` of the squared error), with the penalty's.
 """
 
 import numba

@@ -23,7 +23,9 @@ What a datafit declares, for the rest of the engine to ask:
   that the normal equations may stand for the data (only a class that sets
   it itself, not a subclass, is taken at its word);
 - ``centers_y``, ``scales_y``: whether the targets may be shifted by their
-  center and divided by their scale before the loss is taken;
+  center and divided by their scale before the loss is taken (again on the
+  class's own word: a subclass that changes the loss gets its targets as
+  they are, unless it says otherwise);
 - ``link``: maps the linear predictor to the prediction (the identity here);
 - ``default_scoring``: what the validation score of ``scoring=None`` is.
 """

@@ -39,8 +39,9 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ._datafits import declares, served_by
+from ._datafits import SquaredError, declares, served_by
 from ._gram import add_products, adds_in_place, mirror_lower, scaled_leading_block
+from ._penalties import L2
 from ._sparse_sums import centered_products
 
 # Above this many features the matrix (8 * n_features**2 bytes) and each
@@ -50,7 +51,7 @@ MAX_FEATURES = 2048
 
 # What the normal equations stand for: the squared error's quadratic and
 # the ridge penalty's.
-SERVES = {"datafits": frozenset({"squared_error"}), "penalties": frozenset({"l2"})}
+SERVES = {"datafits": frozenset({SquaredError.name}), "penalties": frozenset({L2.name})}
 
 
 def serves(objective):
@@ -168,7 +169,7 @@ class NormalEquations:
         del scratch
         return cls.from_sums(
             sums, centering, objective.weight_sum, objective.n_samples,
-            objective.penalty_weights, objective.penalized_any, objective.data.X.dtype,
+            objective.penalty_weights, objective.adds_penalty_gradient, objective.data.X.dtype,
         )
 
     @classmethod

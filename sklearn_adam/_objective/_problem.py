@@ -78,7 +78,7 @@ class Objective:
         )
         # Whether a penalty's gradient joins the data's: a penalty that is
         # not smooth takes its proximal step instead.
-        self.penalized_any = bool(penalty.smooth and penalty.active)
+        self.adds_penalty_gradient = bool(penalty.smooth and penalty.active)
         self.frame = Frame(standardization.x_center, standardization.x_scale, penalty,
                            self.penalty_weights, self.n_samples, self.weight_sum)
 
