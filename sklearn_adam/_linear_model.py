@@ -495,7 +495,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         # A model fitted on arrays of another namespace, used with dispatch
         # off, predicts on NumPy data as scikit-learn converts them.
         coef, intercept = fitted_on_host(self)
-        return np.asarray(X @ coef.T) + intercept
+        return self._link().inverse(np, np.asarray(X @ coef.T) + intercept)
 
     def _predict_in_namespace(self, X, namespace):
         """``predict`` on an array of ``namespace``: the product on its device."""
@@ -504,7 +504,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         coef = self.coef_
         dtype = xp.result_type(X.dtype, coef.dtype)
         X, coef = xp.astype(X, dtype, copy=False), xp.astype(coef, dtype, copy=False)
-        return (X @ (coef if coef.ndim == 1 else xp.matrix_transpose(coef))) + self.intercept_
+        linear = (X @ (coef if coef.ndim == 1 else xp.matrix_transpose(coef))) + self.intercept_
+        return self._link().inverse(xp, linear)
 
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         components = checked_components(self)
@@ -590,6 +591,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         penalty : L2
         """
         return SquaredError(), L2(self.alpha)
+
+    def _link(self):
+        """The datafit's link: what turns the linear predictor into the prediction."""
+        return self._objective_parts()[0].link
 
     def __setstate__(self, state):
         super().__setstate__(upgrade_state(state))

@@ -36,7 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_adam import AdamLinearRegressor
 from sklearn_adam._array_api._epochs import NamespaceEpochs
-from sklearn_adam._objective._datafits import SquaredError, declares
+from sklearn_adam._objective._datafits import IdentityLink, SquaredError, declares
 from sklearn_adam._objective._penalties import L2
 from sklearn_adam._rules import Adam
 
@@ -49,6 +49,8 @@ class PseudoHuber:
     name = "pseudo_huber_test"
     centers_y = False
     scales_y = False
+    link = IdentityLink()
+    default_scoring = "d2"
 
     def __init__(self, delta):
         self.delta = delta

@@ -17,6 +17,7 @@ from scipy.optimize import minimize
 from sklearn_adam import AdamLinearRegressor
 from sklearn_adam._engine import CompiledEpochs, NormalEquationSteps, NumpyEpochs, epoch_driver
 from sklearn_adam._objective import L2, Objective, SquaredError, Standardization, TrainingRows
+from sklearn_adam._objective._datafits import IdentityLink
 from sklearn_adam._rules import Adam
 
 
@@ -26,6 +27,7 @@ class PseudoHuber:
     name = "pseudo_huber"
     centers_y = False
     scales_y = False
+    link = IdentityLink()
     default_scoring = "d2"
 
     def __init__(self, delta=1.0):
@@ -226,3 +228,43 @@ def test_a_penalty_whose_weights_differ_between_targets_fits_each_as_scipy_does(
         assert_allclose(model.coef_[column], coef, atol=1e-6 * max(1, np.abs(coef).max()))
         assert_allclose(model.intercept_[column], intercept, atol=1e-5)
         assert_allclose(model.coef_[column] == 0, coef == 0)
+
+
+class LogLink:
+    """The prediction is the exponential of the linear predictor."""
+
+    def inverse(self, xp, linear_predictor):
+        return xp.exp(linear_predictor)
+
+
+class PoissonLoss:
+    """Poisson's half deviance of the mean exp(eta), up to terms of y alone: exp(eta) - y eta."""
+
+    name = "poisson_of_the_tests"
+    centers_y = False
+    scales_y = False
+    link = LogLink()
+    default_scoring = "d2"
+
+    def pointwise(self, xp, linear_predictor, y, y_scale):
+        mean = xp.exp(linear_predictor)
+        return mean - y * linear_predictor, mean - y
+
+
+def test_a_datafit_with_its_own_link_trains_and_predicts_as_poisson_regression():
+    from sklearn.linear_model import PoissonRegressor
+
+    rng = np.random.RandomState(3)
+    X = rng.randn(500, 3) * [1.0, 0.5, 2.0] + [0.0, 1.0, -1.0]
+    y = rng.poisson(np.exp(X @ [0.3, -0.4, 0.2] + 0.5)).astype(float)
+    weight = rng.uniform(0.5, 2.0, 500)
+    model = PartsRegressor(max_iter=20_000, tol=1e-10, random_state=0)
+    model.parts = (PoissonLoss(), L2(0.0))
+    model.fit(X, y, sample_weight=weight)
+    peer = PoissonRegressor(alpha=0.0, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    peer.fit(X, y, sample_weight=weight)
+    assert_allclose(model.coef_, peer.coef_, atol=1e-6)
+    assert_allclose(model.intercept_, peer.intercept_, atol=1e-6)
+    # predict returns the mean through the datafit's link, as the peer's does.
+    assert_allclose(model.predict(X), peer.predict(X), rtol=1e-5)
+    assert_allclose(model.predict(X), np.exp(X @ model.coef_ + model.intercept_), rtol=1e-12)

@@ -42,16 +42,17 @@ def predict_lazily(estimator, X):
     coef, intercept = fitted_on_host(estimator)
     # The configuration of this process, not of the workers, decides.
     checked = None if get_config()["assume_finite"] else type(estimator).__name__
-    meta = predict_block(np.empty((0, X_array.shape[1]), X_array.dtype), coef, intercept, None)
+    model = (coef, intercept, estimator._link())
+    meta = predict_block(np.empty((0, X_array.shape[1]), X_array.dtype), *model, None)
     if meta.ndim == 1:
-        return X_array.map_blocks(predict_block, coef, intercept, checked, drop_axis=1,
+        return X_array.map_blocks(predict_block, *model, checked, drop_axis=1,
                                   dtype=meta.dtype, meta=meta)
-    return X_array.map_blocks(predict_block, coef, intercept, checked,
+    return X_array.map_blocks(predict_block, *model, checked,
                               chunks=(X_array.chunks[0], (meta.shape[1],)),
                               dtype=meta.dtype, meta=meta)
 
 
-def predict_block(X_block, coef, intercept, checked_for):
+def predict_block(X_block, coef, intercept, link, checked_for):
     """The in-memory ``predict`` of one block of rows.
 
     Parameters
@@ -59,6 +60,9 @@ def predict_block(X_block, coef, intercept, checked_for):
     X_block : ndarray of shape (n_rows, n_features)
     coef : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept : float or ndarray of shape (n_targets,)
+    link : object
+        The datafit's link, which turns the linear predictor into the
+        prediction.
     checked_for : str or None
         The estimator's name, for the message about a value that is not
         finite; None checks nothing (scikit-learn's ``assume_finite``).
@@ -71,4 +75,4 @@ def predict_block(X_block, coef, intercept, checked_for):
     X_block = np.require(X_block, requirements="A")
     if checked_for is not None:
         assert_all_finite(X_block, estimator_name=checked_for, input_name="X")
-    return np.asarray(X_block @ coef.T) + intercept
+    return link.inverse(np, np.asarray(X_block @ coef.T) + intercept)
