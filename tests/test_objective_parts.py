@@ -9,10 +9,13 @@ takes over. The other backends' twins of these tests are in
 ``test_objective_backends.py``.
 """
 
+import warnings
+
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_adam import AdamLinearRegressor
 from sklearn_adam._engine import CompiledEpochs, NormalEquationSteps, NumpyEpochs, epoch_driver
@@ -268,3 +271,56 @@ def test_a_datafit_with_its_own_link_trains_and_predicts_as_poisson_regression()
     # predict returns the mean through the datafit's link, as the peer's does.
     assert_allclose(model.predict(X), peer.predict(X), rtol=1e-5)
     assert_allclose(model.predict(X), np.exp(X @ model.coef_ + model.intercept_), rtol=1e-12)
+
+
+def test_warm_starts_with_a_datafit_and_a_penalty_of_the_tests_resume_exactly():
+    # Two warm fits of k epochs are one fit of 2k, bit for bit: the proximal
+    # steps and mini-batches resume from the one fit state.
+    X, y, weight = make_data(seed=4)
+    settings = dict(batch_size=64, batch_growth=1.0, random_state=0)
+    once = PartsRegressor(max_iter=10, **settings)
+    once.parts = (PseudoHuber(), L1(20.0))
+    with pytest.warns(ConvergenceWarning):
+        once.fit(X, y, sample_weight=weight)
+    twice = PartsRegressor(max_iter=5, warm_start=True, **settings)
+    twice.parts = (PseudoHuber(), L1(20.0))
+    with pytest.warns(ConvergenceWarning):
+        twice.fit(X, y, sample_weight=weight).fit(X, y, sample_weight=weight)
+    assert_array_equal(twice.coef_, once.coef_)
+    assert_array_equal(twice.loss_curve_, once.loss_curve_)
+    assert (once.coef_ == 0).any()
+
+
+def test_a_stream_of_chunks_trains_a_datafit_and_a_penalty_of_the_tests():
+    X, y, weight = make_data(n_samples=800, seed=5)
+    model = PartsRegressor(batch_size=50, random_state=0)
+    model.parts = (PseudoHuber(), L1(20.0))
+    for _ in range(40):
+        for rows in np.array_split(np.arange(800), 4):
+            model.partial_fit(X[rows], y[rows], sample_weight=weight[rows])
+    # Each chunk weighs alpha against its own rows, as the ridge penalty
+    # does in a stream: four chunks of the same weight minimize the loss of
+    # all rows with four times alpha. Constant-rate steps of 50 rows end
+    # near that optimum, not on it.
+    coef, intercept = scipy_minimizer(X, y, weight, pseudo_huber_loss, l1=4 * 20.0)
+    assert_allclose(model.coef_, coef, atol=0.01)
+    assert_allclose(model.intercept_, intercept, atol=0.01)
+
+
+def test_early_stopping_scores_a_datafit_of_the_tests_by_its_own_loss():
+    # Without a scoring, the held-out score is the share of the loss of
+    # predicting the mean that the model explains, by the datafit's loss.
+    X, y, weight = make_data(seed=6)
+    X_val, y_val, weight_val = make_data(n_samples=150, seed=7)
+    model = PartsRegressor(early_stopping=True, batch_size=32, max_iter=30, random_state=0)
+    model.parts = (PseudoHuber(), L2(1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weight, X_val=X_val, y_val=y_val,
+                  sample_weight_val=weight_val)
+    loss, _ = pseudo_huber_loss(X_val @ model.coef_ + model.intercept_ - y_val)
+    mean = weight_val @ y_val / weight_val.sum()
+    null, _ = pseudo_huber_loss(mean - y_val)
+    expected = 1 - (weight_val @ loss) / (weight_val @ null)
+    assert_allclose(model.best_validation_score_, expected, rtol=1e-10)
+    assert 0 < expected < 1
