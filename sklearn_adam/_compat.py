@@ -52,7 +52,7 @@ _CARRIED_FIELDS = {
 }
 
 
-def upgrade_state(state):
+def upgrade_state(state, defaults=None):
     """The ``__dict__`` of an estimator, in the attributes of this version.
 
     Version 0.1 kept what a warm start resumes from in private attributes,
@@ -61,16 +61,22 @@ def upgrade_state(state):
     ``solver_state_`` shows. Until 0.2, ``t_`` counted solver steps, which
     are now ``n_steps_``, while ``t_`` counts samples seen.
 
+    A parameter added to the estimator since the state was written takes
+    its default, which keeps the behaviour of the version that wrote it:
+    a new parameter needs nothing here.
+
     Parameters
     ----------
     state : dict
         As unpickled; returned unchanged when written by this version.
+    defaults : dict or None, default=None
+        The estimator's constructor parameters and their defaults.
 
     Returns
     -------
     state : dict
     """
-    state = dict(state)
+    state = dict(defaults or {}) | dict(state)
     if "_params" in state:
         fields = {field: state.pop(old) for old, field in _CARRIED_FIELDS.items() if old in state}
         state["_fit_state"] = FitState(**fields, solver_state=state.get("solver_state_"))

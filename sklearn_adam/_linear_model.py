@@ -1,6 +1,7 @@
 """AdamLinearRegressor: the scikit-learn estimator around the solver."""
 
 import contextlib
+import inspect
 import warnings
 
 import numpy as np
@@ -597,7 +598,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         return self._objective_parts()[0].link
 
     def __setstate__(self, state):
-        super().__setstate__(upgrade_state(state))
+        defaults = {name: parameter.default for name, parameter
+                    in inspect.signature(type(self).__init__).parameters.items()
+                    if parameter.default is not inspect.Parameter.empty}
+        super().__setstate__(upgrade_state(state, defaults))
 
     def _continues_structure(self):
         """Whether a previous fit trained parameters of the same kind as these settings."""

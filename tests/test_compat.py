@@ -10,8 +10,11 @@ import pickle
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+
+from sklearn_adam import AdamLinearRegressor
 
 # 0.1 took the compiled epoch for the rules it compiled, as these fits do
 # (numba is a dependency); the numpy epoch agrees with it only to rounding.
@@ -104,3 +107,19 @@ def test_a_model_pickled_with_a_carried_state_resumes_as_it_did(case):
                     assert getattr(resumed, name) is None, name
                 else:
                     assert_allclose(getattr(resumed, name), value, err_msg=name, **RESUMED)
+
+
+def test_a_parameter_added_since_a_model_was_pickled_takes_its_default():
+    # A model pickled before a parameter existed loads with the parameter at
+    # its default, the behaviour of the version that pickled it.
+    X, y = np.random.RandomState(0).randn(40, 3), np.arange(40.0)
+    model = AdamLinearRegressor(alpha=2.0, max_iter=5, warm_start=True).fit(X, y)
+    state = model.__getstate__()
+    del state["alpha"], state["verbose"]
+    old = AdamLinearRegressor.__new__(AdamLinearRegressor)
+    old.__setstate__(state)
+    assert old.get_params()["alpha"] == 0.0 and old.get_params()["verbose"] is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old.fit(X, y)
+    assert np.isfinite(old.coef_).all()
