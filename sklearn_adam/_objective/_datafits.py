@@ -1,15 +1,18 @@
 r"""Datafits: the loss of one prediction, written once for every array backend.
 
 A datafit says how far a prediction is from its target, and how that
-distance changes with the prediction. The objective (:mod:`._objective`)
+distance changes with the prediction. The objective (:mod:`._problem`)
 does the rest: the products with ``X``, the weights, the standardization,
 the penalty. Each method takes the array namespace ``xp`` of its arrays
 first (``numpy`` for in-memory and dask blocks, the data's namespace for
 array-API fits), and uses only the array API's operations, so that one
 definition serves every backend.
 
-Predictions and targets are given in the units of the data, and are only
-read; a datafit returns new arrays, which the objective may overwrite.
+The prediction a datafit is given is the linear predictor ``X @ w + b``,
+in the units of the data; its ``link`` turns that into what ``predict``
+returns (the identity here: a datafit with a log link takes its loss of
+the mean ``exp(X @ w + b)``). Predictions and targets are only read; a
+datafit returns new arrays, which the objective may overwrite.
 ``y_scale`` is the targets' scale, one per target (ones where the datafit
 does not let the targets be scaled). A datafit's loss and derivative are in those
 scaled units: for squared error, with :math:`r = (p - y) / \sigma_y`, the
@@ -26,7 +29,8 @@ What a datafit declares, for the rest of the engine to ask:
   center and divided by their scale before the loss is taken (again on the
   class's own word: a subclass that changes the loss gets its targets as
   they are, unless it says otherwise);
-- ``link``: maps the linear predictor to the prediction (the identity here);
+- ``link``: its ``inverse`` maps the linear predictor to the prediction
+  that ``predict`` returns (the identity here);
 - ``default_scoring``: what the validation score of ``scoring=None`` is.
 """
 
