@@ -134,7 +134,8 @@ class Objective:
             derivative *= w_block[:, None]
             coef_grad += np.asarray(X_block.T @ derivative).T
             derivative_sum += derivative.sum(axis=0)
-        share = self.data.batch_length(batch) / batch_size
+        # The batch's share of a nominal batch weighs a smooth penalty's gradient.
+        share = self.data.batch_length(batch) / batch_size if self.adds_penalty_gradient else 1.0
         assembled = standardized_gradient(np, self.frame, coef, coef_grad, derivative_sum,
                                           batch_size, share, intercept is not None)
         for grad, value in zip(grads, assembled):
