@@ -19,7 +19,12 @@ from .._fit import TrainingRun, _standardizing, fresh_state
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity
-from .._objective._problem import Frame, standardized_gradient
+from .._objective._problem import (
+    Frame,
+    average_penalty,
+    proximal_step,
+    standardized_gradient,
+)
 from .._rules import UpdateCalls, check_proximal, proximal_steps
 from .._stopping import reached
 from ._inputs import check_dask_data
@@ -136,6 +141,8 @@ class DistributedObjective:
         self.penalty_weights = penalty.weights(
             standardization, self.weight_sum, data.weight_unit
         )
+        self._frame = Frame(standardization.x_center, standardization.x_scale, penalty,
+                            self.penalty_weights, self.n_samples, self.weight_sum)
 
     def epoch_driver(self, solver, *, full_batch=True, single_epoch=False):
         """Full-batch epochs through the normal equations where they serve, else by round trips.
@@ -200,19 +207,15 @@ class DistributedObjective:
         """
         coef = params[0]
         intercept = params[1] if len(params) > 1 else None
-        standardization, penalty = self.standardization, self.penalty
+        standardization = self.standardization
         raw_coef, raw_intercept = standardization.to_original(coef, intercept)
         parts = compute_each(data.blocks("X", "y", "sample_weight"), block_gradient_sums,
                              self.datafit, raw_coef, raw_intercept, standardization.y_scale)
         weighted_losses, products, derivative_sums = add_up(*parts)
         # One full batch, of every row: the blocks' sums are the batch's.
-        frame = Frame(standardization.x_center, standardization.x_scale, penalty,
-                      self.penalty_weights, self.n_samples, self.weight_sum)
-        grads = standardized_gradient(np, frame, coef, products,
+        grads = standardized_gradient(np, self._frame, coef, products,
                                       derivative_sums, self.n_samples, 1.0, intercept is not None)
-        penalty_value = 0.0
-        if penalty.active:
-            penalty_value = float(penalty.value(np, coef, self.penalty_weights)) / coef.shape[0]
+        penalty_value = average_penalty(self.penalty, coef, self.penalty_weights)
         loss = weighted_losses / (self.weight_sum * coef.shape[0]) + penalty_value
         return loss, grads
 
@@ -291,5 +294,5 @@ class DistributedEpochs:
         if not penalty.smooth:
             # A full batch carries the whole penalty: its share is one.
             steps = proximal_steps(self.solver, state, learning_rate)[0]
-            params[0][...] = penalty.prox(np, params[0], np.asarray(steps), weights)
+            proximal_step(penalty, params[0], steps, weights, 1.0)
         return loss, gradient_norm, state

@@ -189,7 +189,7 @@ class Objective:
         share : float
             The batch's share of a nominal batch: its penalty's weight.
         """
-        coef[...] = self.penalty.prox(np, coef, share * steps, self.penalty_weights)
+        proximal_step(self.penalty, coef, steps, self.penalty_weights, share)
 
     def loss_sums(self, params):
         """Weighted sums of the datafit's loss over all rows, per target.
@@ -278,10 +278,7 @@ class Objective:
         -------
         penalty : float
         """
-        coef = params[0]
-        if not self.penalty.active:
-            return 0.0
-        return float(self.penalty.value(np, coef, self.penalty_weights)) / coef.shape[0]
+        return average_penalty(self.penalty, params[0], self.penalty_weights)
 
     def blocks(self):
         """The training rows in blocks (see :meth:`TrainingRows.blocks`)."""
@@ -292,6 +289,44 @@ class Objective:
         prediction = np.asarray(X_block @ raw_coef.T)
         prediction += raw_intercept
         return self.datafit.pointwise(np, prediction, y_block, self.standardization.y_scale)
+
+
+def average_penalty(penalty, coef, weights):
+    """The penalty at ``coef`` averaged over targets, on the host; zero when it is inactive.
+
+    Parameters
+    ----------
+    penalty : object
+    coef : ndarray of shape (n_targets, n_features)
+    weights : ndarray
+        The penalty's weights.
+
+    Returns
+    -------
+    value : float
+    """
+    if not penalty.active:
+        return 0.0
+    return float(penalty.value(np, coef, weights)) / coef.shape[0]
+
+
+def proximal_step(penalty, coef, steps, weights, share):
+    """Apply the penalty's proximal operator to host coefficients, in place, after a step.
+
+    Parameters
+    ----------
+    penalty : object
+        Not smooth: a smooth one's gradient is in the step already.
+    coef : ndarray of shape (n_targets, n_features)
+        Updated in place.
+    steps : ndarray of shape (n_targets, n_features)
+        The rule's step size for each coefficient.
+    weights : ndarray
+        The penalty's weights.
+    share : float
+        The batch's share of a nominal batch: its penalty's weight.
+    """
+    coef[...] = penalty.prox(np, coef, share * steps, weights)
 
 
 class Frame(NamedTuple):
