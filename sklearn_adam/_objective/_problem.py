@@ -175,20 +175,7 @@ class Objective:
         return self.stationarity(params, grads)
 
     def proximal_step(self, coef, steps, share):
-        """Apply the penalty's proximal operator to ``coef``, in place, after a step.
-
-        Only for a penalty that is not smooth; a smooth one's gradient is in
-        the step already.
-
-        Parameters
-        ----------
-        coef : ndarray of shape (n_targets, n_features)
-            Updated in place.
-        steps : ndarray of shape (n_targets, n_features)
-            The rule's step size for each coefficient.
-        share : float
-            The batch's share of a nominal batch: its penalty's weight.
-        """
+        """The penalty's proximal step on ``coef``, in place (see :func:`proximal_step`)."""
         proximal_step(self.penalty, coef, steps, self.penalty_weights, share)
 
     def loss_sums(self, params):
