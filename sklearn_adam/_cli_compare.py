@@ -75,7 +75,7 @@ def compare(args, dataset, X, y, data):
     adam = final_estimator(models[ADAM])
     kept_epoch = None
     if args.early_stopping:
-        kept_epoch = int(np.argmax(adam.validation_scores_)) + 1
+        kept_epoch = adam.validation_epochs_[int(np.argmax(adam.validation_scores_))]
         rows[ADAM]["kept epoch"] = kept_epoch
         rows[reference_label]["kept epoch"] = "-"
 

@@ -65,10 +65,10 @@ def plot(adam, kept_epoch, path):
     axes[0].set_ylabel("training loss (standardized)")
     axes[0].set_title(f"AdamLinearRegressor, solver={adam.solver}")
     if kept_epoch is not None:
-        scores = adam.validation_scores_
-        axes[1].plot(epochs, scores, color="tab:orange")
+        scores, scored = adam.validation_scores_, adam.validation_epochs_
+        axes[1].plot(scored, scores, color="tab:orange")
         axes[1].axvline(kept_epoch, color="gray", linestyle="--")
-        axes[1].plot([kept_epoch], [scores[kept_epoch - 1]], "o", color="tab:red",
+        axes[1].plot([kept_epoch], [scores[scored.index(kept_epoch)]], "o", color="tab:red",
                      label=f"kept epoch {kept_epoch}")
         axes[1].set_ylabel("validation R^2")
         axes[1].legend()

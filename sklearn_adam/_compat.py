@@ -59,7 +59,8 @@ def upgrade_state(state, defaults=None):
     later in one ``_carried`` beside the public ``solver_state_``; all of it
     is now one ``_fit_state``, whose solver state is the object that
     ``solver_state_`` shows. Until 0.2, ``t_`` counted solver steps, which
-    are now ``n_steps_``, while ``t_`` counts samples seen.
+    are now ``n_steps_``, while ``t_`` counts samples seen. Before
+    ``validation_epochs_``, every epoch was scored.
 
     A parameter added to the estimator since the state was written takes
     its default, which keeps the behaviour of the version that wrote it:
@@ -87,6 +88,10 @@ def upgrade_state(state, defaults=None):
     if "t_" in state and "n_steps_" not in state:
         state["n_steps_"] = state["t_"]
         state["t_"] = samples_seen(state.get("batch_size_curve_", []), state["n_steps_"])
+    if "validation_scores_" in state and "validation_epochs_" not in state:
+        # Written before validation_epochs_: every epoch was scored.
+        scores = state["validation_scores_"]
+        state["validation_epochs_"] = None if scores is None else list(range(1, len(scores) + 1))
     return state
 
 

@@ -20,7 +20,14 @@ from ._array_api import measure as measure_in_namespace
 from ._data import check_split_weights, split_validation
 from ._fit_state import FitState
 from ._namespace import to_numpy
-from ._objective import HeldOutEvaluation, Objective, TrainingRows
+from ._objective import (
+    HeldOutEvaluation,
+    NormalEquations,
+    Objective,
+    TrainingRows,
+    normal_equations_pay_off,
+    normal_equations_serve,
+)
 from ._objective._datafits import declares
 from ._objective._held_out import varying_targets
 from ._objective._standardization import measure
@@ -44,6 +51,7 @@ _FRESH_ATTRIBUTES = {
     "batch_size_curve_": [],
     "validation_loss_curve_": None,
     "validation_scores_": None,
+    "validation_epochs_": None,
     "best_validation_score_": None,
 }
 
@@ -248,6 +256,9 @@ def _record(estimator, state, history, n_samples, fitted_attributes):
         estimator.validation_scores_ = (
             (estimator.validation_scores_ or []) + history.validation_scores
         )
+        estimator.validation_epochs_ = (
+            (estimator.validation_epochs_ or []) + history.validation_epochs
+        )
     # The best score describes the kept coefficients only while a
     # validation score picks them.
     estimator.best_validation_score_ = (
@@ -301,7 +312,7 @@ def _held_out_evaluation(estimator, components, state, data, rows):
                 "rows whose targets vary, or a scoring such as "
                 "'neg_mean_squared_error'."
             )
-        return HeldOutEvaluation(objective, varying=varying)
+        return HeldOutEvaluation(objective, varying=varying, equations=_equations(objective))
     X, y, sample_weight = data.passed
     if sample_weight is not None and not _takes_sample_weight(scorer):
         raise ValueError(
@@ -329,7 +340,15 @@ def _held_out_evaluation(estimator, components, state, data, rows):
             )
         return value
 
-    return HeldOutEvaluation(objective, score)
+    return HeldOutEvaluation(objective, score, equations=_equations(objective))
+
+
+def _equations(objective):
+    """The normal equations of held-out rows, where they score them for less than a pass."""
+    if not (isinstance(objective, Objective) and normal_equations_serve(objective)
+            and normal_equations_pay_off(objective.data.X, objective.n_samples)):
+        return None
+    return NormalEquations.build(objective)
 
 
 def _progress_for(estimator, state, evaluation, full_after):
@@ -346,11 +365,11 @@ def _progress_for(estimator, state, evaluation, full_after):
     target = gradient_target(estimator.tol, coef.dtype, n_params)
     progress = state.progress
     if progress is None:
-        progress = Progress(estimator.tol, target, estimator.n_iter_no_change)
+        progress = Progress(estimator.validation_tol, target, estimator.n_iter_no_change)
         progress.watch(validation=validating, full_batch=full_after(0))
         return progress
     full_batch = full_after(progress.n_growths)
-    progress.configure(estimator.tol, target, estimator.n_iter_no_change, full_batch)
+    progress.configure(estimator.validation_tol, target, estimator.n_iter_no_change, full_batch)
     if progress.monitors_validation != validating or (
         not validating and isinstance(progress.monitor, GradientMonitor) != full_batch
     ):

@@ -47,16 +47,19 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     objective is at most ``tol``: the coefficients are then within
     about ``tol`` divided by the smallest eigenvalue of the standardized
     Hessian of the optimum, whatever the solver or schedule. Mini-batch epochs
-    are judged by their loss, which their noise keeps from converging: after
-    ``n_iter_no_change`` epochs in a row without progress the loss has
-    *stalled*, and the batch grows by ``batch_growth`` until it holds every
-    row. At full batch, a stall (``10 * n_iter_no_change`` steps in which
-    neither the loss nor the gradient norm reached a new low) lowers the rate
-    under ``schedule="plateau"`` and otherwise ends training short of
-    ``tol``. With ``early_stopping`` the validation score is monitored
-    instead, and a stall of the score ends training as converged in its own
-    sense. A :class:`~sklearn.exceptions.ConvergenceWarning` says when a fit
-    ended short of ``tol``.
+    cannot converge that way: once an epoch's batch gradients spread about
+    their mean by more than the mean's norm (the norm test of Byrd et al.,
+    2012), steps on batches of that size only jitter about the optimum, and
+    the batch grows to every row; after ``n_iter_no_change`` epochs in a row
+    without progress of the loss it grows by ``batch_growth``. At full
+    batch, a stall (``10 * n_iter_no_change`` steps in which neither the loss
+    nor the gradient norm reached a new low) lowers the rate under
+    ``schedule="plateau"`` and otherwise ends training short of ``tol``.
+    With ``early_stopping``, training also ends, as in scikit-learn, once the
+    validation score has not risen by ``validation_tol`` in
+    ``n_iter_no_change`` epochs (ten times as many at full batch), and the
+    best epoch is kept. A :class:`~sklearn.exceptions.ConvergenceWarning`
+    says when a fit ended short of ``tol`` without early stopping.
 
     Parameters
     ----------
@@ -145,13 +148,15 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         (relative 1e-7 on the coefficients) on well-conditioned problems. A
         ``tol`` below the rounding of the parameters' dtype is raised to it
         (for float32, about ``1e-6`` times the root of the number of
-        parameters). With ``early_stopping``, ``tol`` is instead the
-        smallest rise of the validation score that counts as progress.
+        parameters). With ``early_stopping`` too, a full-batch fit whose
+        gradient gets within ``tol`` has converged; the validation score's
+        own threshold is ``validation_tol``.
     n_iter_no_change : int, default=20
         Number of epochs in a row without progress after which the monitored
         value has stalled, >= 1; at full batch, where an epoch is a single
         step and Adam's momentum can swing for a few hundred, ten times as
-        many.
+        many. With ``early_stopping``, the epochs without a rise of the
+        validation score by ``validation_tol`` that end training.
     schedule : {"constant", "inverse_time", "step", "cosine", "plateau"} or \
             LearningRateSchedule, default="plateau"
         How the rate changes over epochs; see
@@ -180,19 +185,38 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Number of first epochs during which the rate rises linearly to
         ``learning_rate``, >= 0; any decay starts after them.
     batch_growth : float, default=2.0
-        Factor by which the batch size grows at each stall, up to all training
-        rows, >= 1; 1 keeps the batch size fixed. Larger batches average out
-        the noise of mini-batch gradients, so the fit settles on the optimum
-        instead of hovering around it.
+        Factor by which the batch size grows at each stall of the mini-batch
+        loss, up to all training rows, >= 1; 1 keeps the batch size fixed.
+        Larger batches average out the noise of mini-batch gradients, so the
+        fit settles on the optimum instead of hovering around it. Where an
+        epoch's batch gradients were mostly noise (their spread about their
+        mean larger than the mean's norm), the batch grows to all training
+        rows at once, unless ``batch_growth=1``: in ``fit``, batches of
+        ``batch_size`` rows train until they can only jitter about the
+        optimum, then exact steps finish at ``tol``.
     early_stopping : bool, default=False
         Whether to monitor a score on held-out data instead of the training
-        objective, and keep the coefficients of the epoch that scored best.
-        The held-out data are ``X_val`` and ``y_val`` when passed to ``fit``,
-        else ``validation_fraction`` of the training rows.
+        objective, stop once it has not risen by ``validation_tol`` in
+        ``n_iter_no_change`` epochs (growing the batch or lowering the rate
+        never postpones that), and keep the coefficients of the epoch that
+        scored best. The held-out data are ``X_val`` and ``y_val`` when
+        passed to ``fit``, else ``validation_fraction`` of the training rows.
+        They are scored after each epoch, or every few epochs where scoring
+        them would cost more than a fifth of an epoch's work (full-batch
+        steps through the normal equations cost little more than a scoring:
+        there, every fifth). With the default ``scoring`` and the squared
+        error, the loss and score of held-out rows come from their normal
+        equations, gathered once, without a pass over them.
     validation_fraction : float, default=0.1
         Fraction of rows held out with ``early_stopping`` when no ``X_val`` is
         given, in (0, 1); it must leave at least two validation rows and one
         training row.
+    validation_tol : float, default=1e-4
+        With ``early_stopping``, the smallest rise of the validation score
+        over its best so far that counts as progress, >= 0, in the score's
+        units (R^2 for ``scoring=None``), as ``tol`` is in
+        :class:`~sklearn.neural_network.MLPRegressor` and
+        :class:`~sklearn.linear_model.SGDRegressor`.
     scoring : str, callable or None, default=None
         Validation score with ``early_stopping``: None for R^2, or any
         scikit-learn scorer name (e.g. "neg_mean_absolute_error") or
@@ -260,10 +284,16 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     best_loss_ : float
         Smallest value in ``loss_curve_``.
     validation_loss_curve_ : list of float or None
-        Loss on the held-out data after each epoch, on the scale of
-        ``loss_curve_`` without the penalty, with ``early_stopping``.
+        Loss on the held-out data after each scored epoch (see
+        ``early_stopping``), on the scale of ``loss_curve_`` without the
+        penalty, with ``early_stopping``.
     validation_scores_ : list of float or None
-        Score on the held-out data after each epoch, with ``early_stopping``.
+        Score on the held-out data after each scored epoch, with
+        ``early_stopping``.
+    validation_epochs_ : list of int or None
+        The epochs after which the held-out data were scored, counted as
+        ``n_iter_`` counts them, with ``early_stopping``: every epoch, or
+        every few (see ``early_stopping``).
     best_validation_score_ : float or None
         Score, on the last fit's held-out data, of the kept coefficients:
         those of the best epoch (after a warm start, an earlier fit's best
@@ -337,6 +367,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         batch_growth=2.0,
         early_stopping=False,
         validation_fraction=0.1,
+        validation_tol=1e-4,
         scoring=None,
         warm_start=False,
         random_state=None,
@@ -365,6 +396,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.batch_growth = batch_growth
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.validation_tol = validation_tol
         self.scoring = scoring
         self.warm_start = warm_start
         self.random_state = random_state

@@ -66,6 +66,7 @@ PARAMETER_CONSTRAINTS = {
     "batch_growth": [Interval("real", 1)],
     "early_stopping": [BOOLEAN],
     "validation_fraction": [Interval("real", 0, 1, closed="neither")],
+    "validation_tol": [NON_NEGATIVE_REAL],
     "scoring": [None, SCORER_NAME, CALLABLE],
     "warm_start": [BOOLEAN],
     # What sklearn.utils.check_random_state accepts.

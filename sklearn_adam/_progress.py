@@ -70,12 +70,15 @@ class PlateauMonitor:
         self.best = None
         self.n_stalled = 0
 
-    def update(self, value):
+    def update(self, value, epochs=1):
         """Record the value of one epoch.
 
         Parameters
         ----------
         value : float
+        epochs : int, default=1
+            The epochs this value stands for: a value taken every few epochs
+            counts each of them against the patience.
 
         Returns
         -------
@@ -92,7 +95,7 @@ class PlateauMonitor:
         if sign * (value - self.best) > margin:
             self.n_stalled = 0
         else:
-            self.n_stalled += 1
+            self.n_stalled += epochs
         is_best = sign * (value - self.best) > 0
         if is_best:
             self.best = value
@@ -321,27 +324,71 @@ class Progress:
         return FULL_BATCH_PATIENCE * self.patience if full_batch else self.patience
 
 
-def relieve_stall(progress, schedule, batching):
-    """Grow the batch or lower the rate.
+# A mini-batch epoch's gradients are mostly noise once their spread about
+# their mean (the root of their variance) exceeds this many times the norm
+# of the mean: Byrd, Chin, Nocedal and Wu's norm test (2012) with theta = 1,
+# taken over the epoch.
+NOISE_RATIO = 1.0
 
-    A batch that grows to every training row switches the training loss's
-    monitor to the full-batch one (:meth:`Progress.watch`), and gives a
-    validation score's monitor the full-batch patience.
+
+def noise_dominates(gradient_norm, spread):
+    """Whether an epoch's batch gradients were mostly noise: the norm test over an epoch.
+
+    Past that point, Adam's steps on batches of this size only jitter about
+    the optimum, at a distance set by the rate; exact steps get nearer.
+
+    Parameters
+    ----------
+    gradient_norm : float
+        Norm of the epoch's batch gradients averaged.
+    spread : float
+        Root of their variance about that average (0 for one full batch).
+
+    Returns
+    -------
+    bool
+    """
+    return spread > NOISE_RATIO * gradient_norm
+
+
+def grow_to_full(progress, batching):
+    """Grow the batch to every training row, where the batch gradients were mostly noise.
+
+    The training loss's monitor becomes the full-batch one; a validation
+    score's monitor goes on as it was, so that growing never postpones
+    early stopping.
+
+    Returns
+    -------
+    action : "batch grown"
+    """
+    progress.n_growths = batching.growths_to_full(progress.n_growths)
+    if not progress.monitors_validation:
+        progress.watch(validation=False, full_batch=True)
+    return "batch grown"
+
+
+def relieve_stall(progress, schedule, batching):
+    """Grow the batch or lower the rate; with a validation score monitored, stop.
+
+    A stalled validation score ends training, as early stopping does in
+    scikit-learn: neither a larger batch nor a lower rate postpones it. A
+    batch that grows to every training row switches the training loss's
+    monitor to the full-batch one (:meth:`Progress.watch`).
 
     Returns
     -------
     action : {"batch grown", "rate lowered"} or None
-        What was done; None when neither was left to do (training stops).
+        What was done; None when training stops.
     """
+    if progress.monitors_validation:
+        return None
     if batching.can_grow(progress.n_growths):
         progress.n_growths += 1
         action = "batch grown"
         if batching.is_full(progress.n_growths):
-            if progress.monitors_validation:
-                progress.configure(progress.tol, progress.target, progress.patience, True)
-            else:
-                progress.watch(validation=False, full_batch=True)
-                return action
+            progress.watch(validation=False, full_batch=True)
+            return action
     elif schedule.reduces_on_plateau and progress.n_fruitless < MAX_PLATEAU_REDUCTIONS:
         progress.n_reductions += 1
         # At full batch a rate too large for Adam's shrinking second moments

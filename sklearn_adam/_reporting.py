@@ -133,6 +133,9 @@ def stall_event(action, progress, schedule, batching):
     if action == "rate lowered":
         rate = schedule.rate(progress.epoch, progress.n_reductions)
         return f"stalled: learning_rate falls to {rate:.3g}"
+    if progress.monitors_validation:
+        return (f"the validation score did not rise by validation_tol={progress.tol:g} in "
+                f"{progress.monitor.patience} epochs: training stops")
     return "stalled with no batch growth or rate reduction left: training stops"
 
 

@@ -4,14 +4,15 @@ until the stopping rule, a callback or ``max_iter`` ends training."""
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._engine import epoch_driver
-from ._progress import GradientMonitor, relieve_stall
+from ._objective._normal_equations import values_per_pass
+from ._progress import GradientMonitor, grow_to_full, noise_dominates, relieve_stall
 from ._reporting import EpochReporter, StepPacer, stall_event
-from ._stopping import CONVERGED, STALLED
+from ._stopping import CONVERGED, STALLED, reached
 
 
 @dataclass
@@ -36,7 +37,10 @@ class History:
     validation_losses : list of float
         Validation loss after each epoch (empty without a validation set).
     validation_scores : list of float
-        Validation score after each epoch (empty without a validation set).
+        Validation score after each scored epoch (empty without a validation set).
+    validation_epochs : list of int
+        The epochs (counted as ``Progress.epoch``, from the first fit) after
+        which the validation set was scored.
     converged : bool
         Whether training ended converged: at full batch with the gradient
         norm within the target, on a validation score that stopped
@@ -54,6 +58,7 @@ class History:
     n_steps: list = field(default_factory=list)
     validation_losses: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
+    validation_epochs: list = field(default_factory=list)
     converged: bool = False
     stalled: bool = False
     stall_action: str | None = None
@@ -97,6 +102,15 @@ class Batching:
         """Whether another growth would change the batch size."""
         return self.growth > 1 and self.size(n_growths) < self.n_samples
 
+    def growths_to_full(self, n_growths):
+        """The fewest growths, at least ``n_growths``, after which the batch holds every row.
+
+        Only where :meth:`can_grow` or :meth:`is_full`.
+        """
+        while not self.is_full(n_growths):
+            n_growths += 1
+        return n_growths
+
 
 @dataclass(frozen=True)
 class TrainingPlan:
@@ -115,7 +129,10 @@ class TrainingPlan:
         Whether to visit the rows in a new random order each epoch; "batches"
         keeps each batch's rows contiguous and shuffles the batches.
     validation : callable or None, default=None
-        ``validation(params) -> (loss, score)`` on held-out rows.
+        ``validation(params) -> (loss, score)`` on held-out rows; with an
+        attribute ``cost`` (as :class:`~sklearn_adam._objective.HeldOutEvaluation`),
+        the multiplications it takes, called every few epochs where it
+        would take more than :data:`VALIDATION_SHARE` of an epoch's.
     act_on_stalls : bool, default=True
         False runs ``max_iter`` epochs whatever the monitor says.
     callbacks : EpochCallbacks or None, default=None
@@ -144,6 +161,11 @@ class TrainingPlan:
     callbacks: Any = None
     verbose: bool = False
     streaming: bool = False
+
+
+# The held-out rows are scored every few epochs where scoring them after each
+# would cost more than this share of the epoch's own work.
+VALIDATION_SHARE = 0.2
 
 
 def train(state, plan):
@@ -189,8 +211,8 @@ def train(state, plan):
     stopped = False
     while len(history.losses) < plan.max_iter and not stopped:
         driver = _driver(drivers, state.progress, plan)
-        converged, stalled = _run(driver, state, plan, history, listeners)
-        stopped = _act(state, plan, history, listeners, converged, stalled)
+        verdict = _run(driver, state, plan, history, listeners)
+        stopped = _act(state, plan, history, listeners, verdict)
     _check_outcome(state, plan, history)
     return history
 
@@ -228,32 +250,91 @@ def _driver(drivers, progress, plan):
     return drivers[full_batch]
 
 
+class _Verdict(NamedTuple):
+    """How the last epochs ended, for :func:`_act`."""
+
+    converged: bool
+    stalled: bool
+    # A mini-batch epoch whose batch gradients were mostly noise.
+    noisy: bool = False
+
+
 def _run(driver, state, plan, history, listeners):
-    """One epoch, or many full-batch epochs in one call; returns (converged, stalled)."""
-    if (not listeners.watched and isinstance(state.progress.monitor, GradientMonitor)
-            and getattr(driver, "runs_many", False)):
+    """One epoch, or many full-batch epochs in one call; returns their verdict."""
+    progress = state.progress
+    runs_many = getattr(driver, "runs_many", False)
+    if not listeners.watched and isinstance(progress.monitor, GradientMonitor) and runs_many:
         n_before, began = len(history.losses), time.perf_counter()
-        outcome = _run_steps(driver, state, plan, history,
-                             listeners.pacer.steps(plan.max_iter - n_before))
+        monitor = progress.monitor
+        outcome, standing, norms = _run_steps(
+            driver, state, plan, history, listeners.pacer.steps(plan.max_iter - n_before),
+            monitor.target, monitor.patience, monitor.standing,
+        )
+        monitor.take(standing, norms)
         listeners.pacer.took(len(history.losses) - n_before, time.perf_counter() - began)
-        return outcome == CONVERGED, outcome == STALLED
+        return _Verdict(outcome == CONVERGED, outcome == STALLED)
+    every = _validation_interval(driver, plan)
+    # The epochs between two validations need no one to watch them.
+    n_quiet = min(every - 1 - progress.epoch % every, plan.max_iter - len(history.losses))
+    if runs_many and n_quiet > 0 and listeners.every_epoch is None:
+        began = time.perf_counter()
+        n_quiet = listeners.pacer.steps(n_quiet)
+        outcome, _, _ = _run_steps(driver, state, plan, history, n_quiet,
+                                   progress.target, n_quiet + 1, None)
+        listeners.pacer.took(n_quiet, time.perf_counter() - began)
+        if outcome == CONVERGED:
+            _validate(state, plan, history)
+        return _Verdict(outcome == CONVERGED, False)
     if listeners.every_epoch is not None:
         listeners.every_epoch.begin(len(history.losses))
-    return _run_epoch(driver, state, plan, history)
+    return _run_epoch(driver, state, plan, history, every)
 
 
-def _act(state, plan, history, listeners, converged, stalled):
+def _validation_interval(driver, plan):
+    """Every how many epochs the held-out rows are scored: at most a fifth of an epoch's work."""
+    cost = getattr(plan.validation, "cost", None)
+    if cost is None:
+        return 1
+    epoch_cost = getattr(driver, "epoch_cost", None)
+    if epoch_cost is None:
+        epoch_cost = 2 * values_per_pass(plan.objective)
+    return max(1, math.ceil(cost / (VALIDATION_SHARE * epoch_cost)))
+
+
+def _validate(state, plan, history):
+    """Score the parameters on the held-out rows; returns whether the score has stalled.
+
+    The score stands for every epoch since the last one scored.
+    """
+    progress = state.progress
+    validation_loss, score = plan.validation(state.params)
+    scored = history.validation_epochs
+    since = progress.epoch - (scored[-1] if scored else progress.epoch - 1)
+    history.validation_losses.append(validation_loss)
+    history.validation_scores.append(score)
+    scored.append(progress.epoch)
+    is_best, stalled = progress.monitor.update(score, since)
+    if is_best:
+        progress.best_params = [p.copy() for p in state.params]
+    return stalled
+
+
+def _act(state, plan, history, listeners, verdict):
     """Act on how the last epochs ended, and tell the listeners; returns whether training stops."""
     progress, stopped, event = state.progress, False, None
-    if converged:
+    if verdict.converged:
         history.converged, stopped = True, True
         event = "converged: the gradient norm is within tol"
     if listeners.every_epoch is not None and listeners.every_epoch.end(state.params):
         history.converged, stopped = True, True
         event = "a callback asked to stop"
-    elif plan.act_on_stalls and stalled and not stopped:
+    elif plan.act_on_stalls and verdict.stalled and not stopped:
         stopped = _act_on_stall(progress, plan.schedule, plan.batching, history)
         event = stall_event(history.stall_action, progress, plan.schedule, plan.batching)
+    elif plan.act_on_stalls and verdict.noisy and not stopped:
+        history.stall_action = grow_to_full(progress, plan.batching)
+        event = ("the batch gradients spread more than their mean: batch_size grows to "
+                 f"{plan.batching.size(progress.n_growths)}")
     if event is None and plan.act_on_stalls and len(history.losses) == plan.max_iter:
         event = f"max_iter={plan.max_iter} reached"
     last = stopped or len(history.losses) >= plan.max_iter
@@ -275,11 +356,15 @@ def _check_outcome(state, plan, history):
         check_not_worse(history.losses[-1], loss_at_zero, size, max(history.learning_rates))
 
 
-def _run_epoch(driver, state, plan, history):
+def _run_epoch(driver, state, plan, history, every=1):
     """One epoch, judged by the monitor.
 
-    Returns whether the epoch converged (it then took no step) and whether
-    the monitored value has stalled.
+    Returns its verdict: whether the epoch converged (it then took no step),
+    whether the monitored value has stalled, and whether its batch
+    gradients were mostly noise (:func:`~sklearn_adam._progress.noise_dominates`).
+    A full-batch epoch converges once its gradient norm is within the
+    target, with a validation score monitored too. The held-out rows are
+    scored after every ``every``-th epoch, and after one that converged.
     """
     progress, objective = state.progress, plan.objective
     batch_size = plan.batching.size(progress.n_growths)
@@ -288,57 +373,64 @@ def _run_epoch(driver, state, plan, history):
     order = None
     if batch_size < objective.n_samples:
         order = _visiting_order(state.rng, objective.n_samples, batch_size, plan.shuffle)
-    judged = plan.act_on_stalls and isinstance(progress.monitor, GradientMonitor)
+    full_batch = batch_size >= objective.n_samples
+    judged = plan.act_on_stalls and (isinstance(progress.monitor, GradientMonitor)
+                                     or (full_batch and plan.validation is not None))
     # An epoch that converges takes no step: the parameters left are
     # those whose gradient was judged.
-    target = progress.monitor.target if judged else -1.0
-    loss, gradient_norm, state.solver_state = driver.run(
+    target = progress.target if judged else -1.0
+    result = driver.run(
         state.params, state.solver_state, learning_rate, batch_size, order, target=target
     )
+    loss, gradient_norm, state.solver_state = result.loss, result.gradient_norm, result.state
     check_finite(loss, state.params, learning_rate)
+    # Only a mini-batch epoch has a spread; growing is a stopping rule's act.
+    noisy = (plan.act_on_stalls and plan.batching.can_grow(progress.n_growths)
+             and noise_dominates(gradient_norm, result.spread))
     history.record(loss, gradient_norm, learning_rate, batch_size,
                    math.ceil(objective.n_samples / batch_size))
     progress.epoch += 1
     monitor = progress.monitor
     if plan.validation is not None:
-        validation_loss, score = plan.validation(state.params)
-        history.validation_losses.append(validation_loss)
-        history.validation_scores.append(score)
-        is_best, stalled = monitor.update(score)
-        if is_best:
-            progress.best_params = [p.copy() for p in state.params]
-        return False, stalled
+        converged = judged and reached(gradient_norm, target)
+        stalled = False
+        if converged or progress.epoch % every == 0:
+            stalled = _validate(state, plan, history)
+        if converged:
+            history.n_steps[-1] = 0
+            return _Verdict(True, False)
+        return _Verdict(False, stalled, noisy)
     if isinstance(monitor, GradientMonitor):
         outcome = monitor.judge(loss, gradient_norm)
         if judged and outcome == CONVERGED:
             history.n_steps[-1] = 0
-            return True, False
-        return False, outcome == STALLED
-    return False, monitor.update(loss)[1]
+            return _Verdict(True, False)
+        return _Verdict(False, outcome == STALLED)
+    return _Verdict(False, monitor.update(loss)[1], noisy)
 
 
-def _run_steps(driver, state, plan, history, n_steps):
+def _run_steps(driver, state, plan, history, n_steps, target, patience, standing):
     """Up to ``n_steps`` full-batch steps in one compiled call, judged as single epochs would be.
 
-    The driver takes the stopping rule's standing and hands it back; the
-    monitor takes it. Returns what ended the call: "converged" (the last
-    epoch took no step), "stalled", "ran out" or "not finite".
+    The driver takes the stopping rule's standing (``target``, ``patience``
+    and ``standing`` as :func:`~sklearn_adam._stopping.judge` takes them)
+    and hands it back. Returns what ended the call ("converged": the last
+    epoch took no step; "stalled", "ran out" or "not finite"), the standing
+    after it and the gradient norms of its epochs.
     """
     progress = state.progress
-    monitor = progress.monitor
     rates = plan.schedule.rates(progress.epoch, n_steps, progress.n_reductions)
     losses, norms, outcome, standing, state.solver_state = driver.run_steps(
-        state.params, state.solver_state, rates, target=monitor.target,
-        patience=monitor.patience, standing=monitor.standing,
+        state.params, state.solver_state, rates, target=target,
+        patience=patience, standing=standing,
     )
-    monitor.take(standing, norms)
     for loss, norm, rate in zip(losses.tolist(), norms.tolist(), rates.tolist()):
         history.record(loss, norm, rate, plan.batching.n_samples, 1)
     progress.epoch += len(losses)
     check_finite(history.losses[-1], state.params, history.learning_rates[-1])
     if outcome == CONVERGED:
         history.n_steps[-1] = 0
-    return outcome
+    return outcome, standing, norms
 
 
 def _act_on_stall(progress, schedule, batching, history):

@@ -210,7 +210,7 @@ def test_scoring_monitor_with_early_stopping_scores_the_kept_model_at_the_end():
     log = monitor.get_logs()
     rows = epoch_rows(log)
     assert len(rows) == model.n_iter_
-    best = int(np.argmax(model.validation_scores_))
+    best = model.validation_epochs_[int(np.argmax(model.validation_scores_))] - 1
     assert best < model.n_iter_ - 1
     # Epoch rows score each epoch's model on the data passed to fit; the fit's
     # row scores the kept one, that of the best validation epoch.

@@ -63,6 +63,12 @@ def test_a_model_pickled_by_0_1_resumes_as_0_1_did(case):
 CARRIED_PICKLE = Path(__file__).with_name("data") / "fitted_by_c349c7b.pkl"
 
 
+# Cases whose warm fit runs mini-batches to convergence: since c349c7b a
+# mini-batch whose gradients are mostly noise grows at once to every row
+# (the norm test), where the batch then doubled at each stall.
+CONVERGED_UNDER_A_NEWER_RULE = {"streamed nadam"}
+
+
 # What c349c7b gave, to the last bits that the compiled batch gradient has
 # added in the order written since (the same steps, sums rounded otherwise).
 RESUMED = dict(rtol=1e-12, atol=0)
@@ -98,7 +104,14 @@ def test_a_model_pickled_with_a_carried_state_resumes_as_it_did(case):
         warnings.simplefilter("ignore")
         warm = load_case()["cases"][case]["model"].fit(X2, y2)
         chunk = load_case()["cases"][case]["model"].partial_fit(X2, y2)
-    for resumed, outcome in ((warm, expected["warm_fit"]), (chunk, expected["partial_fit"])):
+    outcomes = [(warm, expected["warm_fit"]), (chunk, expected["partial_fit"])]
+    if case in CONVERGED_UNDER_A_NEWER_RULE:
+        # The warm fit trains its mini-batches to convergence, under the
+        # stopping rule of this version: the same optimum, by another path.
+        outcomes = outcomes[1:]
+        for name in ("coef_", "intercept_"):
+            assert_allclose(getattr(warm, name), expected["warm_fit"][name], rtol=1e-7)
+    for resumed, outcome in outcomes:
         for name, value in outcome.items():
             if name == "solver_state_":
                 assert_same_state(resumed.solver_state_, value)

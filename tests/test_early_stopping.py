@@ -339,3 +339,59 @@ def test_nan_in_held_out_targets_is_named_as_y_val():
     with pytest.raises(ValueError, match="Input y_val contains NaN"):
         model.fit(X, y, X_val=X_val, y_val=y_val)
     assert not hasattr(model, "coef_")
+
+
+@pytest.mark.parametrize("batch_size", ["auto", 50])
+def test_a_stalled_score_stops_training_without_growing_the_batch_or_lowering_the_rate(
+    batch_size,
+):
+    # As in scikit-learn: training ends once the score has not risen by
+    # validation_tol in n_iter_no_change epochs (ten times as many full-batch
+    # steps), the rate untouched under the default "plateau" schedule.
+    X, y, X_val, y_val = train_and_validation()
+    model = AdamLinearRegressor(early_stopping=True, batch_size=batch_size, batch_growth=1.0,
+                                n_iter_no_change=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y, X_val=X_val, y_val=y_val)
+    assert set(model.learning_rate_curve_) == {model.learning_rate}
+    assert set(model.batch_size_curve_) == {300 if batch_size == "auto" else 50}
+    scores = np.array(model.validation_scores_)
+    patience = 5 * (10 if batch_size == "auto" else 1)
+    every = model.n_iter_ // len(scores)
+    # The score of the last improvement by validation_tol, and none since in
+    # the last `patience` epochs.
+    rising = np.flatnonzero(scores > np.maximum.accumulate(np.r_[-np.inf, scores[:-1]])
+                            + model.validation_tol)
+    assert (len(scores) - 1 - rising[-1]) * every >= patience
+    assert model.best_validation_score_ == scores.max()
+
+
+def test_validation_tol_is_the_rise_that_counts_as_progress():
+    X, y, X_val, y_val = train_and_validation()
+    settings = dict(early_stopping=True, batch_size=50, batch_growth=1.0, n_iter_no_change=3,
+                    random_state=0)
+    # No rise is ever large enough: the first epoch's score is never beaten
+    # by 10, and training ends after the patience.
+    impossible = AdamLinearRegressor(validation_tol=10.0, **settings).fit(
+        X, y, X_val=X_val, y_val=y_val)
+    assert impossible.n_iter_ == 4
+    patient = AdamLinearRegressor(validation_tol=0.0, **settings).fit(
+        X, y, X_val=X_val, y_val=y_val)
+    assert patient.n_iter_ > impossible.n_iter_
+
+
+def test_held_out_rows_are_scored_at_most_at_a_fifth_of_an_epochs_cost():
+    # Mini-batch epochs read the training rows: scoring the held-out ones
+    # (their loss from their normal equations) costs far less, every epoch.
+    # Full-batch steps through the normal equations cost one product with
+    # the Gram matrix, as much as scoring: every fifth epoch is scored.
+    X, y, X_val, y_val = train_and_validation()
+    mini = AdamLinearRegressor(early_stopping=True, batch_size=50, random_state=0).fit(
+        X, y, X_val=X_val, y_val=y_val)
+    assert len(mini.validation_scores_) == mini.n_iter_
+    full = AdamLinearRegressor(early_stopping=True, random_state=0).fit(
+        X, y, X_val=X_val, y_val=y_val)
+    assert len(full.validation_scores_) == pytest.approx(full.n_iter_ / 5, abs=1)
+    # The kept model is one that was scored, and scores what was recorded.
+    assert_allclose(full.score(X_val, y_val), full.best_validation_score_, rtol=1e-10)

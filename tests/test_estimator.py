@@ -245,7 +245,9 @@ def test_pandas_feature_names_are_kept():
 def test_early_stopping_records_scores_and_keeps_best():
     X, y = make_data()
     model = AdamLinearRegressor(early_stopping=True, random_state=0).fit(X, y)
-    assert len(model.validation_scores_) == model.n_iter_
+    scored = model.validation_epochs_
+    assert len(model.validation_scores_) == len(scored) and scored[-1] <= model.n_iter_
+    assert scored == sorted(scored) and len(set(scored)) == len(scored)
     assert model.best_validation_score_ == max(model.validation_scores_)
     # The kept epoch is the one that predicted the held-out rows best, before
     # the weakest coefficient is fully fitted: it predicts the training rows
@@ -405,14 +407,15 @@ def test_convergence_warning_at_max_iter():
 
 def test_verbose_prints_the_first_and_last_epochs_at_a_human_pace(capsys):
     X, y = make_data()
-    model = AdamLinearRegressor(verbose=True, early_stopping=True, random_state=0).fit(X, y)
+    model = AdamLinearRegressor(verbose=True, early_stopping=True, validation_tol=0.0,
+                                random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    # Over a thousand epochs in a fraction of a second: a handful of lines.
-    assert model.n_iter_ > 1000 and len(lines) < 50
+    # Hundreds of epochs, each watched, in a fraction of a second: a handful of lines.
+    assert model.n_iter_ > 400 and len(lines) < 50
     assert lines[0].startswith(f"Epoch 1, loss={model.loss_curve_[0]:.6g}, ")
     last = lines[-1]
     assert last.startswith(f"Epoch {model.n_iter_}, loss={model.loss_curve_[-1]:.6g}, ")
-    assert last.endswith("; stalled with no batch growth or rate reduction left: training stops")
+    assert last.endswith("; converged: the gradient norm is within tol")
     for name, value in [
         ("validation loss", model.validation_loss_curve_[-1]),
         ("validation score", model.validation_scores_[-1]),
@@ -580,12 +583,9 @@ def test_verbose_says_what_each_stall_did_and_why_training_ended(capsys):
         return said, caught
 
     said, caught = events(batch_size=100)
-    assert said == [
-        "stalled: batch_size grows to 200",
-        "stalled: batch_size grows to 400",
-        "stalled: batch_size grows to 500",
-        "converged: the gradient norm is within tol",
-    ]
+    # One epoch of batches of 100 gets within the noise of the optimum.
+    assert said[0] == "the batch gradients spread more than their mean: batch_size grows to 500"
+    assert said[-1] == "converged: the gradient norm is within tol"
     assert not caught
     # tol=0 asks for rounding's floor: Adam's steps burst before they get there.
     said, caught = events(batch_size=None, tol=0)
@@ -594,6 +594,9 @@ def test_verbose_says_what_each_stall_did_and_why_training_ended(capsys):
     said, caught = events(batch_size=None, tol=0, schedule="constant")
     assert said == ["stalled with no batch growth or rate reduction left: training stops"]
     assert "stopped making progress" in str(caught[0].message)
+    said, caught = events(batch_size=None, early_stopping=True)
+    assert said == ["the validation score did not rise by validation_tol=0.0001 in 30 epochs: "
+                    "training stops"] and not caught
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         AdamLinearRegressor(verbose=True, max_iter=2).fit(X, y)

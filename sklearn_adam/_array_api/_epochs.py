@@ -14,8 +14,10 @@ stopping rule reads before the step).
 
 import numpy as np
 
+from .._engine._result import EpochResult
 from .._namespace import to_numpy
 from .._objective._penalties import stationarity
+from .._objective._problem import batch_spread
 from .._rules import (
     UpdateCalls,
     check_proximal,
@@ -61,7 +63,7 @@ class NamespaceEpochs:
         if self._on_device:
             state = moved_state(state, namespace.from_numpy)
         visits = None if order is None else namespace.from_numpy(order)
-        weighted_losses = penalty = namespace.zeros()
+        weighted_losses = penalty = gradient_squares = namespace.zeros()
         gradient_sums = [namespace.xp.zeros_like(p) for p in device_params]
         for start in range(0, n_samples, batch_size):
             stop = min(start + batch_size, n_samples)
@@ -72,6 +74,8 @@ class NamespaceEpochs:
             penalty = penalty + (objective.penalty_value(device_params[0])
                                  * ((stop - start) / n_samples))
             gradient_sums = [total + grad for total, grad in zip(gradient_sums, grads)]
+            for grad in grads:
+                gradient_squares = gradient_squares + namespace.xp.sum(grad * grad)
             if batch_size >= n_samples and target >= 0 and reached(stationarity(
                 objective.penalty, params[0], [to_numpy(g) for g in grads],
                 objective.penalty_weights,
@@ -83,15 +87,16 @@ class NamespaceEpochs:
                     device_params[0], state, learning_rate, (stop - start) / batch_size
                 )
         # Summed up while params still hold the coefficients the epoch started from.
+        host_sums = [to_numpy(s) for s in gradient_sums]
         loss, gradient_norm = objective.epoch_summary(
-            float(weighted_losses), float(penalty), [to_numpy(s) for s in gradient_sums],
-            batch_size, params[0],
+            float(weighted_losses), float(penalty), host_sums, batch_size, params[0],
         )
+        spread = batch_spread(host_sums, float(gradient_squares), batch_size, n_samples)
         for param, device_param in zip(params, device_params):
             param[...] = to_numpy(device_param)
         if self._on_device:
             state = moved_state(state, to_numpy)
-        return loss, gradient_norm, state
+        return EpochResult(loss, gradient_norm, state, spread)
 
     def _step(self, grads, state, learning_rate, params):
         """One ``update`` of the solver, added to ``params``: the new parameters and state."""

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 
 from .._engine import NormalEquationSteps
 from .._engine._numpy import solver_step
+from .._engine._result import EpochResult
 from .._fit import TrainingRun, _standardizing, fresh_state
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
@@ -288,11 +289,11 @@ class DistributedEpochs:
         loss, grads = objective.gradient(params, self._data)
         gradient_norm = stationarity(penalty, params[0], grads, weights)
         if reached(gradient_norm, target):
-            return loss, gradient_norm, state
+            return EpochResult(loss, gradient_norm, state)
         decayed = [params[0]] + [None] * (len(params) - 1)
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)
         if not penalty.smooth:
             # A full batch carries the whole penalty: its share is one.
             steps = proximal_steps(self.solver, state, learning_rate)[0]
             proximal_step(penalty, params[0], steps, weights, 1.0)
-        return loss, gradient_norm, state
+        return EpochResult(loss, gradient_norm, state)

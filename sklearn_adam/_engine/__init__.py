@@ -22,6 +22,7 @@ from .._objective import NormalEquations, normal_equations_pay_off
 from ._compiled import CompiledEpochs
 from ._normal_equations import NormalEquationSteps
 from ._numpy import NumpyEpochs
+from ._result import EpochResult
 
 
 class EpochDriver(Protocol):
@@ -35,7 +36,7 @@ class EpochDriver(Protocol):
         batch_size: int,
         order: np.ndarray | None,
         target: float = -1.0,
-    ) -> tuple[float, float, Any]:
+    ) -> EpochResult:
         """One epoch from ``params`` and ``state``; updates ``params`` in place.
 
         Parameters
@@ -55,13 +56,9 @@ class EpochDriver(Protocol):
 
         Returns
         -------
-        loss : float
-            The objective averaged over the epoch, each batch's share taken
-            before its step.
-        gradient_norm : float
-            Norm of the batch gradients averaged over the epoch.
-        state : object
-            The advanced solver state.
+        result : EpochResult
+            The epoch's loss and gradient norm, the advanced solver state,
+            and the spread of its batch gradients.
         """
 
 
@@ -102,5 +99,6 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
 
 
 __all__ = [
-    "CompiledEpochs", "EpochDriver", "NormalEquationSteps", "NumpyEpochs", "epoch_driver",
+    "CompiledEpochs", "EpochDriver", "EpochResult", "NormalEquationSteps", "NumpyEpochs",
+    "epoch_driver",
 ]

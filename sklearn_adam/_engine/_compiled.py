@@ -16,8 +16,10 @@ import scipy.sparse as sp
 from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
 from .._objective._datafits import served_by
+from .._objective._problem import batch_spread
 from .._rules import kernel_spec
 from .._stopping import CONVERGED, Standing, reached
+from ._result import EpochResult
 
 
 class CompiledEpochs:
@@ -105,7 +107,7 @@ class CompiledEpochs:
         advanced = [array for array in arrays if isinstance(array, np.ndarray)]
         kept = [array.copy() for array in advanced] if judged else None
         sums = self._kernels.EpochSums(
-            np.zeros(2), np.empty(arrays.coef.shape), np.empty(arrays.coef.shape[0]),
+            np.zeros(3), np.empty(arrays.coef.shape), np.empty(arrays.coef.shape[0]),
             np.zeros_like(arrays.coef), np.zeros_like(arrays.intercept),
         )
         visits = np.zeros(0, dtype=np.intp) if order is None else order.astype(np.intp, copy=False)
@@ -130,8 +132,9 @@ class CompiledEpochs:
         if judged and reached(gradient_norm, target):
             for array, before in zip(advanced, kept, strict=True):
                 array[...] = before
-            return loss, gradient_norm, state
-        return loss, gradient_norm, self._spec.advance(state, steps, arrays)
+            return EpochResult(loss, gradient_norm, state)
+        spread = batch_spread(gradient_sums, sums.totals[2], batch_size, self.objective.n_samples)
+        return EpochResult(loss, gradient_norm, self._spec.advance(state, steps, arrays), spread)
 
 
 def kernel_data(kernels, objective):

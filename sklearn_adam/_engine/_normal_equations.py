@@ -16,6 +16,7 @@ from .._rules import UpdateCalls, kernel_spec
 from .._stopping import reached
 from ._compiled import full_batch_steps
 from ._numpy import solver_step
+from ._result import EpochResult
 
 
 class NormalEquationSteps:
@@ -48,6 +49,11 @@ class NormalEquationSteps:
         return normal_equations_serve(objective)
 
     @property
+    def epoch_cost(self):
+        """float : Multiplications a step takes, per target: the product with the Gram matrix."""
+        return float(self.equations.gram.shape[0] ** 2)
+
+    @property
     def runs_many(self):
         """bool : Whether :meth:`run_steps` can take many steps in one call."""
         return self._spec is not None
@@ -63,15 +69,15 @@ class NormalEquationSteps:
             losses, norms, _, _, state = self.run_steps(
                 params, state, np.array([float(learning_rate)]), target=target, patience=1,
             )
-            return float(losses[0]), float(norms[0]), state
+            return EpochResult(float(losses[0]), float(norms[0]), state)
         grads = [np.empty_like(p) for p in params]
         loss = self.equations.gradient(params, grads)
         gradient_norm = joint_norm(grads)
         if reached(gradient_norm, target):
-            return loss, gradient_norm, state
+            return EpochResult(loss, gradient_norm, state)
         decayed = [params[0]] + [None] * (len(params) - 1)
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)
-        return loss, gradient_norm, state
+        return EpochResult(loss, gradient_norm, state)
 
     def run_steps(self, params, state, rates, *, target, patience, standing=None):
         """Full-batch epochs, one per rate, until converged, stalled or out of rates.

@@ -3,8 +3,11 @@
 import numpy as np
 
 from .._mapped import batch_starts
+from .._objective._penalties import joint_norm
+from .._objective._problem import batch_spread
 from .._rules import UpdateCalls, proximal_steps
 from .._stopping import reached
+from ._result import EpochResult
 
 
 class NumpyEpochs:
@@ -35,7 +38,7 @@ class NumpyEpochs:
         gradient_sum = [np.zeros_like(p) for p in params]
         # The arrays are updated in place, so this list stays current.
         decayed = objective.penalized(params)
-        weighted_loss = penalty = 0.0
+        weighted_loss = penalty = gradient_squares = 0.0
         # Where a full batch's gradient is taken, for the stopping measure of
         # a penalty that is not smooth.
         coef_at_start = params[0].copy() if self._proximal else None
@@ -53,6 +56,7 @@ class NumpyEpochs:
             penalty += objective.penalty_value(params) * n_batch / n_samples
             for total, grad in zip(gradient_sum, grads):
                 total += grad
+            gradient_squares += joint_norm(grads) ** 2
             if batch_size >= n_samples and reached(objective.stationarity(params, grads), target):
                 break
             state = solver_step(self._update, grads, state, learning_rate, params, decayed)
@@ -62,7 +66,8 @@ class NumpyEpochs:
         loss, gradient_norm = objective.epoch_summary(
             weighted_loss, penalty, gradient_sum, batch_size, coef_at_start
         )
-        return loss, gradient_norm, state
+        spread = batch_spread(gradient_sum, gradient_squares, batch_size, n_samples)
+        return EpochResult(loss, gradient_norm, state, spread)
 
 
 def solver_step(update, grads, state, learning_rate, params, decayed):

@@ -17,12 +17,19 @@ from ._rules import rule_step
 def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, step_number):
     # Turn the batch's sums into the gradient (Objective.batch_gradient with the squared error),
     # add it to the epoch's totals, take the step, and return the penalty
-    # before it, weighted by the batch's share of the rows.
+    # before it, weighted by the batch's share of the rows, and the
+    # gradient's squared norm.
     coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums
     penalty = batch_gradient(data, scaling, state.coef, coef_gradient, residual_sum,
                              gradient_sum, intercept_gradient_sum, n_batch, batch_size)
+    squares = 0.0
+    for t in range(coef_gradient.shape[0]):
+        for j in range(coef_gradient.shape[1]):
+            squares += coef_gradient[t, j] * coef_gradient[t, j]
+        if state.has_intercept:
+            squares += residual_sum[t] * residual_sum[t]
     rule_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
-    return penalty
+    return penalty, squares
 
 
 @kernel
@@ -32,7 +39,8 @@ def epoch(data, scaling, rule, state, plan, sums):
     # of the positions before, so that an epoch run in parts adds up exactly
     # as one call over all its positions. Returns the epoch's half weighted
     # sum of squared residuals and penalty so far (each batch's taken before
-    # its step), the number of steps this call took, and the sums of the
+    # its step; with the batch gradients' summed squared norms, also left in
+    # sums.totals), the number of steps this call took, and the sums of the
     # batch gradients of the coefficients and the intercept so far.
     n_samples, batch_size = data.n_samples, plan.batch_size
     n_targets, n_features = state.coef.shape
@@ -43,6 +51,7 @@ def epoch(data, scaling, rule, state, plan, sums):
     batch_sums = (coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum)
     weighted_squares = sums.totals[0]
     penalty = sums.totals[1]
+    gradient_squares = sums.totals[2]
     steps = 0
     for start in range(plan.first - plan.first % batch_size, plan.stop, batch_size):
         stop = min(start + batch_size, n_samples)
@@ -59,10 +68,13 @@ def epoch(data, scaling, rule, state, plan, sums):
         if stop > plan.stop:
             break  # the batch goes on in the next part
         steps += 1
-        penalty += step(
+        batch_penalty, squares = step(
             data, scaling, rule, state, batch_sums, stop - start, batch_size, plan.learning_rate,
             plan.steps_before + steps,
         )
+        penalty += batch_penalty
+        gradient_squares += squares
     sums.totals[0] = weighted_squares
     sums.totals[1] = penalty
+    sums.totals[2] = gradient_squares
     return weighted_squares, penalty, steps, gradient_sum, intercept_gradient_sum

@@ -50,10 +50,11 @@ EpochSums = namedtuple(
     ["totals", "coef_gradient", "residual_sum", "gradient_sum", "intercept_gradient_sum"],
 )
 EpochSums.__doc__ = """An epoch's running sums, advanced in place from one part
-of it to the next: totals holds the half weighted sum of squared residuals
-and the penalty so far; coef_gradient and residual_sum the sums of the batch
-in progress; gradient_sum and intercept_gradient_sum those of the batch
-gradients so far (zero at the start of an epoch)."""
+of it to the next: totals holds the half weighted sum of squared residuals,
+the penalty and the batch gradients' squared norms so far; coef_gradient and
+residual_sum the sums of the batch in progress; gradient_sum and
+intercept_gradient_sum those of the batch gradients so far (zero at the
+start of an epoch)."""
 
 Quadratic = namedtuple(
     "Quadratic",

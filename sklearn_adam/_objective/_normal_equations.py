@@ -96,11 +96,44 @@ def pays_off(X, n_rows):
     n_features = X.shape[1]
     if n_features > MAX_FEATURES:
         return False
+    return n_features**2 <= 2 * stored_values(X, n_rows)
+
+
+def values_per_pass(objective):
+    """The values of ``X`` a pass over ``objective``'s rows reads (see :func:`stored_values`).
+
+    Parameters
+    ----------
+    objective : Objective or NamespaceObjective
+        Whose data live in memory or on an array-API device (dense there).
+
+    Returns
+    -------
+    float
+    """
+    data = getattr(objective, "data", None)
+    if data is not None:
+        return stored_values(data.X, objective.n_samples)
+    return float(objective.n_samples * objective.standardization.x_center.shape[0])
+
+
+def stored_values(X, n_rows):
+    """The values of ``X`` that a pass over ``n_rows`` of its rows reads.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+    n_rows : int
+
+    Returns
+    -------
+    float
+        ``n_rows * n_features`` for a dense ``X``; for a sparse one, its
+        non-zeros spread over its rows as they fall.
+    """
     if sp.issparse(X):
-        # A CSR matrix's non-zeros, spread over its rows as they fall.
-        stored = X.nnz * n_rows / max(X.shape[0], 1)
-        return n_features**2 <= 2 * stored
-    return n_features <= 2 * n_rows
+        return X.nnz * n_rows / max(X.shape[0], 1)
+    return float(X.shape[1] * n_rows)
 
 
 class NormalEquations:
@@ -235,17 +268,13 @@ class NormalEquations:
             The objective at ``params``, averaged over targets.
         """
         coef = params[0].astype(np.float64)
+        intercept = params[1].astype(np.float64) if len(params) > 1 else None
         product = coef @ self.gram
         coef_gradient = product - self.moments
-        # Half the weighted mean squared residual of each target, expanded.
-        data = 0.5 * np.einsum("tj,tj->t", coef, product) - np.einsum(
-            "tj,tj->t", coef, self.moments
-        ) + self.target_squares
-        if len(params) > 1:
-            intercept = params[1].astype(np.float64)
+        data = self._data_terms(coef, intercept, product)
+        if intercept is not None:
             coef_gradient += intercept[:, None] * self.feature_means
             intercept_gradient = coef @ self.feature_means + intercept - self.target_means
-            data += intercept * (coef @ self.feature_means + 0.5 * intercept - self.target_means)
             grads[1][...] = intercept_gradient
         penalty = 0.0
         if self.penalized:
@@ -254,6 +283,36 @@ class NormalEquations:
         grads[0][...] = coef_gradient
         # The expansion can round a zero residual to slightly below zero.
         return (float(np.maximum(data, 0.0).sum()) + penalty) / coef.shape[0]
+
+    def data_losses(self, params):
+        """Half the weighted mean squared standardized residual of each target, without the penalty.
+
+        What a pass over the rows would give, up to rounding, at the cost of
+        a product with the Gram matrix: held-out rows are scored this way
+        every epoch.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Standardized coefficients and, when fitted, the intercept.
+
+        Returns
+        -------
+        losses : ndarray of shape (n_targets,)
+        """
+        coef = params[0].astype(np.float64)
+        intercept = params[1].astype(np.float64) if len(params) > 1 else None
+        return np.maximum(self._data_terms(coef, intercept, coef @ self.gram), 0.0)
+
+    def _data_terms(self, coef, intercept, product):
+        # Half the weighted mean squared residual of each target, expanded;
+        # product is coef @ gram.
+        data = 0.5 * np.einsum("tj,tj->t", coef, product) - np.einsum(
+            "tj,tj->t", coef, self.moments
+        ) + self.target_squares
+        if intercept is not None:
+            data += intercept * (coef @ self.feature_means + 0.5 * intercept - self.target_means)
+        return data
 
 
 class Centering(NamedTuple):

@@ -36,6 +36,7 @@ product, and nothing of the loss, is written here.
 """
 
 import copy
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -421,6 +422,38 @@ def epoch_summary(objective, weighted_loss, penalty, gradient_sums, batch_size, 
         return loss, joint_norm(gradient_sums) * batch_size / objective.n_samples
     average = [total * (batch_size / objective.n_samples) for total in gradient_sums]
     return loss, stationarity(objective.penalty, coef, average, objective.penalty_weights)
+
+
+def batch_spread(gradient_sums, gradient_squares, batch_size, n_samples):
+    """How far an epoch's batch gradients spread about their mean: the root of their variance.
+
+    Next to the norm of their mean, it says whether a batch of this size
+    still points the way down: once the spread is the larger, the batch
+    gradients are mostly noise, and more steps on batches of this size
+    only jitter about the optimum (the norm test of Byrd, Chin, Nocedal and
+    Wu, 2012, taken over an epoch).
+
+    Parameters
+    ----------
+    gradient_sums : list of ndarray
+        Each parameter's batch gradients summed over the epoch.
+    gradient_squares : float
+        The squared joint norms of the batch gradients, summed over the epoch.
+    batch_size : int
+        The nominal rows per batch.
+    n_samples : int
+        Rows in the epoch.
+
+    Returns
+    -------
+    spread : float
+        The root of the mean squared distance of the batch gradients from
+        their mean (each batch gradient counted, as in the epoch's mean,
+        with weight ``batch_size / n_samples``).
+    """
+    share = batch_size / n_samples
+    mean_norm = joint_norm(gradient_sums) * share
+    return math.sqrt(max(gradient_squares * share - mean_norm * mean_norm, 0.0))
 
 
 def _split(params):
