@@ -184,6 +184,22 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         rows, >= 1; 1 keeps the batch size fixed. Larger batches average out
         the noise of mini-batch gradients, so the fit settles on the optimum
         instead of hovering around it.
+    average : bool, default=True
+        Whether the model of stochastic steps is the average of their
+        iterates, as with ``SGDRegressor(average=True)``. Steps on
+        mini-batches at a steady rate hover around the optimum at a distance
+        set by the rate, whatever the data; their average, weighted toward
+        the later steps (polynomial-decay averaging, Shamir and Zhang 2013:
+        the ``k``-th step's parameters join the average with weight
+        ``4 / (k + 3)``), settles near the statistical limit: one pass of
+        ``partial_fit`` over a stream ends near the optimum, and further
+        passes get nearer. Every step of a mini-batch epoch of :meth:`fit`
+        and every step of :meth:`partial_fit` is averaged; ``coef_`` and
+        ``intercept_`` are then those of the average (and early stopping
+        scores it), while training continues from the last step. When the
+        batch grows to every row, training continues from the average and
+        averaging ends: full-batch steps are exact. The average resumes
+        with warm starts, ``partial_fit`` and pickles.
     early_stopping : bool, default=False
         Whether to monitor a score on held-out data instead of the training
         objective, and keep the coefficients of the epoch that scored best.
@@ -335,6 +351,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         decay_epochs=100,
         warmup_epochs=0,
         batch_growth=2.0,
+        average=True,
         early_stopping=False,
         validation_fraction=0.1,
         scoring=None,
@@ -363,6 +380,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.decay_epochs = decay_epochs
         self.warmup_epochs = warmup_epochs
         self.batch_growth = batch_growth
+        self.average = average
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.scoring = scoring

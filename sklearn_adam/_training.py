@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._averaging import averaged_steps, continue_from_average
 from ._engine import epoch_driver
 from ._progress import GradientMonitor, relieve_stall
 from ._reporting import EpochReporter, StepPacer, stall_event
@@ -131,6 +132,9 @@ class TrainingPlan:
     streaming : bool, default=False
         Whether this is one epoch of ``partial_fit``, whose full batch is
         then taken by a pass over ``X`` rather than the normal equations.
+    average : bool, default=False
+        Whether stochastic steps (mini-batches, and every step of
+        ``partial_fit``) are averaged (:mod:`sklearn_adam._averaging`).
     """
 
     objective: Any
@@ -144,6 +148,7 @@ class TrainingPlan:
     callbacks: Any = None
     verbose: bool = False
     streaming: bool = False
+    average: bool = False
 
 
 def train(state, plan):
@@ -170,9 +175,9 @@ def train(state, plan):
         Advanced in place: its standardized ``params`` (those of the last
         epoch, so that training can resume from them; with a validation
         set, ``progress.best_params`` holds those of the best epoch), its
-        ``solver_state``, its ``progress`` (whose monitor is the one for the
-        coming epochs) and its random stream ``rng``, which drives the
-        shuffles.
+        ``average`` of stochastic steps, its ``solver_state``, its
+        ``progress`` (whose monitor is the one for the coming epochs) and
+        its random stream ``rng``, which drives the shuffles.
     plan : TrainingPlan
 
     Returns
@@ -248,16 +253,19 @@ def _act(state, plan, history, listeners, converged, stalled):
     if converged:
         history.converged, stopped = True, True
         event = "converged: the gradient norm is within tol"
-    if listeners.every_epoch is not None and listeners.every_epoch.end(state.params):
+    if listeners.every_epoch is not None and listeners.every_epoch.end(state.model_params()):
         history.converged, stopped = True, True
         event = "a callback asked to stop"
     elif plan.act_on_stalls and stalled and not stopped:
         stopped = _act_on_stall(progress, plan.schedule, plan.batching, history)
+        if history.stall_action == "batch grown" and plan.batching.is_full(progress.n_growths):
+            continue_from_average(state)
         event = stall_event(history.stall_action, progress, plan.schedule, plan.batching)
     if event is None and plan.act_on_stalls and len(history.losses) == plan.max_iter:
         event = f"max_iter={plan.max_iter} reached"
     last = stopped or len(history.losses) >= plan.max_iter
-    if listeners.reporter.epochs_ended(history, progress.epoch, state.params, event, last):
+    if listeners.reporter.epochs_ended(history, progress.epoch, state.model_params(), event,
+                                       last):
         history.converged, stopped = True, True
     return stopped
 
@@ -269,7 +277,7 @@ def _check_outcome(state, plan, history):
             and not plan.batching.is_full(state.progress.n_growths)):
         # Mini-batch losses cannot tell how close they stopped: one exact
         # gradient can.
-        history.converged = objective.gradient_norm(state.params) <= state.progress.target
+        history.converged = objective.gradient_norm(state.model_params()) <= state.progress.target
     if plan.act_on_stalls and plan.validation is None:
         loss_at_zero, size = objective.reference_losses()
         check_not_worse(history.losses[-1], loss_at_zero, size, max(history.learning_rates))
@@ -292,8 +300,10 @@ def _run_epoch(driver, state, plan, history):
     # An epoch that converges takes no step: the parameters left are
     # those whose gradient was judged.
     target = progress.monitor.target if judged else -1.0
+    stochastic = plan.streaming or batch_size < objective.n_samples
     loss, gradient_norm, state.solver_state = driver.run(
-        state.params, state.solver_state, learning_rate, batch_size, order, target=target
+        state.params, state.solver_state, learning_rate, batch_size, order, target=target,
+        average=averaged_steps(state, plan.average, stochastic),
     )
     check_finite(loss, state.params, learning_rate)
     history.record(loss, gradient_norm, learning_rate, batch_size,
@@ -301,12 +311,13 @@ def _run_epoch(driver, state, plan, history):
     progress.epoch += 1
     monitor = progress.monitor
     if plan.validation is not None:
-        validation_loss, score = plan.validation(state.params)
+        model = state.model_params()
+        validation_loss, score = plan.validation(model)
         history.validation_losses.append(validation_loss)
         history.validation_scores.append(score)
         is_best, stalled = monitor.update(score)
         if is_best:
-            progress.best_params = [p.copy() for p in state.params]
+            progress.best_params = [p.copy() for p in model]
         return False, stalled
     if isinstance(monitor, GradientMonitor):
         outcome = monitor.judge(loss, gradient_norm)

@@ -580,10 +580,13 @@ def test_verbose_says_what_each_stall_did_and_why_training_ended(capsys):
         return said, caught
 
     said, caught = events(batch_size=100)
+    # From the average of the mini-batch steps, full-batch Adam settles
+    # after one lower rate.
     assert said == [
         "stalled: batch_size grows to 200",
         "stalled: batch_size grows to 400",
         "stalled: batch_size grows to 500",
+        "stalled: learning_rate falls to 0.001",
         "converged: the gradient norm is within tol",
     ]
     assert not caught
