@@ -243,7 +243,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Coefficients in the units of the data.
+        Coefficients in the units of the data; after stochastic steps with
+        ``average=True``, those of the averaged iterate.
     intercept_ : float or ndarray of shape (n_targets,)
         Intercept; 0.0 when ``fit_intercept=False``. With scikit-learn's
         array API dispatch on, an array of the data's namespace on their
@@ -457,9 +458,13 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         batch growth, no "plateau" reduction, no stopping), there is no
         validation, and callbacks are not called. Under the default
         ``schedule="plateau"`` the rate therefore stays at
-        ``learning_rate``; for a stream, a schedule such as "inverse_time"
-        lowers it as chunks arrive. ``batch_size="auto"`` takes mini-batches
-        of ``min(200, n_samples)`` rows of each chunk.
+        ``learning_rate``, and with ``average=True`` (the default) ``coef_``
+        and ``intercept_`` are those of the average of the iterates of every
+        step, which the noise of the steps does not keep from the optimum
+        (the averaged iterate is mapped to new centers and scales as the
+        coefficients are); without it, a schedule such as "inverse_time"
+        lowers the rate as chunks arrive. ``batch_size="auto"`` takes
+        mini-batches of ``min(200, n_samples)`` rows of each chunk.
 
         Parameters
         ----------
