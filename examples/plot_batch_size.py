@@ -58,7 +58,9 @@ print(f"{n_samples} rows, {X.shape[1]} features")
 # Each batch size gets the same settings: a constant learning rate of 0.01,
 # no batch growth (``batch_growth=1``) and a fixed budget of 200 epochs (a
 # patience as long as the budget, so that no stall ends a mini-batch run
-# early; the full batch does not reach ``tol`` within it). Only
+# early; the full batch does not reach ``tol`` within it), and the last
+# iterate as the model (``average=False``: the default averages the iterates
+# of mini-batch steps, which hides the noise this example is about). Only
 # ``batch_size`` differs; ``None`` means one full batch, one step per epoch,
 # as the default does.
 #
@@ -90,6 +92,7 @@ def make_model(batch_size):
         learning_rate=0.01,
         max_iter=n_epochs,
         n_iter_no_change=n_epochs,
+        average=False,
         random_state=0,
     )
 

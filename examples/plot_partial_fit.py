@@ -165,9 +165,10 @@ class Streaming:
 
 n_passes = 3
 learners = {
-    "Adam, defaults (rate stays 0.01)": lambda: Streaming(),
-    'Adam, schedule="inverse_time"': lambda: Streaming(
-        schedule="inverse_time", decay_epochs=50
+    "Adam, defaults (averaged)": lambda: Streaming(),
+    "Adam, average=False": lambda: Streaming(average=False),
+    'Adam, "inverse_time", unaveraged': lambda: Streaming(
+        average=False, schedule="inverse_time", decay_epochs=50
     ),
     "SGDRegressor": lambda: ScaledSGD(),
     "SGDRegressor(average=True)": lambda: ScaledSGD(average=True),
@@ -219,15 +220,18 @@ print(f"fit on all rows: {batch.n_iter_} epochs of one step, error {error_batch:
 # Reading the curves
 # ------------------
 #
-# With the defaults, Adam gets within a few percent of the exact coefficients
-# after about ten chunks and then stops improving: at a constant rate,
-# the mini-batch noise keeps the coefficients wandering around the optimum
-# (as in the batch-size example). The inverse-time schedule shrinks the steps
-# chunk after chunk, and its coefficients keep approaching the exact ones
-# over the three passes, slowly. Plain SGD, with its slowly decaying rate,
-# levels off too; averaging its iterates removes most of the wandering and
-# gives by far the closest coefficients among the streaming learners here.
-# Averaging is not an option of AdamLinearRegressor. The single ``fit`` on
+# With the defaults, ``coef_`` is the average of Adam's iterates (``average=True``),
+# weighted toward the later ones: it gets within a few percent of the exact
+# coefficients after about ten chunks and keeps approaching them, to about
+# 1% after one pass and 0.3% after three, with a held-out R^2 within a few
+# millionths of the closed form's. The last iterate (``average=False``)
+# stops improving after about ten chunks: at a constant rate, the mini-batch
+# noise keeps it wandering around the optimum (as in the batch-size example).
+# The inverse-time schedule shrinks the steps chunk after chunk, and its
+# coefficients keep approaching the exact ones over the three passes, slowly.
+# Plain SGD, with its slowly decaying rate, levels off too; averaging its
+# iterates, one step per row, removes most of the wandering as averaging
+# Adam's does, ten steps per chunk. The single ``fit`` on
 # all rows reaches the exact coefficients to about 1e-10, in milliseconds,
 # but needs all of them at once: when the data fit in memory, use ``fit``;
 # ``partial_fit`` is for data that do not, or that keep arriving.

@@ -17,6 +17,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 
 from ._array_api import NamespaceObjective
 from ._array_api import measure as measure_in_namespace
+from ._averaging import continue_from_average
 from ._data import check_split_weights, split_validation
 from ._fit_state import FitState
 from ._namespace import to_numpy
@@ -91,6 +92,11 @@ class TrainingRun:
         # A fresh start has no step count or curves to extend.
         self.fresh = state.progress is None
         state.progress = _progress_for(estimator, state, evaluation, self.batching.is_full)
+        if not estimator.average:
+            state.average = None
+        elif not streaming and self.batching.is_full(state.progress.n_growths):
+            # A warm fit at full batch after averaged mini-batches: exact steps.
+            continue_from_average(state)
 
     @property
     def progress(self):
@@ -190,7 +196,7 @@ class TrainingRun:
         plan = TrainingPlan(
             self.objective, self.components.solver, self.components.schedule, self.batching,
             shuffle=estimator.shuffle, validation=self.evaluation, verbose=estimator.verbose,
-            streaming=self.streaming, **options,
+            streaming=self.streaming, average=estimator.average, **options,
         )
         history = train(self.state, plan)
         self.state.save(estimator, self.components.solver, self.namespace)
@@ -264,7 +270,7 @@ def _record(estimator, state, history, n_samples, fitted_attributes):
     estimator.best_validation_score_ = (
         progress.monitor.best if progress.monitors_validation else None
     )
-    kept = state.params if progress.best_params is None else progress.best_params
+    kept = state.model_params() if progress.best_params is None else progress.best_params
     for name, value in fitted_attributes(kept).items():
         setattr(estimator, name, value)
 

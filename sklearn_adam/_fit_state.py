@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from ._averaging import AveragedIterate
 from ._namespace import to_numpy
 from ._objective import Standardization
 from ._progress import Progress
@@ -62,6 +63,12 @@ class FitState:
         ``partial_fit`` updates the standardization; None in models pickled
         before they were kept, whose standardization stays fixed until the
         next ``fit``.
+    average : AveragedIterate or None, default=None
+        The average of the iterates of the stochastic steps since the last
+        fresh start (see :mod:`sklearn_adam._averaging`), in the
+        standardized coordinates of ``params``; None where steps are not
+        averaged, and in models pickled before it was kept, which start
+        averaging afresh.
     """
 
     structure: tuple
@@ -73,6 +80,7 @@ class FitState:
     progress: Progress | None = None
     split: tuple | None = None
     moments: tuple | None = None
+    average: AveragedIterate | None = None
 
     @classmethod
     def start(cls, structure, moments, standardizing, shape, dtype, rng, y_ndim, solver):
@@ -189,7 +197,7 @@ class FitState:
         rows join those of the rows trained on before, and when the centers
         or scales change, the parameters are mapped (the coefficients keep
         their values in the data's units, the intercept follows the
-        centers), and the solver's state with them
+        centers), and the averaged iterate and the solver's state with them
         (see :class:`~sklearn_adam._objective._standardization.CoordinateChange`).
 
         Parameters
@@ -211,8 +219,22 @@ class FitState:
         change = self.standardization.change_to(standardization)
         self.standardization = standardization
         self.params = change.parameters(self.params)
+        if self.average is not None:
+            self.average.params = change.parameters(self.average.params)
         self.solver_state = state_in_new_coordinates(solver, self.solver_state, change,
                                                      self.params)
+
+    def model_params(self):
+        """The standardized parameters this model stands for.
+
+        Returns
+        -------
+        params : list of ndarray
+            The averaged iterate while stochastic steps are averaged, else
+            the parameters of the last step.
+        """
+        average = self.average
+        return self.params if average is None or not average.n_averaged else average.params
 
     def fitted_attributes(self, params):
         """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``.

@@ -194,6 +194,22 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         rows at once, unless ``batch_growth=1``: in ``fit``, batches of
         ``batch_size`` rows train until they can only jitter about the
         optimum, then exact steps finish at ``tol``.
+    average : bool, default=True
+        Whether the model of stochastic steps is the average of their
+        iterates, as with ``SGDRegressor(average=True)``. Steps on
+        mini-batches at a steady rate hover around the optimum at a distance
+        set by the rate, whatever the data; their average, weighted toward
+        the later steps (polynomial-decay averaging, Shamir and Zhang 2013:
+        the ``k``-th step's parameters join the average with weight
+        ``4 / (k + 3)``), settles near the statistical limit: one pass of
+        ``partial_fit`` over a stream ends near the optimum, and further
+        passes get nearer. Every step of a mini-batch epoch of :meth:`fit`
+        and every step of :meth:`partial_fit` is averaged; ``coef_`` and
+        ``intercept_`` are then those of the average (and early stopping
+        scores it), while training continues from the last step. When the
+        batch grows to every row, training continues from the average and
+        averaging ends: full-batch steps are exact. The average resumes
+        with warm starts, ``partial_fit`` and pickles.
     early_stopping : bool, default=False
         Whether to monitor a score on held-out data instead of the training
         objective, stop once it has not risen by ``validation_tol`` in
@@ -251,7 +267,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Coefficients in the units of the data.
+        Coefficients in the units of the data; after stochastic steps with
+        ``average=True``, those of the averaged iterate.
     intercept_ : float or ndarray of shape (n_targets,)
         Intercept; 0.0 when ``fit_intercept=False``. With scikit-learn's
         array API dispatch on, an array of the data's namespace on their
@@ -365,6 +382,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         decay_epochs=100,
         warmup_epochs=0,
         batch_growth=2.0,
+        average=True,
         early_stopping=False,
         validation_fraction=0.1,
         validation_tol=1e-4,
@@ -394,6 +412,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.decay_epochs = decay_epochs
         self.warmup_epochs = warmup_epochs
         self.batch_growth = batch_growth
+        self.average = average
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.validation_tol = validation_tol
@@ -471,9 +490,13 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         batch growth, no "plateau" reduction, no stopping), there is no
         validation, and callbacks are not called. Under the default
         ``schedule="plateau"`` the rate therefore stays at
-        ``learning_rate``; for a stream, a schedule such as "inverse_time"
-        lowers it as chunks arrive. ``batch_size="auto"`` takes mini-batches
-        of ``min(200, n_samples)`` rows of each chunk.
+        ``learning_rate``, and with ``average=True`` (the default) ``coef_``
+        and ``intercept_`` are those of the average of the iterates of every
+        step, which the noise of the steps does not keep from the optimum
+        (the averaged iterate is mapped to new centers and scales as the
+        coefficients are); without it, a schedule such as "inverse_time"
+        lowers the rate as chunks arrive. ``batch_size="auto"`` takes
+        mini-batches of ``min(200, n_samples)`` rows of each chunk.
 
         Parameters
         ----------

@@ -64,6 +64,7 @@ PARAMETER_CONSTRAINTS = {
         for name in ("decay_factor", "decay_epochs", "warmup_epochs")
     },
     "batch_growth": [Interval("real", 1)],
+    "average": [BOOLEAN],
     "early_stopping": [BOOLEAN],
     "validation_fraction": [Interval("real", 0, 1, closed="neither")],
     "validation_tol": [NON_NEGATIVE_REAL],

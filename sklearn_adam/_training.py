@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._averaging import averaged_steps, continue_from_average
 from ._engine import epoch_driver
 from ._objective._normal_equations import values_per_pass
 from ._progress import GradientMonitor, grow_to_full, noise_dominates, relieve_stall
@@ -148,6 +149,9 @@ class TrainingPlan:
     streaming : bool, default=False
         Whether this is one epoch of ``partial_fit``, whose full batch is
         then taken by a pass over ``X`` rather than the normal equations.
+    average : bool, default=False
+        Whether stochastic steps (mini-batches, and every step of
+        ``partial_fit``) are averaged (:mod:`sklearn_adam._averaging`).
     """
 
     objective: Any
@@ -161,6 +165,7 @@ class TrainingPlan:
     callbacks: Any = None
     verbose: bool = False
     streaming: bool = False
+    average: bool = False
 
 
 # The held-out rows are scored every few epochs where scoring them after each
@@ -192,9 +197,9 @@ def train(state, plan):
         Advanced in place: its standardized ``params`` (those of the last
         epoch, so that training can resume from them; with a validation
         set, ``progress.best_params`` holds those of the best epoch), its
-        ``solver_state``, its ``progress`` (whose monitor is the one for the
-        coming epochs) and its random stream ``rng``, which drives the
-        shuffles.
+        ``average`` of stochastic steps, its ``solver_state``, its
+        ``progress`` (whose monitor is the one for the coming epochs) and
+        its random stream ``rng``, which drives the shuffles.
     plan : TrainingPlan
 
     Returns
@@ -307,7 +312,8 @@ def _validate(state, plan, history):
     The score stands for every epoch since the last one scored.
     """
     progress = state.progress
-    validation_loss, score = plan.validation(state.params)
+    model = state.model_params()
+    validation_loss, score = plan.validation(model)
     scored = history.validation_epochs
     since = progress.epoch - (scored[-1] if scored else progress.epoch - 1)
     history.validation_losses.append(validation_loss)
@@ -315,7 +321,7 @@ def _validate(state, plan, history):
     scored.append(progress.epoch)
     is_best, stalled = progress.monitor.update(score, since)
     if is_best:
-        progress.best_params = [p.copy() for p in state.params]
+        progress.best_params = [p.copy() for p in model]
     return stalled
 
 
@@ -325,20 +331,24 @@ def _act(state, plan, history, listeners, verdict):
     if verdict.converged:
         history.converged, stopped = True, True
         event = "converged: the gradient norm is within tol"
-    if listeners.every_epoch is not None and listeners.every_epoch.end(state.params):
+    if listeners.every_epoch is not None and listeners.every_epoch.end(state.model_params()):
         history.converged, stopped = True, True
         event = "a callback asked to stop"
     elif plan.act_on_stalls and verdict.stalled and not stopped:
         stopped = _act_on_stall(progress, plan.schedule, plan.batching, history)
+        if history.stall_action == "batch grown" and plan.batching.is_full(progress.n_growths):
+            continue_from_average(state)
         event = stall_event(history.stall_action, progress, plan.schedule, plan.batching)
     elif plan.act_on_stalls and verdict.noisy and not stopped:
         history.stall_action = grow_to_full(progress, plan.batching)
+        continue_from_average(state)
         event = ("the batch gradients spread more than their mean: batch_size grows to "
                  f"{plan.batching.size(progress.n_growths)}")
     if event is None and plan.act_on_stalls and len(history.losses) == plan.max_iter:
         event = f"max_iter={plan.max_iter} reached"
     last = stopped or len(history.losses) >= plan.max_iter
-    if listeners.reporter.epochs_ended(history, progress.epoch, state.params, event, last):
+    if listeners.reporter.epochs_ended(history, progress.epoch, state.model_params(), event,
+                                       last):
         history.converged, stopped = True, True
     return stopped
 
@@ -350,7 +360,7 @@ def _check_outcome(state, plan, history):
             and not plan.batching.is_full(state.progress.n_growths)):
         # Mini-batch losses cannot tell how close they stopped: one exact
         # gradient can.
-        history.converged = objective.gradient_norm(state.params) <= state.progress.target
+        history.converged = objective.gradient_norm(state.model_params()) <= state.progress.target
     if plan.act_on_stalls and plan.validation is None:
         loss_at_zero, size = objective.reference_losses()
         check_not_worse(history.losses[-1], loss_at_zero, size, max(history.learning_rates))
@@ -379,8 +389,10 @@ def _run_epoch(driver, state, plan, history, every=1):
     # An epoch that converges takes no step: the parameters left are
     # those whose gradient was judged.
     target = progress.target if judged else -1.0
+    stochastic = plan.streaming or not full_batch
     result = driver.run(
-        state.params, state.solver_state, learning_rate, batch_size, order, target=target
+        state.params, state.solver_state, learning_rate, batch_size, order, target=target,
+        average=averaged_steps(state, plan.average, stochastic),
     )
     loss, gradient_norm, state.solver_state = result.loss, result.gradient_norm, result.state
     check_finite(loss, state.params, learning_rate)

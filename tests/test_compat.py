@@ -100,10 +100,13 @@ def test_a_model_pickled_with_a_carried_state_resumes_as_it_did(case):
     # One solver state: the one the public attribute shows.
     assert model._fit_state.solver_state is model.solver_state_
     X2, y2 = saved["X2"], saved["y2"]
+    # c349c7b did not average stochastic steps: asked not to, the models
+    # resume as it did.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        warm = load_case()["cases"][case]["model"].fit(X2, y2)
-        chunk = load_case()["cases"][case]["model"].partial_fit(X2, y2)
+        warm = load_case()["cases"][case]["model"].set_params(average=False).fit(X2, y2)
+        chunk = load_case()["cases"][case]["model"].set_params(average=False).partial_fit(
+            X2, y2)
     outcomes = [(warm, expected["warm_fit"]), (chunk, expected["partial_fit"])]
     if case in CONVERGED_UNDER_A_NEWER_RULE:
         # The warm fit trains its mini-batches to convergence, under the
@@ -120,6 +123,25 @@ def test_a_model_pickled_with_a_carried_state_resumes_as_it_did(case):
                     assert getattr(resumed, name) is None, name
                 else:
                     assert_allclose(getattr(resumed, name), value, err_msg=name, **RESUMED)
+
+
+@pytest.mark.parametrize("case", ["mini-batch amsgrad", "streamed nadam"])
+def test_a_model_pickled_before_averaging_starts_averaging_afresh(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        saved = pickle.loads(CARRIED_PICKLE.read_bytes())
+    model, X2, y2 = saved["cases"][case]["model"], saved["X2"], saved["y2"]
+    assert model.get_params()["average"] is True
+    assert model._fit_state.average is None
+    steps_before = model.n_steps_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.partial_fit(X2, y2)
+    state = model._fit_state
+    # Every step of this call, and none before it.
+    assert state.average.n_averaged == model.n_steps_ - steps_before > 1
+    assert_allclose(model.coef_, state.fitted_attributes(state.average.params)["coef_"],
+                    rtol=0, atol=0)
 
 
 def test_a_parameter_added_since_a_model_was_pickled_takes_its_default():

@@ -51,6 +51,18 @@ def fit_both_ways(monkeypatch, X, y, fit_params=None, **params):
     return fits
 
 
+def stream_both_ways(monkeypatch, X, y, weight, chunks, **params):
+    """partial_fit over ``chunks`` ((start, stop) of rows), compiled and in numpy."""
+    models = []
+    for enabled in (True, False):
+        monkeypatch.setattr(compiled, "ENABLED", enabled)
+        model = AdamLinearRegressor(random_state=0, **params)
+        for start, stop in chunks:
+            model.partial_fit(X[start:stop], y[start:stop], sample_weight=weight[start:stop])
+        models.append(model)
+    return models
+
+
 def assert_same(fast, slow, rtol, whole_history=True):
     assert_allclose(fast.coef_, slow.coef_, rtol=rtol, atol=rtol * np.abs(slow.coef_).max())
     assert_allclose(fast.intercept_, slow.intercept_, rtol=rtol)
@@ -180,15 +192,61 @@ def test_compiled_nadam_and_adamax_carry_their_state_across_calls(monkeypatch, s
     # partial_fit hands the state, NAdam's momentum product included, from
     # one compiled call to the next.
     X, y, weight = make_data()
-    models = []
-    for enabled in (True, False):
-        monkeypatch.setattr(compiled, "ENABLED", enabled)
-        model = AdamLinearRegressor(solver=solver, batch_size=50, random_state=0)
-        for start in range(0, 700, 175):
-            rows = slice(start, start + 175)
-            model.partial_fit(sp.csr_matrix(X[rows]), y[rows], sample_weight=weight[rows])
-        models.append(model)
+    chunks = [(start, start + 175) for start in range(0, 700, 175)]
+    models = stream_both_ways(monkeypatch, sp.csr_matrix(X), y, weight, chunks,
+                              solver=solver, batch_size=50)
     assert_same(*models, rtol=1e-12)
+
+
+def assert_same_average(fast, slow, rtol=1e-12):
+    # The averaged iterate of the stochastic steps (sklearn_adam._averaging).
+    fast_average, slow_average = fast._fit_state.average, slow._fit_state.average
+    if slow_average is None:
+        assert fast_average is None
+        return
+    assert fast_average.n_averaged == slow_average.n_averaged > 0
+    for a, b in zip(fast_average.params, slow_average.params, strict=True):
+        assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
+
+
+AVERAGED_SETTINGS = {
+    "adam": {},
+    "amsgrad": dict(solver="amsgrad"),
+    "adamw": dict(solver="adamw", weight_decay=0.5),
+    "nadam": dict(solver="nadam"),
+    "adamax": dict(solver="adamax"),
+    "ridge, no intercept": dict(alpha=30.0, fit_intercept=False),
+    "no shuffle, last batch short": dict(shuffle=False, batch_size=100),
+    "validation split": dict(early_stopping=True),
+    # The batch grows to every row: training goes on from the average.
+    "growth to full batch": dict(batch_size=175, n_iter_no_change=1, max_iter=40),
+}
+
+
+@pytest.mark.parametrize("settings", AVERAGED_SETTINGS.values(), ids=AVERAGED_SETTINGS)
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_compiled_averaging_agrees_with_numpy(monkeypatch, container, settings):
+    X, y, weight = make_data()
+    fast, slow = fit_both_ways(
+        monkeypatch, container(X), y, fit_params=dict(sample_weight=weight), **settings
+    )
+    assert_same(fast, slow, rtol=1e-12)
+    assert_same_average(fast, slow)
+    if "growth" in str(settings):
+        assert slow.batch_size_curve_[-1] == 700 and slow._fit_state.average is None
+
+
+@pytest.mark.parametrize("solver", ["adam", "nadam"])
+def test_compiled_averaging_of_partial_fit_agrees_with_numpy(monkeypatch, solver):
+    # Chunks of several batches and of one (150 rows), the standardization
+    # changing between them. (A first chunk of one batch would take a full
+    # batch from zero, whose centered intercept gradient is rounding noise.)
+    X, y, weight = make_data()
+    X = X * (1 + np.arange(700)[:, None] // 350)
+    models = stream_both_ways(monkeypatch, X, y, weight, [(0, 350), (350, 500), (500, 700)],
+                              solver=solver)
+    assert_same(*models, rtol=1e-12)
+    assert_same_average(*models)
 
 
 def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):

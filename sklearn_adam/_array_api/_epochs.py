@@ -51,17 +51,18 @@ class NamespaceEpochs:
         if not objective.penalty.smooth:
             check_proximal(solver)
 
-    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0, average=None):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`.
 
-        ``params`` (NumPy arrays) are updated in place at the end of the
-        epoch, and the state comes back on the host.
+        ``params`` (NumPy arrays) and ``average`` are updated in place at
+        the end of the epoch, and the state comes back on the host.
         """
         objective, namespace = self.objective, self.objective.namespace
         n_samples = objective.n_samples
         device_params = [namespace.from_numpy(p) for p in params]
         if self._on_device:
             state = moved_state(state, namespace.from_numpy)
+        averaged = None if average is None else average.moved(namespace.from_numpy)
         visits = None if order is None else namespace.from_numpy(order)
         weighted_losses = penalty = gradient_squares = namespace.zeros()
         gradient_sums = [namespace.xp.zeros_like(p) for p in device_params]
@@ -86,6 +87,8 @@ class NamespaceEpochs:
                 device_params[0] = self._proximal_step(
                     device_params[0], state, learning_rate, (stop - start) / batch_size
                 )
+            if averaged is not None:
+                averaged.add(device_params)
         # Summed up while params still hold the coefficients the epoch started from.
         host_sums = [to_numpy(s) for s in gradient_sums]
         loss, gradient_norm = objective.epoch_summary(
@@ -94,6 +97,8 @@ class NamespaceEpochs:
         spread = batch_spread(host_sums, float(gradient_squares), batch_size, n_samples)
         for param, device_param in zip(params, device_params):
             param[...] = to_numpy(device_param)
+        if average is not None:
+            average.take(averaged, to_numpy)
         if self._on_device:
             state = moved_state(state, to_numpy)
         return EpochResult(loss, gradient_norm, state, spread)

@@ -278,11 +278,12 @@ class DistributedEpochs:
         self._update = UpdateCalls(solver)
         self._data = objective.data.persist()
 
-    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0, average=None):
         """One full-batch step; see :meth:`sklearn_adam._engine.EpochDriver.run`.
 
         ``batch_size`` (every row) and ``order`` do not change a full-batch
-        step and are not read.
+        step and are not read; nor is ``average``, as exact steps are not
+        averaged.
         """
         objective = self.objective
         penalty, weights = objective.penalty, objective.penalty_weights

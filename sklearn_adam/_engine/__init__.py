@@ -36,6 +36,7 @@ class EpochDriver(Protocol):
         batch_size: int,
         order: np.ndarray | None,
         target: float = -1.0,
+        average: Any = None,
     ) -> EpochResult:
         """One epoch from ``params`` and ``state``; updates ``params`` in place.
 
@@ -53,6 +54,12 @@ class EpochDriver(Protocol):
         target : float, default=-1.0
             A full-batch epoch whose gradient norm is at most ``target``
             takes no step: ``params`` and the state stay as they were.
+        average : AveragedIterate or None, default=None
+            Where the epoch's steps are averaged, the average, which takes
+            in the parameters after each step (in place). Full-batch
+            epochs of ``fit`` are exact and not averaged: the drivers that
+            only take those (the normal equations, the dask epochs) are
+            never given one.
 
         Returns
         -------

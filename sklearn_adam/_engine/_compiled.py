@@ -13,6 +13,7 @@ epoch, whose pages are released in between (:mod:`sklearn_adam._mapped`).
 import numpy as np
 import scipy.sparse as sp
 
+from .._averaging import AVERAGING_POWER
 from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
 from .._objective._datafits import served_by
@@ -98,9 +99,10 @@ class CompiledEpochs:
             ),
         )
 
-    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0, average=None):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
         arrays, steps_before = kernel_state(self._kernels, self._spec, params, state)
+        averaged = kernel_average(self._kernels, average, arrays)
         # The kernel steps as it goes: a full-batch epoch that converges is
         # undone from copies.
         judged = target >= 0 and batch_size >= self.objective.n_samples
@@ -122,9 +124,11 @@ class CompiledEpochs:
                 visits, batch_size, float(learning_rate), steps_before + steps, first, stop
             )
             weighted_squares, penalty, part_steps, coef_sum, intercept_sum = self._kernels.epoch(
-                data, self._scaling, self._rule, arrays, plan, sums
+                data, self._scaling, self._rule, arrays, plan, sums, averaged
             )
             steps += part_steps
+        if average is not None:
+            average.n_averaged = int(averaged.count[0])
         gradient_sums = [coef_sum] + ([intercept_sum] if len(params) > 1 else [])
         loss, gradient_norm = self.objective.epoch_summary(
             weighted_squares, penalty, gradient_sums, batch_size
@@ -193,6 +197,34 @@ def kernel_state(kernels, spec, params, state):
         *intercept_arrays[1:], np.array([momentum_product], dtype=np.float64),
     )
     return arrays, steps_before
+
+
+def kernel_average(kernels, average, arrays):
+    """The averaged iterate as the kernels' ``Average``, advanced in place; inactive for None.
+
+    Parameters
+    ----------
+    kernels : module
+        :mod:`sklearn_adam._kernels`.
+    average : AveragedIterate or None
+    arrays : State
+        The kernels' state of the parameters: the dtype and, without an
+        intercept, the shape of the scratch intercept.
+
+    Returns
+    -------
+    average : Average
+        Its count, an array of one element, is read back after the epoch.
+    """
+    if average is None:
+        dtype = arrays.coef.dtype
+        return kernels.Average(np.zeros((0, 0), dtype=dtype), np.zeros(0, dtype=dtype),
+                               np.zeros(1, dtype=np.int64),
+                               float(AVERAGING_POWER), False)
+    intercept = average.params[1] if len(average.params) > 1 else arrays.intercept.copy()
+    return kernels.Average(average.params[0], intercept,
+                           np.array([average.n_averaged], dtype=np.int64),
+                           float(AVERAGING_POWER), True)
 
 
 def full_batch_steps(kernels, spec, params, state, rates, target, patience, standing,

@@ -58,11 +58,12 @@ class NormalEquationSteps:
         """bool : Whether :meth:`run_steps` can take many steps in one call."""
         return self._spec is not None
 
-    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0, average=None):
         """One full-batch step; see :meth:`sklearn_adam._engine.EpochDriver.run`.
 
         ``batch_size`` (every row) and ``order`` do not change a full-batch
-        step and are not read.
+        step and are not read; nor is ``average``, as exact steps are not
+        averaged.
         """
         if self._spec is not None:
             # One step, judged by the caller's monitor: no stall can end it.

@@ -30,7 +30,7 @@ class NumpyEpochs:
         self._update = UpdateCalls(solver)
         self._proximal = not objective.penalty.smooth
 
-    def run(self, params, state, learning_rate, batch_size, order, target=-1.0):
+    def run(self, params, state, learning_rate, batch_size, order, target=-1.0, average=None):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
         objective = self.objective
         n_samples = objective.n_samples
@@ -63,6 +63,8 @@ class NumpyEpochs:
             if self._proximal:
                 steps = proximal_steps(self.solver, state, learning_rate)
                 objective.proximal_step(params[0], steps[0], n_batch / batch_size)
+            if average is not None:
+                average.add(params)
         loss, gradient_norm = objective.epoch_summary(
             weighted_loss, penalty, gradient_sum, batch_size, coef_at_start
         )

@@ -13,7 +13,8 @@ another order, so the two agree to rounding.
 
 The modules: ``_groups`` (the named groups), ``_rules`` (the update rules'
 steps, one coordinate at a time), ``_gradient`` (the least-squares gradient
-from the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_full_batch``
+from the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_averaging``
+(the averaged iterate's update after each of its steps), ``_full_batch``
 (runs of full-batch steps), ``_stopping`` (their stopping test, :func:`judge`),
 ``_columns`` (the columns' sums of squares) and ``_compile`` (how they are
 compiled and cached).
@@ -48,6 +49,7 @@ the cache is cleared; they are never loaded. ``tests/test_kernel_cache.py``
 proves it on a copy of the package, in fresh processes.
 """
 
+from ._averaging import add_to_average
 from ._columns import column_sums
 from ._compile import SOURCES_DIGEST, kernel
 from ._epoch import epoch, step
@@ -59,7 +61,7 @@ from ._full_batch import (
     quadratic_gradient,
 )
 from ._gradient import add_residual_products, batch_gradient, original_units
-from ._groups import Data, Epoch, EpochSums, Quadratic, Scaling, State, Steps
+from ._groups import Average, Data, Epoch, EpochSums, Quadratic, Scaling, State, Steps
 from ._rules import AdamaxRule, AdamRule, NAdamRule, rule_step
 from ._stopping import (
     CONVERGED,
@@ -90,6 +92,7 @@ __all__ = [
     "SOURCES_DIGEST",
     "STALLED",
     "AdamRule",
+    "Average",
     "AdamaxRule",
     "Data",
     "Epoch",
@@ -100,6 +103,7 @@ __all__ = [
     "State",
     "Steps",
     "add_residual_products",
+    "add_to_average",
     "batch_gradient",
     "column_sums",
     "data_full_batch_steps",

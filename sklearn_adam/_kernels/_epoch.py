@@ -8,6 +8,7 @@ to the next (:data:`~sklearn_adam._kernels.EpochSums`).
 
 import numpy as np
 
+from ._averaging import add_to_average
 from ._compile import kernel
 from ._gradient import add_residual_products, batch_gradient, original_units
 from ._rules import rule_step
@@ -33,7 +34,7 @@ def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, s
 
 
 @kernel
-def epoch(data, scaling, rule, state, plan, sums):
+def epoch(data, scaling, rule, state, plan, sums, average):
     # Positions plan.first to plan.stop of an epoch over the training rows,
     # one step per batch that ends among them. The sums carry on from those
     # of the positions before, so that an epoch run in parts adds up exactly
@@ -41,7 +42,8 @@ def epoch(data, scaling, rule, state, plan, sums):
     # sum of squared residuals and penalty so far (each batch's taken before
     # its step; with the batch gradients' summed squared norms, also left in
     # sums.totals), the number of steps this call took, and the sums of the
-    # batch gradients of the coefficients and the intercept so far.
+    # batch gradients of the coefficients and the intercept so far. After
+    # each step, an active average takes the parameters in.
     n_samples, batch_size = data.n_samples, plan.batch_size
     n_targets, n_features = state.coef.shape
     raw_coef = np.empty((n_targets, n_features))
@@ -74,6 +76,8 @@ def epoch(data, scaling, rule, state, plan, sums):
         )
         penalty += batch_penalty
         gradient_squares += squares
+        if average.active:
+            add_to_average(state, average)
     sums.totals[0] = weighted_squares
     sums.totals[1] = penalty
     sums.totals[2] = gradient_squares

@@ -37,6 +37,12 @@ Those a rule does not keep, and the intercept's without an intercept, are
 scratch space, left unread.
 """
 
+Average = namedtuple("Average", ["coef", "intercept", "count", "power", "active"])
+Average.__doc__ = """The averaged iterate, advanced in place after each step when active:
+the averaged coefficients and intercept (scratch without an intercept), the
+count of averaged steps (an array of one element) and the averaging power.
+Inactive, its arrays are scratch space, left unread."""
+
 Epoch = namedtuple(
     "Epoch", ["order", "batch_size", "learning_rate", "steps_before", "first", "stop"]
 )
