@@ -395,8 +395,12 @@ def main(argv=None):
                         "epochs", "warned"], rows, left=2))
     print("\n== Targets of issue 22\n")
     print(format_table(["target", "measured", ""], target_rows(figures)))
+    load = os.getloadavg()[0]
     print(f"\nTotal time: {time.perf_counter() - start:.0f} s; load average at the end "
-          f"{number(os.getloadavg()[0], 2)}")
+          f"{number(load, 2)}")
+    if load > os.cpu_count():
+        print("The load exceeds the CPUs: other processes took part of the time, and the "
+              "seconds above are inflated by as much.")
 
 
 if __name__ == "__main__":
