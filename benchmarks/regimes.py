@@ -20,8 +20,9 @@ Measures the targets of issue 22 in one run, on
    the same chunks; the statistical limit ``p / n`` is printed beside them;
 4. ``batch_size`` of 32, 256 and 4096, other settings at their defaults:
    seconds, epochs, whether a ConvergenceWarning was raised, the last
-   gradient norm and the training MSE excess, against ``SGDRegressor()`` at
-   its defaults, with the ratios of the times;
+   gradient norm, the training MSE excess and the rows per batch in the last
+   epoch (``batch_size_curve_[-1]``, also shown in section 2), against
+   ``SGDRegressor()`` at its defaults, with the ratios of the times;
 5. the "adam", "nadam" and "adamax" rules on the small problems of
    ``benchmarks/defaults.py``: milliseconds per fit (the median of 5 after a
    warm-up fit, so compiled kernels are loaded) and the error of the
@@ -140,6 +141,12 @@ def epochs(model):
     return model[-1].n_iter_ if hasattr(model, "steps") else model.n_iter_
 
 
+def last_batch(model):
+    """Rows per batch in the last epoch of an AdamLinearRegressor, "-" for a peer."""
+    curve = getattr(model, "batch_size_curve_", None)
+    return "-" if not curve else f"{curve[-1]:,}"
+
+
 def scaled(peer):
     """``peer`` behind a StandardScaler, as a user would fit it."""
     return make_pipeline(StandardScaler(), peer)
@@ -180,11 +187,12 @@ def early_stopping_peers(problem):
     for name, make in contenders:
         seconds, model, warned = timed_fit(make, problem.X, problem.y)
         fits.append((name, epochs(model), seconds,
-                     model.score(problem.X_test, problem.y_test), warned))
+                     model.score(problem.X_test, problem.y_test), warned, last_batch(model)))
     ours, sgd = fits[0], fits[1]
     rows = [[name, str(n_epochs), number(seconds), f"{score:.6f}",
-             f"{score - ours[3]:+.2e}", number(seconds / sgd[2]), "yes" if warned else "no"]
-            for name, n_epochs, seconds, score, warned in fits]
+             f"{score - ours[3]:+.2e}", number(seconds / sgd[2]), "yes" if warned else "no",
+             batch]
+            for name, n_epochs, seconds, score, warned, batch in fits]
     figures = {"es256_seconds": (ours[2], sgd[2]), "es256_score_gap": ours[3] - sgd[3]}
     return rows, figures
 
@@ -248,13 +256,14 @@ def batch_sizes(problem):
         seconds, model, warned = timed_fit(make, problem.X, problem.y)
         curve = getattr(model, "gradient_norm_curve_", None)
         fits.append((name, seconds, epochs(model), warned,
-                     "-" if not curve else f"{curve[-1]:.2e}", problem.excess(model)))
+                     "-" if not curve else f"{curve[-1]:.2e}", problem.excess(model),
+                     last_batch(model)))
     sgd_seconds = fits[-1][1]
     rows = [[name, number(seconds), str(n_epochs), "yes" if warned else "no", gradient,
-             f"{excess:.3g}", number(seconds / sgd_seconds)]
-            for name, seconds, n_epochs, warned, gradient, excess in fits]
+             f"{excess:.3g}", number(seconds / sgd_seconds), batch]
+            for name, seconds, n_epochs, warned, gradient, excess, batch in fits]
     figures = {f"batch{batch}": (seconds, warned, sgd_seconds)
-               for batch, (_, seconds, _, warned, _, _) in zip(BATCH_SIZES, fits)}
+               for batch, (_, seconds, _, warned, *_) in zip(BATCH_SIZES, fits)}
     return rows, figures
 
 
@@ -348,12 +357,13 @@ SECTIONS = (
      early_stopping, ["fit", "epochs", "seconds", "held-out R^2", "vs converged"]),
     ("2. early_stopping=True with batches of 256, against the peers' early stopping",
      early_stopping_peers,
-     ["estimator", "epochs", "seconds", "held-out R^2", "vs ours", "time / SGD's", "warned"]),
+     ["estimator", "epochs", "seconds", "held-out R^2", "vs ours", "time / SGD's", "warned",
+      "last batch"]),
     ("3. partial_fit over chunks: training MSE above the optimum, in %",
      streams, ["estimator", "chunk rows", "1 pass %", "seconds", "3 passes %", "seconds"]),
     ("4. Mini-batch fits at otherwise default settings, against SGDRegressor's defaults",
      batch_sizes, ["estimator", "seconds", "epochs", "warned", "last gradient norm",
-                   "MSE excess %", "time / SGD's"]),
+                   "MSE excess %", "time / SGD's", "last batch"]),
 )
 
 
