@@ -69,6 +69,11 @@ def problems(size):
     for n_samples, n_features, density in ((200_000, 50, 0.01), (100_000, 2_000, 0.005)):
         X, y = large_sparse(n_samples, n_features, density=density)
         yield (f"CSR, {n_samples:,} x {n_features:,} at {density:.1%}", "tall", X, y, None)
+    yield from small_problems()
+
+
+def small_problems():
+    """(name, "small", X, y, sample_weight) of the problems a closed form fits in microseconds."""
     X, y = load_diabetes(return_X_y=True, scaled=False)
     yield "raw diabetes, 442 x 10", "small", X, y, None
     X, y, weight = exact_weighted()
