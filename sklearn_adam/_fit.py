@@ -23,7 +23,6 @@ from ._fit_state import FitState
 from ._namespace import to_numpy
 from ._objective import (
     HeldOutEvaluation,
-    NormalEquations,
     Objective,
     TrainingRows,
     normal_equations_pay_off,
@@ -351,10 +350,10 @@ def _held_out_evaluation(estimator, components, state, data, rows):
 
 def _equations(objective):
     """The normal equations of held-out rows, where they score them for less than a pass."""
-    if not (isinstance(objective, Objective) and normal_equations_serve(objective)
-            and normal_equations_pay_off(objective.data.X, objective.n_samples)):
+    X = objective.data.X if isinstance(objective, Objective) else objective.X
+    if not (normal_equations_serve(objective) and normal_equations_pay_off(X, objective.n_samples)):
         return None
-    return NormalEquations.build(objective)
+    return objective.normal_equations()
 
 
 def _progress_for(estimator, state, evaluation, full_after):

@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._normal_equations import NormalEquations
 from ._penalties import joint_norm, stationarity
 
 
@@ -197,6 +198,18 @@ class Objective:
             loss, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
             sums += w_block @ loss
         return sums
+
+    def normal_equations(self):
+        """The normal equations of this objective, or None where they overflow.
+
+        Only for a quadratic datafit and penalty; see
+        :meth:`~sklearn_adam._objective.NormalEquations.build`.
+
+        Returns
+        -------
+        equations : NormalEquations or None
+        """
+        return NormalEquations.build(self)
 
     def null_loss_sums(self):
         """Weighted sums of the loss of predicting each target's weighted mean, per target.
