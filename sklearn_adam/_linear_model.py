@@ -220,7 +220,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         They are scored after each epoch, or every few epochs where scoring
         them would cost more than a fifth of an epoch's work (full-batch
         steps through the normal equations cost little more than a scoring:
-        there, every fifth). With the default ``scoring`` and the squared
+        there, every fifth), yet always after the first epoch and at least
+        20 times within the patience, as the kept epoch is a scored one. With the default ``scoring`` and the squared
         error, the loss and score of held-out rows come from their normal
         equations, gathered once, without a pass over them.
     validation_fraction : float, default=0.1

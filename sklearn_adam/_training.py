@@ -172,6 +172,10 @@ class TrainingPlan:
 # would cost more than this share of the epoch's own work.
 VALIDATION_SHARE = 0.2
 
+# Scorings at least, where scoring is spread out, in the epochs without
+# progress that stop early stopping: its best epoch is one of those scored.
+SCORINGS_PER_PATIENCE = 20
+
 
 def train(state, plan):
     """Run epochs until the stopping rule, a callback or ``max_iter`` ends training.
@@ -278,9 +282,11 @@ def _run(driver, state, plan, history, listeners):
         monitor.take(standing, norms)
         listeners.pacer.took(len(history.losses) - n_before, time.perf_counter() - began)
         return _Verdict(outcome == CONVERGED, outcome == STALLED)
-    every = _validation_interval(driver, plan)
+    every = _validation_interval(driver, plan, progress.monitor.patience)
     # The epochs between two validations need no one to watch them.
     n_quiet = min(every - 1 - progress.epoch % every, plan.max_iter - len(history.losses))
+    if progress.epoch == 0:
+        n_quiet = 0  # the first epoch is scored
     if runs_many and n_quiet > 0 and listeners.every_epoch is None:
         began = time.perf_counter()
         n_quiet = listeners.pacer.steps(n_quiet)
@@ -295,15 +301,23 @@ def _run(driver, state, plan, history, listeners):
     return _run_epoch(driver, state, plan, history, every)
 
 
-def _validation_interval(driver, plan):
-    """Every how many epochs the held-out rows are scored: at most a fifth of an epoch's work."""
+def _validation_interval(driver, plan, patience):
+    """Every how many epochs the held-out rows are scored.
+
+    Every epoch, unless scoring costs more than :data:`VALIDATION_SHARE` of
+    an epoch's work; then every few, but at least
+    :data:`SCORINGS_PER_PATIENCE` times in ``patience`` epochs.
+    """
     cost = getattr(plan.validation, "cost", None)
     if cost is None:
         return 1
     epoch_cost = getattr(driver, "epoch_cost", None)
     if epoch_cost is None:
         epoch_cost = 2 * values_per_pass(plan.objective)
-    return max(1, math.ceil(cost / (VALIDATION_SHARE * epoch_cost)))
+    # Early stopping keeps a scored epoch: a patience with fewer scorings
+    # than SCORINGS_PER_PATIENCE would keep one far from the best.
+    at_most = max(1, patience // SCORINGS_PER_PATIENCE)
+    return max(1, min(math.ceil(cost / (VALIDATION_SHARE * epoch_cost)), at_most))
 
 
 def _validate(state, plan, history):
@@ -406,7 +420,8 @@ def _run_epoch(driver, state, plan, history, every=1):
     if plan.validation is not None:
         converged = judged and reached(gradient_norm, target)
         stalled = False
-        if converged or progress.epoch % every == 0:
+        # The first epoch is scored, so that a scorer fails before the work.
+        if converged or progress.epoch % every == 0 or progress.epoch == 1:
             stalled = _validate(state, plan, history)
         if converged:
             history.n_steps[-1] = 0

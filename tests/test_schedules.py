@@ -177,12 +177,12 @@ def test_time_based_schedule_stops_at_the_first_stall_at_full_batch():
             schedule="step", decay_epochs=100_000, batch_size=75, batch_growth=2.0, tol=0,
             n_iter_no_change=2, shuffle=False,
         ).fit(X, y)
-    # Batches 75 -> 150 -> 300 (all rows) at stalls of the mini-batch loss;
-    # at full batch, the first stall of the gradient (after 10 times the
-    # patience) has no remedy left and stops.
+    # Batches of 75 until their gradients are mostly noise, then all 300
+    # rows at once; at full batch, the first stall of the gradient (after 10
+    # times the patience) has no remedy left and stops.
     sizes = model.batch_size_curve_
-    assert sizes == sorted(sizes) and sorted(set(sizes)) == [75, 150, 300]
-    assert model.n_steps_ == 4 * sizes.count(75) + 2 * sizes.count(150) + sizes.count(300)
+    assert sizes == sorted(sizes) and sorted(set(sizes)) == [75, 300]
+    assert model.n_steps_ == 4 * sizes.count(75) + sizes.count(300)
     assert model.t_ == 300 * len(sizes)
     assert set(model.learning_rate_curve_) == {0.01}
     assert sizes.count(300) >= 20

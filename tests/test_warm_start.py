@@ -234,8 +234,9 @@ def test_partial_fit_after_early_stopping_drops_the_stale_best_score():
     model.partial_fit(X, y)
     # coef_ is now the last epoch's, which no validation score picked.
     assert model.best_validation_score_ is None
-    # Full-batch steps through the normal equations: every fifth is scored.
-    assert model.validation_epochs_ == [5] and len(model.validation_scores_) == 1
+    # Full-batch steps through the normal equations: the first and every
+    # fifth are scored.
+    assert model.validation_epochs_ == [1, 5] and len(model.validation_scores_) == 2
 
 
 # The data of the last fit, changed: warm_start only initializes, and the
