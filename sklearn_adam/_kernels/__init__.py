@@ -58,7 +58,12 @@ from ._full_batch import (
     judged_step,
     quadratic_gradient,
 )
-from ._gradient import add_residual_products, batch_gradient, original_units
+from ._gradient import (
+    add_residual_products,
+    add_sparse_row_products,
+    batch_gradient,
+    original_units,
+)
 from ._groups import Data, Epoch, EpochSums, Quadratic, Scaling, State, Steps
 from ._rules import AdamaxRule, AdamRule, NAdamRule, rule_step
 from ._stopping import (
@@ -100,6 +105,7 @@ __all__ = [
     "State",
     "Steps",
     "add_residual_products",
+    "add_sparse_row_products",
     "batch_gradient",
     "column_sums",
     "data_full_batch_steps",
