@@ -59,6 +59,7 @@ from ._full_batch import (
     quadratic_gradient,
 )
 from ._gradient import (
+    add_full_batch_products,
     add_residual_products,
     add_sparse_row_products,
     batch_gradient,
@@ -104,6 +105,7 @@ __all__ = [
     "Scaling",
     "State",
     "Steps",
+    "add_full_batch_products",
     "add_residual_products",
     "add_sparse_row_products",
     "batch_gradient",

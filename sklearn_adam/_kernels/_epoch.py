@@ -10,8 +10,8 @@ import numpy as np
 
 from ._compile import kernel
 from ._gradient import (
+    add_full_batch_products,
     add_residual_products,
-    add_sparse_row_products,
     batch_gradient,
     original_units,
 )
@@ -49,9 +49,9 @@ def epoch(data, scaling, rule, state, plan, sums):
     weighted_squares = sums.totals[0]
     penalty = sums.totals[1]
     steps = 0
-    # A full batch of CSR rows as they lie takes the full-batch pass of
-    # data_full_batch_steps, so that a run of steps and single epochs agree.
-    rows_as_they_lie = data.indptr.size and not plan.order.size and batch_size >= n_samples
+    # A full batch of rows as they lie takes the pass of data_full_batch_steps,
+    # so that a run of steps and single epochs agree.
+    full_batch_as_they_lie = plan.order.size == 0 and batch_size >= n_samples
     for start in range(plan.first - plan.first % batch_size, plan.stop, batch_size):
         stop = min(start + batch_size, n_samples)
         # The state changes only at a step: a batch resumed from an earlier
@@ -60,8 +60,8 @@ def epoch(data, scaling, rule, state, plan, sums):
         if start >= plan.first:
             coef_gradient[:] = 0.0
             residual_sum[:] = 0.0
-        if rows_as_they_lie:
-            weighted_squares = add_sparse_row_products(
+        if full_batch_as_they_lie:
+            weighted_squares = add_full_batch_products(
                 data, scaling, raw_coef, raw_intercept, max(start, plan.first),
                 min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
             )

@@ -2,8 +2,9 @@
 
 A pass adds each row's weighted residual times the row into the batch's sums
 (:func:`add_residual_products`), reading ``X`` in place, dense or CSR, in the
-order given; a full batch of CSR rows in the order they lie takes
-:func:`add_sparse_row_products`, its faster twin; :func:`batch_gradient`
+order given; a full batch in the order the rows lie takes
+:func:`add_full_batch_products`, which reads CSR rows by a faster pass of
+its own (:func:`add_sparse_row_products`); :func:`batch_gradient`
 turns those sums into the standardized gradient (``Objective.batch_gradient``
 of the squared error), with the penalty's.
 
@@ -145,6 +146,19 @@ def add_residual_products(data, scaling, raw_coef, raw_intercept, order, first, 
                 for j in range(n_features):
                     coef_gradient[t, j] += X[row, j] * residual
     return weighted_squares
+
+
+@kernel
+def add_full_batch_products(data, scaling, raw_coef, raw_intercept, first, stop, coef_gradient,
+                            residual_sum, weighted_squares):
+    # What add_residual_products adds for the training rows at positions
+    # first to stop in the order they lie (a full batch, or a part of one),
+    # CSR rows by add_sparse_row_products.
+    if data.indptr.size:
+        return add_sparse_row_products(data, scaling, raw_coef, raw_intercept, first, stop,
+                                       coef_gradient, residual_sum, weighted_squares)
+    return add_residual_products(data, scaling, raw_coef, raw_intercept, data.rows[:0], first,
+                                 stop, coef_gradient, residual_sum, weighted_squares)
 
 
 @kernel(in_order=True)
