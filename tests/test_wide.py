@@ -179,12 +179,17 @@ def ragged_csr(n_samples=300, n_features=120, n_targets=2, seed=0):
 
 
 @pytest.mark.parametrize("rows", ["all", "some, shuffled"])
-def test_the_full_batch_pass_over_csr_rows_adds_what_the_epochs_pass_adds(rows):
+@pytest.mark.parametrize("container", [sp.csr_matrix, np.asarray], ids=["csr", "dense"])
+def test_the_full_batch_pass_adds_what_the_epochs_pass_adds(container, rows):
+    # The pass of full batches (its own for CSR rows, and blocks of dense
+    # rows) against that of mini-batch epochs, whole and cut into parts
+    # that end inside a block of rows.
     from sklearn_adam._engine._compiled import kernel_data
     from sklearn_adam._fast import compiled_kernels
 
     kernels = compiled_kernels()
     X, y, weight = ragged_csr()
+    X = container(X.toarray()) if container is np.asarray else X
     rng = np.random.RandomState(1)
     training = None if rows == "all" else rng.permutation(X.shape[0])[:250]
     standardization = Standardization.fit(X, y, weight, center=True, scale=True)
@@ -196,7 +201,7 @@ def test_the_full_batch_pass_over_csr_rows_adds_what_the_epochs_pass_adds(rows):
     raw_coef, raw_intercept = rng.randn(2, X.shape[1]), rng.randn(2)
     n_samples = objective.n_samples
     sums = {}
-    for name in ("epochs", "full batch", "full batch in two parts"):
+    for name in ("epochs", "full batch", "full batch in parts"):
         gradient, residual_sum = np.zeros_like(raw_coef), np.zeros(2)
         if name == "epochs":
             squares = kernels.add_residual_products(
@@ -204,10 +209,10 @@ def test_the_full_batch_pass_over_csr_rows_adds_what_the_epochs_pass_adds(rows):
                 residual_sum, 0.0,
             )
         else:
-            cuts = [0, n_samples] if name == "full batch" else [0, 97, n_samples]
+            cuts = [0, n_samples] if name == "full batch" else [0, 97, 203, n_samples]
             squares = 0.0
             for first, stop in zip(cuts[:-1], cuts[1:]):
-                squares = kernels.add_sparse_row_products(
+                squares = kernels.add_full_batch_products(
                     data, scaling, raw_coef, raw_intercept, first, stop, gradient,
                     residual_sum, squares,
                 )
@@ -216,6 +221,11 @@ def test_the_full_batch_pass_over_csr_rows_adds_what_the_epochs_pass_adds(rows):
     for name, actual in sums.items():
         for value, want in zip(actual, expected):
             assert_allclose(value, want, rtol=1e-13, atol=1e-13 * np.abs(want).max(), err_msg=name)
+    if container is np.asarray:
+        # Dense rows are added in their order, however the pass is cut (as
+        # a memory-mapped X's is).
+        for value, whole in zip(sums["full batch in parts"], sums["full batch"]):
+            assert_array_equal(value, whole)
 
 
 @pytest.mark.parametrize("settings", [

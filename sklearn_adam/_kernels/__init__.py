@@ -59,6 +59,7 @@ from ._full_batch import (
     quadratic_gradient,
 )
 from ._gradient import (
+    add_dense_row_products,
     add_full_batch_products,
     add_residual_products,
     add_sparse_row_products,
@@ -105,6 +106,7 @@ __all__ = [
     "Scaling",
     "State",
     "Steps",
+    "add_dense_row_products",
     "add_full_batch_products",
     "add_residual_products",
     "add_sparse_row_products",
