@@ -157,3 +157,103 @@ def test_the_normal_equations_hold_one_gram_matrix_at_peak():
     reference = peak_bytes(LinearRegression(), X, y)
     peak = peak_bytes(AdamLinearRegressor(max_iter=3), X, y)
     assert peak < 1.5 * reference
+
+
+def ragged_csr(n_samples=300, n_features=120, n_targets=2, seed=0):
+    """CSR rows of every length from 0 to 13, the last rows the longest; targets, weights.
+
+    The lengths cover the full-batch pass's chunks of values (none, part of
+    one, several), and the last rows, with fewer values after them than a
+    chunk, take its one-at-a-time loop.
+    """
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(0, 14, n_samples)
+    lengths[-3:] = 13
+    indices = np.concatenate([np.sort(rng.choice(n_features, n, replace=False))
+                              for n in lengths]).astype(np.int32)
+    values = rng.randn(indices.size) * 3 + 1
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    X = sp.csr_matrix((values, indices, indptr), shape=(n_samples, n_features))
+    y = X @ rng.randn(n_features, n_targets) + 2 + 0.3 * rng.randn(n_samples, n_targets)
+    return X, y, rng.uniform(0.2, 3, n_samples)
+
+
+@pytest.mark.parametrize("rows", ["all", "some, shuffled"])
+@pytest.mark.parametrize("container", [sp.csr_matrix, np.asarray], ids=["csr", "dense"])
+def test_the_full_batch_pass_adds_what_the_epochs_pass_adds(container, rows):
+    # The pass of full batches (its own for CSR rows, and blocks of dense
+    # rows) against that of mini-batch epochs, whole and cut into parts
+    # that end inside a block of rows.
+    from sklearn_adam._engine._compiled import kernel_data
+    from sklearn_adam._fast import compiled_kernels
+
+    kernels = compiled_kernels()
+    X, y, weight = ragged_csr()
+    X = container(X.toarray()) if container is np.asarray else X
+    rng = np.random.RandomState(1)
+    training = None if rows == "all" else rng.permutation(X.shape[0])[:250]
+    standardization = Standardization.fit(X, y, weight, center=True, scale=True)
+    objective = least_squares(X, y, weight, alpha=1.0, standardization=standardization,
+                              rows=training)
+    data = kernel_data(kernels, objective)
+    scaling = kernels.Scaling(standardization.x_center, standardization.x_scale,
+                              standardization.y_center, standardization.y_scale)
+    raw_coef, raw_intercept = rng.randn(2, X.shape[1]), rng.randn(2)
+    n_samples = objective.n_samples
+    sums = {}
+    for name in ("epochs", "full batch", "full batch in parts"):
+        gradient, residual_sum = np.zeros_like(raw_coef), np.zeros(2)
+        if name == "epochs":
+            squares = kernels.add_residual_products(
+                data, scaling, raw_coef, raw_intercept, data.rows[:0], 0, n_samples, gradient,
+                residual_sum, 0.0,
+            )
+        else:
+            cuts = [0, n_samples] if name == "full batch" else [0, 97, 203, n_samples]
+            squares = 0.0
+            for first, stop in zip(cuts[:-1], cuts[1:]):
+                squares = kernels.add_full_batch_products(
+                    data, scaling, raw_coef, raw_intercept, first, stop, gradient,
+                    residual_sum, squares,
+                )
+        sums[name] = gradient, residual_sum, squares
+    expected = sums.pop("epochs")
+    for name, actual in sums.items():
+        for value, want in zip(actual, expected):
+            assert_allclose(value, want, rtol=1e-13, atol=1e-13 * np.abs(want).max(), err_msg=name)
+    if container is np.asarray:
+        # Dense rows are added in their order, however the pass is cut (as
+        # a memory-mapped X's is).
+        for value, whole in zip(sums["full batch in parts"], sums["full batch"]):
+            assert_array_equal(value, whole)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(fit_intercept=False, max_iter=40),
+    dict(alpha=2.0, tol=1e-12, max_iter=3000),
+    dict(early_stopping=True, max_iter=40, fit_intercept=False),
+], ids=["no intercept, whole history", "ridge, to convergence", "validation split"])
+def test_full_batch_passes_over_csr_rows_agree_with_numpy(monkeypatch, epoch_calls, settings):
+    import sklearn_adam._kernels as kernels
+
+    X, y, weight = ragged_csr()
+    assert not pays_off(X, X.shape[0])
+    fits = []
+    for enabled in (True, False):
+        monkeypatch.setattr(kernels, "ENABLED", enabled)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits.append(AdamLinearRegressor(random_state=0, **settings).fit(
+                X, y, sample_weight=weight))
+        if enabled and not settings.get("early_stopping"):
+            # The compiled fit ran its epochs many to a call, none one by one
+            # (with a validation split, each epoch is one call, the same pass).
+            assert epoch_calls == []
+    fast, slow = fits
+    assert fast.n_iter_ == slow.n_iter_ < settings["max_iter"] or settings["max_iter"] == 40
+    assert_allclose(fast.coef_, slow.coef_, rtol=1e-12, atol=1e-12 * np.abs(slow.coef_).max())
+    assert_allclose(fast.intercept_, slow.intercept_, rtol=1e-12)
+    if settings["max_iter"] < 100:
+        # The intercept's first gradients are rounding noise, which Adam
+        # divides by epsilon; without one the whole history agrees.
+        assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-12)

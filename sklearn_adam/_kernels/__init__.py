@@ -60,7 +60,14 @@ from ._full_batch import (
     judged_step,
     quadratic_gradient,
 )
-from ._gradient import add_residual_products, batch_gradient, original_units
+from ._gradient import (
+    add_dense_row_products,
+    add_full_batch_products,
+    add_residual_products,
+    add_sparse_row_products,
+    batch_gradient,
+    original_units,
+)
 from ._groups import Average, Data, Epoch, EpochSums, Quadratic, Scaling, State, Steps
 from ._rules import AdamaxRule, AdamRule, NAdamRule, rule_step
 from ._stopping import (
@@ -102,7 +109,10 @@ __all__ = [
     "Scaling",
     "State",
     "Steps",
+    "add_dense_row_products",
+    "add_full_batch_products",
     "add_residual_products",
+    "add_sparse_row_products",
     "add_to_average",
     "batch_gradient",
     "column_sums",

@@ -10,7 +10,12 @@ import numpy as np
 
 from ._averaging import add_to_average
 from ._compile import kernel
-from ._gradient import add_residual_products, batch_gradient, original_units
+from ._gradient import (
+    add_full_batch_products,
+    add_residual_products,
+    batch_gradient,
+    original_units,
+)
 from ._rules import rule_step
 
 
@@ -55,6 +60,9 @@ def epoch(data, scaling, rule, state, plan, sums, average):
     penalty = sums.totals[1]
     gradient_squares = sums.totals[2]
     steps = 0
+    # A full batch of rows as they lie takes the pass of data_full_batch_steps,
+    # so that a run of steps and single epochs agree.
+    full_batch_as_they_lie = plan.order.size == 0 and batch_size >= n_samples
     for start in range(plan.first - plan.first % batch_size, plan.stop, batch_size):
         stop = min(start + batch_size, n_samples)
         # The state changes only at a step: a batch resumed from an earlier
@@ -63,10 +71,16 @@ def epoch(data, scaling, rule, state, plan, sums, average):
         if start >= plan.first:
             coef_gradient[:] = 0.0
             residual_sum[:] = 0.0
-        weighted_squares = add_residual_products(
-            data, scaling, raw_coef, raw_intercept, plan.order, max(start, plan.first),
-            min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
-        )
+        if full_batch_as_they_lie:
+            weighted_squares = add_full_batch_products(
+                data, scaling, raw_coef, raw_intercept, max(start, plan.first),
+                min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
+            )
+        else:
+            weighted_squares = add_residual_products(
+                data, scaling, raw_coef, raw_intercept, plan.order, max(start, plan.first),
+                min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
+            )
         if stop > plan.stop:
             break  # the batch goes on in the next part
         steps += 1

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._compile import kernel
-from ._gradient import add_residual_products, batch_gradient, original_units
+from ._gradient import add_full_batch_products, batch_gradient, original_units
 from ._rules import rule_step
 from ._stopping import CONVERGED, GOING_ON, NOT_FINITE, RAN_OUT, judge
 
@@ -116,9 +116,9 @@ def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
     original_units(state, scaling, raw_coef, raw_intercept)
     coef_gradient[:] = 0.0
     intercept_gradient[:] = 0.0
-    weighted_squares = add_residual_products(
-        data, scaling, raw_coef, raw_intercept, data.rows[:0], 0, n_samples, coef_gradient,
-        intercept_gradient, 0.0,
+    weighted_squares = add_full_batch_products(
+        data, scaling, raw_coef, raw_intercept, 0, n_samples, coef_gradient, intercept_gradient,
+        0.0,
     )
     penalty = batch_gradient(data, scaling, state.coef, coef_gradient, intercept_gradient,
                              totals, intercept_totals, n_samples, n_samples)
