@@ -221,9 +221,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         them would cost more than a fifth of an epoch's work (full-batch
         steps through the normal equations cost little more than a scoring:
         there, every fifth), yet always after the first epoch and at least
-        20 times within the patience, as the kept epoch is a scored one. With the default ``scoring`` and the squared
-        error, the loss and score of held-out rows come from their normal
-        equations, gathered once, without a pass over them.
+        20 times within the patience, as the kept epoch is a scored one.
+        With the default ``scoring`` and the squared error, the loss and
+        score of held-out rows come from their normal equations, gathered
+        once, without a pass over them.
     validation_fraction : float, default=0.1
         Fraction of rows held out with ``early_stopping`` when no ``X_val`` is
         given, in (0, 1); it must leave at least two validation rows and one
