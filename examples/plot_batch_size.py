@@ -12,8 +12,8 @@ choice, an integer ``batch_size``, and the default of ``partial_fit``, which
 sees one chunk of rows at a time. This example measures what the batch size
 does on a generated problem of 20,000 rows and 20 features: how close the
 coefficients get to the closed-form least-squares solution, per epoch and
-per second, and what mini-batches that grow at stalls cost against the
-default full batch.
+per second, and what mini-batches that grow to the full batch cost against
+the default full batch.
 """
 
 # %%
@@ -202,11 +202,17 @@ fig.tight_layout()
 # ----------------------------------------------
 #
 # With an integer ``batch_size``, the estimator does not have to stick to it.
-# Each time the training loss has made no progress for ``n_iter_no_change``
-# epochs, the default ``batch_growth=2`` doubles the batch, until one batch
-# holds every row; from then on training stops, as at the default full batch,
-# once the norm of the gradient is at most ``tol``. Below, the defaults
-# (a full batch) are compared with ``batch_size=200``, the mini-batches
+# After each mini-batch epoch it compares the spread of the epoch's batch
+# gradients about their mean with the norm of that mean. Once the spread is
+# the larger, the steps are mostly noise: mini-batches can only jitter about
+# the optimum. The batch then grows at once to every row (unless
+# ``batch_growth=1``), and training continues from the averaged iterate
+# (``average=True``, the default) with exact full-batch steps, which stop,
+# as at the default full batch, once the norm of the gradient is at most
+# ``tol``. Only where the mini-batch loss stalls first, for
+# ``n_iter_no_change`` epochs, does the batch grow step by step instead, by
+# the factor ``batch_growth`` (2 by default). Below, the defaults (a full
+# batch) are compared with ``batch_size=200``, the mini-batches
 # ``partial_fit`` uses, otherwise at the defaults. Both reach ``tol`` and do
 # not warn. The fit times printed are the shortest of three fits each.
 #
@@ -242,13 +248,16 @@ for name, model in runs.items():
           + ", ".join(f"{batch[i]:g} ({i + 1})" for i in starts))
 
 # %%
-# Both runs end at the same precision, but the growing mini-batches take
-# more epochs, more than ten times as many steps, and tens of times as long.
-# Their early epochs bring the coefficients near the optimum quickly, as in
-# the first experiment, but only a full batch can settle there: the run
-# reaches one at its last doubling (the epoch printed last) and then still
-# needs hundreds of full-batch epochs, two thirds of what the default fit
-# takes from the start. Mini-batches earn their cost where a full-batch step
+# Both runs end at the same precision. The mini-batch run's first epoch, 100
+# steps of 200 rows, brings the coefficients near the optimum, as in the first
+# experiment; its batch gradients already spread about their mean by more than
+# the mean's norm, so from epoch 2 on the batch holds all 20,000 rows (the
+# second line printed under the run). Only a full batch can settle at the
+# optimum, and from the averaged iterate the run still needs hundreds of
+# full-batch epochs, about four fifths of what the default fit takes from the
+# start: fewer epochs in all, about as many steps, and a longer fit, as its
+# first epoch reads every row where a full-batch step through the normal
+# equations reads none. Mini-batches earn their cost where a full-batch step
 # is expensive and a rough model is wanted early (with more than 2048
 # columns, or more than twice as many columns as rows, the steps cannot go
 # through the normal equations and each reads every row), or where the rows

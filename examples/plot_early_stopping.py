@@ -3,8 +3,9 @@ Early stopping on validation data
 =================================
 
 With ``early_stopping=True``, :class:`~sklearn_adam.AdamLinearRegressor` scores the model
-on held-out rows after every epoch, stops when that score no longer improves, and keeps
-the coefficients of the epoch that scored best. This example trains on a problem where
+on held-out rows as it trains, stops once that score has not risen by ``validation_tol``
+for ``n_iter_no_change`` epochs (ten times as many at full batch), and keeps the
+coefficients of the epoch that scored best. This example trains on a problem where
 least squares overfits, plots the training and validation curves, checks that the kept
 model is the best epoch's, and shows how to pass your own validation set to ``fit``.
 """
@@ -45,20 +46,27 @@ print(f"test R^2 {least_squares.score(X_test, y_test):.3f}")
 # ----------------------------
 #
 # ``validation_fraction=0.2`` holds out a fifth of the training rows, drawn at random
-# from ``random_state``; the model trains on the rest. After each epoch the R^2 on the
-# held-out rows is recorded in ``validation_scores_``. Entry ``i`` of each per-epoch
-# list belongs to epoch ``i + 1``, so the best epoch is the position of the largest
-# score plus one. Each epoch is one Adam step on all 240 training rows, the default
-# full batch.
+# from ``random_state``; the model trains on the rest. Each epoch is one Adam step on
+# all 240 training rows, the default full batch. The held-out rows are scored after the
+# first epoch and then after every epoch, or every ``k``-th where one scoring costs more
+# than a fifth of an epoch's work: here a scoring of the 60 held-out rows costs more than
+# a fifth of a step, so they are scored every second epoch. ``validation_epochs_`` lists
+# the scored epochs (counted from 1, as ``n_iter_`` counts), and ``validation_scores_``
+# the R^2 of each, so the best epoch is the entry of ``validation_epochs_`` at the
+# position of the largest score.
 
 model = AdamLinearRegressor(early_stopping=True, validation_fraction=0.2, random_state=0)
 model.fit(X_train, y_train)
 
+scored_epochs = np.asarray(model.validation_epochs_)
 scores = np.asarray(model.validation_scores_)
-best_epoch = int(np.argmax(scores)) + 1
+best_index = int(np.argmax(scores))
+best_epoch = int(scored_epochs[best_index])
 n_validation = math.ceil(0.2 * len(X_train))
 print(f"{n_validation} validation rows, {len(X_train) - n_validation} training rows")
-print(f"epochs run: {model.n_iter_}, best epoch: {best_epoch}")
+print(f"epochs run: {model.n_iter_}, scored epochs: {len(scored_epochs)}", end=" ")
+print(f"({scored_epochs[:4].tolist()} ... {scored_epochs[-1]})")
+print(f"best epoch: {best_epoch}")
 print(f"best validation R^2: {model.best_validation_score_:.4f}")
 print(f"validation R^2 of the last epoch: {scores[-1]:.4f}")
 
@@ -67,34 +75,35 @@ print(f"validation R^2 of the last epoch: {scores[-1]:.4f}")
 # ----------
 #
 # ``loss_curve_`` is the training objective of each epoch and ``validation_loss_curve_``
-# the squared-error loss on the held-out rows after it, both on the same scale: half the
+# the squared-error loss on the held-out rows after each scored epoch, both on the same
+# scale: half the
 # mean squared error divided by the variance of the training target, so that predicting
 # the mean of the target gives a loss of about 0.5. The validation loss is lowest where
 # the validation R^2 is highest, since both come from the same residuals:
 
-lowest_loss_epoch = int(np.argmin(model.validation_loss_curve_)) + 1
+lowest_loss_epoch = int(scored_epochs[np.argmin(model.validation_loss_curve_)])
 print(f"epoch of the lowest validation loss: {lowest_loss_epoch}")
 
 # %%
-# The dotted lines mark the epochs where the learning rate was lowered, each at a stall of
-# the validation score (see ``learning_rate_curve_``). At full batch a stall is
-# ``10 * n_iter_no_change`` epochs in a row without a better score: each epoch is a
-# single step, and Adam's momentum can carry the coefficients for a few hundred of them.
+# Training stops once the validation score has not risen by ``validation_tol`` (1e-4 of
+# R^2 by default) over its best in ``n_iter_no_change`` epochs; at full batch the
+# patience is ten times as many, ``10 * n_iter_no_change``, as each epoch is a single
+# step and Adam's momentum can carry the coefficients for a few hundred of them. A
+# scoring every second epoch counts for two. A stalled score ends training at once: it
+# does not lower the learning rate or grow the batch first.
 
 epochs = np.arange(1, model.n_iter_ + 1)
-rates = np.asarray(model.learning_rate_curve_)
-rate_drops = epochs[1:][rates[1:] < rates[:-1]]
-print("learning rate lowered at epochs:", rate_drops.tolist())
 after_best = model.n_iter_ - best_epoch
-stall = 10 * model.n_iter_no_change
-print(f"epochs run after the best one: {after_best} ({after_best / stall:g} stalls of {stall})")
+patience = 10 * model.n_iter_no_change
+print(f"epochs run after the best one: {after_best}, patience: {patience} epochs")
+print(f"learning rates used: {sorted(set(model.learning_rate_curve_))}")
 
 fig, (ax_loss, ax_score) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 ax_loss.plot(epochs, model.loss_curve_, label="training loss")
-ax_loss.plot(epochs, model.validation_loss_curve_, label="validation loss")
+ax_loss.plot(scored_epochs, model.validation_loss_curve_, label="validation loss")
 ax_loss.plot(
     best_epoch,
-    model.validation_loss_curve_[best_epoch - 1],
+    model.validation_loss_curve_[best_index],
     "o",
     color="C3",
     label=f"best epoch ({best_epoch})",
@@ -102,16 +111,14 @@ ax_loss.plot(
 ax_loss.set_ylabel("half MSE / variance of y")
 ax_loss.set_title("Losses")
 
-ax_score.plot(epochs, scores, color="C1", label="validation R^2")
+ax_score.plot(scored_epochs, scores, color="C1", label="validation R^2")
 ax_score.plot(best_epoch, model.best_validation_score_, "o", color="C3", label="kept model")
 ax_score.set_ylabel("R^2 on the validation rows")
 ax_score.set_title("Validation score")
 
 for ax in (ax_loss, ax_score):
     ax.axvline(best_epoch, color="C3", lw=1)
-    for i, epoch in enumerate(rate_drops):
-        label = "learning rate lowered" if i == 0 else None
-        ax.axvline(epoch, color="0.5", ls=":", lw=1, label=label)
+    ax.axvline(model.n_iter_, color="0.5", ls=":", lw=1, label="last epoch")
     ax.set_xlabel("epoch")
     ax.legend()
 fig.suptitle(f"Early stopping: {X.shape[1]} features, {len(X_train) - n_validation} training rows")
@@ -119,27 +126,27 @@ plt.show()
 
 # %%
 # The training loss falls for as long as training runs. The validation loss falls for
-# the first epochs, reaches its lowest value at the best epoch, and then rises: the
-# model starts to fit the noise of its training rows. It levels off once the learning
-# rate has been lowered, after which the coefficients change little.
+# the first epochs, reaches its lowest value at the best epoch, and then rises for the
+# rest of the run: the model fits the noise of its training rows more and more closely.
 #
-# Training goes on well past the best epoch, for the number of epochs printed above:
-# four stalls without a better validation score. The first three lower the learning
-# rate, each time by ``decay_factor``, and the fourth ends training. The extra epochs
-# cost little: each is one step, and one prediction on the 60 validation rows.
+# Training goes on past the best epoch for exactly the patience printed above: the
+# score at epoch 26 was the last to beat the best by more than ``validation_tol``, and
+# after 200 more epochs without such a rise, the scoring at epoch 226 ends training.
+# The learning rate stayed at 0.01 throughout. The extra epochs cost little: each is one
+# step, and every second one a prediction on the 60 validation rows.
 
 # %%
 # The kept model is the best epoch's
 # ----------------------------------
 #
 # ``coef_`` and ``intercept_`` are those of the best epoch, not of the last one. Two
-# checks. First, ``best_validation_score_`` is the score recorded at the best epoch.
-# Second, training stops at the same point if we ask for exactly ``best_epoch`` epochs:
-# with the same ``random_state`` the run is identical up to there, so that fit's last
-# epoch is the best epoch, and its coefficients must be ``coef_`` bit for bit.
+# checks. First, ``best_validation_score_`` is the largest of ``validation_scores_``,
+# the score recorded at the best epoch. Second, a fit asked for exactly ``best_epoch``
+# epochs: with the same ``random_state`` the run is identical up to there, so that
+# fit's last epoch is the best epoch, and its coefficients must be ``coef_`` bit for bit.
 
-print("best_validation_score_ == validation_scores_[best_epoch - 1]:", end=" ")
-print(model.best_validation_score_ == scores[best_epoch - 1])
+print("best_validation_score_ == max(validation_scores_):", end=" ")
+print(model.best_validation_score_ == scores[best_index])
 
 with warnings.catch_warnings():
     # This fit is stopped at max_iter on purpose, and warns that it did not converge.
@@ -175,7 +182,7 @@ for name, score in test_scores.items():
 # and shares its poor test score. Stopping at the best validation epoch keeps
 # the coefficients nearer their zero start, much as a penalty would, and gives a much
 # better test R^2, although the model saw a fifth fewer training rows. A ridge penalty
-# chosen by cross-validation does a little better still on this problem. Early stopping
+# chosen by cross-validation does better still on this problem. Early stopping
 # needs no grid of penalties to search: the validation score decides when to stop.
 
 # %%
@@ -191,7 +198,7 @@ X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.2, r
 explicit = AdamLinearRegressor(early_stopping=True, random_state=0)
 explicit.fit(X_fit, y_fit, X_val=X_val, y_val=y_val)
 
-explicit_best = int(np.argmax(explicit.validation_scores_)) + 1
+explicit_best = explicit.validation_epochs_[int(np.argmax(explicit.validation_scores_))]
 print(f"{len(X_fit)} training rows, {len(X_val)} validation rows")
 print(f"epochs run: {explicit.n_iter_}, best epoch: {explicit_best}")
 print(f"best_validation_score_:          {explicit.best_validation_score_:.6f}")
