@@ -264,6 +264,9 @@ class Progress:
         Times the batch size has grown.
     best_params : list of ndarray or None, default=None
         With a validation set, a copy of the parameters of the best epoch.
+    scored_epoch : int, default=0
+        The last epoch after which the validation set was scored: a score
+        stands for the epochs since, however many calls they spanned.
     """
 
     tol: float
@@ -275,6 +278,7 @@ class Progress:
     n_fruitless: int = 0
     n_growths: int = 0
     best_params: list | None = None
+    scored_epoch: int = 0
 
     @property
     def monitors_validation(self):

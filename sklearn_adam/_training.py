@@ -328,11 +328,13 @@ def _validate(state, plan, history):
     progress = state.progress
     model = state.model_params()
     validation_loss, score = plan.validation(model)
-    scored = history.validation_epochs
-    since = progress.epoch - (scored[-1] if scored else progress.epoch - 1)
+    # The first score of a fit stands for its one epoch (as does the first
+    # after loading a model pickled before scored epochs were kept).
+    since = progress.epoch - progress.scored_epoch if progress.scored_epoch else 1
+    progress.scored_epoch = progress.epoch
     history.validation_losses.append(validation_loss)
     history.validation_scores.append(score)
-    scored.append(progress.epoch)
+    history.validation_epochs.append(progress.epoch)
     is_best, stalled = progress.monitor.update(score, since)
     if is_best:
         progress.best_params = [p.copy() for p in model]

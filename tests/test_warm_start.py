@@ -40,7 +40,7 @@ def assert_same_fit(a, b):
     assert_same_state(a.solver_state_, b.solver_state_)
     for name in ("n_iter_", "t_", "n_steps_", "loss_curve_", "gradient_norm_curve_",
                  "learning_rate_curve_", "batch_size_curve_", "validation_scores_",
-                 "validation_loss_curve_",
+                 "validation_loss_curve_", "validation_epochs_",
                  "best_validation_score_"):
         assert getattr(a, name) == getattr(b, name), name
 
@@ -94,6 +94,25 @@ def test_something_happens_in_the_configurations():
 
     assert progress("batch growth").n_growths == 4  # 50 -> 100 -> 200 -> 400 -> 500
     assert progress("plateau reductions").n_reductions >= 1
+
+
+def test_warm_fits_scored_every_few_epochs_stop_where_one_long_fit_stops():
+    # Full-batch steps through the normal equations are scored every second
+    # epoch here (patience 40); warm fits of 7 epochs cut across that
+    # rhythm, and a score stands for the epochs since the last, whichever
+    # call ran them. No rise counts (validation_tol=1): the fit stops 40
+    # epochs after its first score.
+    X, y = make_data()
+    settings = dict(random_state=0, early_stopping=True, validation_tol=1.0,
+                    n_iter_no_change=4)
+    one = fit_quietly(AdamLinearRegressor(max_iter=100, **settings), X, y)
+    assert one.validation_epochs_[:3] == [1, 2, 4] and one.n_iter_ < 100
+    warm = AdamLinearRegressor(max_iter=7, warm_start=True, **settings)
+    for _ in range(one.n_iter_ // 7 + 1):
+        fit_quietly(warm, X, y)
+        if warm.n_iter_ >= one.n_iter_:
+            break
+    assert_same_fit(one, warm)
 
 
 def test_warm_fit_with_given_validation_set_equals_one_long_fit():
