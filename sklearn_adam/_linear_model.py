@@ -57,8 +57,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     ``schedule="plateau"`` and otherwise ends training short of ``tol``.
     With ``early_stopping``, training also ends, as in scikit-learn, once the
     validation score has not risen by ``validation_tol`` in
-    ``n_iter_no_change`` epochs (ten times as many at full batch), and the
-    best epoch is kept. A :class:`~sklearn.exceptions.ConvergenceWarning`
+    ``n_iter_no_change`` epochs (ten times as many where the fit started at
+    full batch), and the best epoch is kept. A :class:`~sklearn.exceptions.ConvergenceWarning`
     says when a fit ended short of ``tol`` without early stopping.
 
     Parameters
@@ -221,7 +221,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         them would cost more than a fifth of an epoch's work (full-batch
         steps through the normal equations cost little more than a scoring:
         there, every fifth), yet always after the first epoch and at least
-        20 times within the patience, as the kept epoch is a scored one.
+        20 times within the patience, as the kept epoch is a scored one; a
+        call that ends at ``max_iter`` between two scorings keeps the best
+        scored epoch, so that warm fits give what one long fit gives.
         With the default ``scoring`` and the squared error, the loss and
         score of held-out rows come from their normal equations, gathered
         once, without a pass over them.

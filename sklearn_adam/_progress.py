@@ -267,6 +267,10 @@ class Progress:
     scored_epoch : int, default=0
         The last epoch after which the validation set was scored: a score
         stands for the epochs since, however many calls they spanned.
+    watched_at_full_batch : bool or None, default=None
+        Whether the monitor was started at full batch (:meth:`watch`): a
+        validation score's patience stays that of its start. None in models
+        pickled before it was kept, whose patience follows the batch.
     """
 
     tol: float
@@ -279,6 +283,7 @@ class Progress:
     n_growths: int = 0
     best_params: list | None = None
     scored_epoch: int = 0
+    watched_at_full_batch: bool | None = None
 
     @property
     def monitors_validation(self):
@@ -298,6 +303,9 @@ class Progress:
             given :data:`FULL_BATCH_PATIENCE` times the patience.
         """
         patience = self._patience_of(full_batch)
+        # A validation score keeps the patience it started with, whatever the
+        # batch grows to: growing never postpones early stopping.
+        self.watched_at_full_batch = full_batch
         if validation:
             self.monitor = PlateauMonitor(self.tol, patience, greater_is_better=True)
         elif full_batch:
@@ -318,6 +326,8 @@ class Progress:
             Whether each epoch is one full-batch step.
         """
         self.tol, self.target, self.patience = tol, target, patience
+        if self.monitors_validation and self.watched_at_full_batch is not None:
+            full_batch = self.watched_at_full_batch
         self.monitor.patience = self._patience_of(full_batch)
         if isinstance(self.monitor, GradientMonitor):
             self.monitor.target = target

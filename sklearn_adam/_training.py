@@ -36,7 +36,7 @@ class History:
         Solver steps (batches) taken in each epoch: none in a full-batch
         epoch that converged, whose step is not taken.
     validation_losses : list of float
-        Validation loss after each epoch (empty without a validation set).
+        Validation loss after each scored epoch (empty without a validation set).
     validation_scores : list of float
         Validation score after each scored epoch (empty without a validation set).
     validation_epochs : list of int
@@ -184,16 +184,19 @@ def train(state, plan):
     :mod:`sklearn_adam._progress`): a full-batch epoch by its exact
     gradient, which ends training as converged once its norm is at most the
     target; a mini-batch epoch by its loss; any epoch by the validation
-    score when the plan has a validation. When the monitored values have
-    stalled, the first of these that applies is done: grow the batch, lower
-    the rate (schedule "plateau", at most
-    :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS` times), stop.
+    score when the plan has a validation, which ends training once it
+    stalls. When the training loss or gradient has stalled, the first of
+    these that applies is done: grow the batch, lower the rate (schedule
+    "plateau", at most :data:`~sklearn_adam._progress.MAX_PLATEAU_REDUCTIONS`
+    times), stop. A mini-batch epoch whose batch gradients were mostly
+    noise grows the batch to every row at once.
 
     Where nothing watches single epochs (no validation, and no callback
     that may read each epoch's model), full-batch epochs of a compiled rule
-    run many to a call, with the same outcome as one at a time; verbose
-    output and progress displays are then told between calls, which are
-    sized to come back in time for them (:mod:`sklearn_adam._reporting`).
+    run many to a call, with the same outcome as one at a time, and so do
+    those between two scorings of the validation set; verbose output and
+    progress displays are then told between calls, which are sized to come
+    back in time for them (:mod:`sklearn_adam._reporting`).
 
     Parameters
     ----------

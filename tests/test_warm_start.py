@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_adam import AdamLinearRegressor, AdamState, AMSGradState
@@ -112,6 +113,21 @@ def test_warm_fits_scored_every_few_epochs_stop_where_one_long_fit_stops():
         fit_quietly(warm, X, y)
         if warm.n_iter_ >= one.n_iter_:
             break
+    assert_same_fit(one, warm)
+
+
+def test_warm_fits_after_the_batch_grew_keep_early_stoppings_patience():
+    # Batches of 64 grow to every row within the first warm fit; the score's
+    # patience stays that of the start (n_iter_no_change epochs), as in the
+    # one long fit.
+    X, y = make_regression(3000, 20, noise=1.0, random_state=0)
+    settings = dict(random_state=0, early_stopping=True, batch_size=64)
+    one = fit_quietly(AdamLinearRegressor(max_iter=2000, **settings), X, y)
+    warm = AdamLinearRegressor(max_iter=4, warm_start=True, **settings)
+    fit_quietly(warm, X, y)
+    assert warm._fit_state.progress.n_growths > 0
+    fit_quietly(warm.set_params(max_iter=2000), X, y)
+    assert one.n_iter_ < 2000
     assert_same_fit(one, warm)
 
 

@@ -462,7 +462,9 @@ def batch_spread(gradient_sums, gradient_squares, batch_size, n_samples):
     spread : float
         The root of the mean squared distance of the batch gradients from
         their mean (each batch gradient counted, as in the epoch's mean,
-        with weight ``batch_size / n_samples``).
+        with weight ``batch_size / n_samples``: with a short last batch,
+        whose weight is then too large, a little less than that distance,
+        so that the batch grows later, never sooner).
     """
     share = batch_size / n_samples
     mean_norm = joint_norm(gradient_sums) * share
