@@ -375,7 +375,9 @@ def test_without_sklearn_callback_the_estimator_fits_without_callbacks():
     assert model.n_iter_ < model.max_iter
     assert model.score(X, y) > LinearRegression().fit(X, y).score(X, y) - 1e-3
     stopped = AdamLinearRegressor(early_stopping=True, random_state=0).fit(X, y)
-    assert len(stopped.validation_scores_) == stopped.n_iter_
+    scored = stopped.validation_epochs_
+    assert len(stopped.validation_scores_) == len(scored) and scored[-1] <= stopped.n_iter_
+    assert stopped.best_validation_score_ == max(stopped.validation_scores_)
 
 
 def test_convergence_warning_points_at_the_caller_of_fit():
