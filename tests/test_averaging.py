@@ -10,9 +10,11 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
+import sklearn_adam._kernels as kernels
 from sklearn_adam import AdamLinearRegressor
 from sklearn_adam._averaging import AVERAGING_POWER, AveragedIterate, continue_from_average
 from sklearn_adam._fit import _measure, _standardizing
@@ -203,11 +205,19 @@ def excess(model, X, y, weight, optimum):
     return (mse / optimum - 1) / (N_FEATURES / N_SAMPLES)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
+@pytest.mark.parametrize("path", ["compiled", "numpy"])
+@settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(sizes=st.lists(st.integers(50, N_SAMPLES), min_size=1, max_size=40),
-       weighted=st.booleans())
-def test_any_chunking_of_a_stream_ends_near_the_statistical_limit(sizes, weighted):
+       weighted=st.booleans(), sparse=st.booleans())
+def test_any_chunking_of_a_stream_ends_near_the_statistical_limit(path, sizes, weighted,
+                                                                   sparse):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(kernels, "ENABLED", path == "compiled")
+        stream_near_the_limit(sizes, weighted, sparse)
+
+
+def stream_near_the_limit(sizes, weighted, sparse):
     X, y = STREAM_X, STREAM_Y
     weight = np.random.RandomState(1).uniform(0.2, 3, N_SAMPLES) if weighted else np.ones(
         N_SAMPLES)
@@ -219,10 +229,12 @@ def test_any_chunking_of_a_stream_ends_near_the_statistical_limit(sizes, weighte
                          weights=weight)
     averaged = AdamLinearRegressor(random_state=0)
     last = AdamLinearRegressor(random_state=0, average=False)
+    chunks = sp.csr_matrix(X) if sparse else X
     for passes in (1, 2, 3):
         for start, stop in zip(bounds[:-1], bounds[1:]):
             for model in (averaged, last):
-                model.partial_fit(X[start:stop], y[start:stop], sample_weight=weight[start:stop])
+                model.partial_fit(chunks[start:stop], y[start:stop],
+                                  sample_weight=weight[start:stop])
         if passes == 2:
             continue
         limit = ONE_PASS_LIMIT if passes == 1 else THREE_PASSES_LIMIT

@@ -4,7 +4,8 @@ and never trains longer than the same fit without it.
 Each problem passes its held-out rows as ``X_val``, so that the fits with and
 without early stopping train on the same rows and take the same steps until
 early stopping ends its fit. Problems are drawn over sizes, noise, weights,
-dense and CSR storage, batch sizes (full and mini) and both epoch drivers.
+dense and CSR storage, batch sizes (full and mini), the L2 penalty and both
+epoch drivers.
 """
 
 import warnings
@@ -44,7 +45,8 @@ def problems(draw):
     train, held_out = ([X[part], y[part], None if weight is None else weight[part]]
                        for part in split)
     params = dict(batch_size=batch_size, random_state=draw(st.integers(0, 9)),
-                  n_iter_no_change=draw(st.sampled_from([3, 20])))
+                  n_iter_no_change=draw(st.sampled_from([3, 20])),
+                  alpha=draw(st.sampled_from([0.0, 1.0])))
     return train, held_out, params
 
 
