@@ -276,14 +276,12 @@ def _run(driver, state, plan, history, listeners):
     progress = state.progress
     runs_many = getattr(driver, "runs_many", False)
     if not listeners.watched and isinstance(progress.monitor, GradientMonitor) and runs_many:
-        n_before, began = len(history.losses), time.perf_counter()
         monitor = progress.monitor
         outcome, standing, norms = _run_steps(
-            driver, state, plan, history, listeners.pacer.steps(plan.max_iter - n_before),
+            driver, state, plan, history, listeners.pacer, plan.max_iter - len(history.losses),
             monitor.target, monitor.patience, monitor.standing,
         )
         monitor.take(standing, norms)
-        listeners.pacer.took(len(history.losses) - n_before, time.perf_counter() - began)
         return _Verdict(outcome == CONVERGED, outcome == STALLED)
     every = _validation_interval(driver, plan, progress.monitor.patience)
     # The epochs between two validations need no one to watch them.
@@ -291,11 +289,9 @@ def _run(driver, state, plan, history, listeners):
     if progress.epoch == 0:
         n_quiet = 0  # the first epoch is scored
     if runs_many and n_quiet > 0 and listeners.every_epoch is None:
-        began = time.perf_counter()
-        n_quiet = listeners.pacer.steps(n_quiet)
-        outcome, _, _ = _run_steps(driver, state, plan, history, n_quiet,
+        # A patience longer than the run: only convergence ends it early.
+        outcome, _, _ = _run_steps(driver, state, plan, history, listeners.pacer, n_quiet,
                                    progress.target, n_quiet + 1, None)
-        listeners.pacer.took(n_quiet, time.perf_counter() - began)
         if outcome == CONVERGED:
             _validate(state, plan, history)
         return _Verdict(outcome == CONVERGED, False)
@@ -441,21 +437,25 @@ def _run_epoch(driver, state, plan, history, every=1):
     return _Verdict(False, monitor.update(loss)[1], noisy)
 
 
-def _run_steps(driver, state, plan, history, n_steps, target, patience, standing):
-    """Up to ``n_steps`` full-batch steps in one compiled call, judged as single epochs would be.
+def _run_steps(driver, state, plan, history, pacer, at_most, target, patience, standing):
+    """Full-batch steps in one compiled call, judged as single epochs would be.
 
-    The driver takes the stopping rule's standing (``target``, ``patience``
-    and ``standing`` as :func:`~sklearn_adam._stopping.judge` takes them)
-    and hands it back. Returns what ended the call ("converged": the last
-    epoch took no step; "stalled", "ran out" or "not finite"), the standing
-    after it and the gradient norms of its epochs.
+    As many as ``pacer`` allows within ``at_most``, sized to come back in
+    time for the reporter; the pacer is told how long they took. The driver
+    takes the stopping rule's standing (``target``, ``patience`` and
+    ``standing`` as :func:`~sklearn_adam._stopping.judge` takes them) and
+    hands it back. Returns what ended the call ("converged": the last epoch
+    took no step; "stalled", "ran out" or "not finite"), the standing after
+    it and the gradient norms of its epochs.
     """
     progress = state.progress
-    rates = plan.schedule.rates(progress.epoch, n_steps, progress.n_reductions)
+    began = time.perf_counter()
+    rates = plan.schedule.rates(progress.epoch, pacer.steps(at_most), progress.n_reductions)
     losses, norms, outcome, standing, state.solver_state = driver.run_steps(
         state.params, state.solver_state, rates, target=target,
         patience=patience, standing=standing,
     )
+    pacer.took(len(losses), time.perf_counter() - began)
     for loss, norm, rate in zip(losses.tolist(), norms.tolist(), rates.tolist()):
         history.record(loss, norm, rate, plan.batching.n_samples, 1)
     progress.epoch += len(losses)
