@@ -111,8 +111,10 @@ def check_fit_data(estimator, X, y, sample_weight, *, reset, n_targets=None):
     )
     if mapped:
         _check_finite_in_parts(X_checked, estimator)
-    return _fit_data(X_checked, y_checked, sample_weight, (X, y), n_targets,
+    data = _fit_data(X_checked, y_checked, sample_weight, (X, y), n_targets,
                      ("X", "y", "sample_weight"), namespace)
+    _check_targets(estimator, data.y, "y")
+    return data
 
 
 def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets,
@@ -169,11 +171,18 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
         )
     data = _fit_data(X_checked, y_checked, sample_weight_val, (X_val, y_val), n_targets,
                      ("X_val", "y_val", "sample_weight_val"), namespace)
+    _check_targets(estimator, data.y, "y_val")
     n_weighted = int(np.count_nonzero(to_numpy(data.sample_weight) > 0))
     where = (f"X_val has {X_checked.shape[0]} row" if sample_weight_val is None
              else f"sample_weight_val has {n_weighted} positive weight")
     _require_two_weighted(n_weighted, where, "Pass more validation rows of positive weight.")
     return data
+
+
+def _check_targets(estimator, y, name):
+    """Refuse targets the estimator's loss cannot take, naming their rows."""
+    datafit, _ = estimator._objective_parts()
+    datafit.check_targets(to_numpy(y), name)
 
 
 def _require_two_weighted(n_weighted, where, remedy):

@@ -395,7 +395,8 @@ def _standardizing(estimator):
     """How ``estimator`` centers and scales: keywords of the standardization.
 
     The targets are centered and scaled as the features are, where the
-    estimator's datafit's own class allows it.
+    estimator's datafit's own class allows it, and centered where its link
+    maps their mean (for a log link, the log of their mean).
     """
     datafit, _ = estimator._objective_parts()
     center = estimator.fit_intercept and estimator.standardize
@@ -403,7 +404,8 @@ def _standardizing(estimator):
     # take the targets' scale into it, as its parent does.
     return {"center": center, "scale": estimator.standardize,
             "center_y": center and declares(datafit, "centers_y"),
-            "scale_y": estimator.standardize and declares(datafit, "scales_y")}
+            "scale_y": estimator.standardize and declares(datafit, "scales_y"),
+            "y_link": datafit.link}
 
 
 def _measure(estimator, data, sample_weight):

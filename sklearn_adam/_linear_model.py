@@ -19,8 +19,8 @@ from ._compat import upgrade_state
 from ._data import check_fit_data, check_held_out_data, check_validation_arguments
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
-from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host
-from ._objective._datafits import SquaredError
+from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host, to_numpy
+from ._objective._losses import datafit_for
 from ._objective._penalties import L2
 from ._parameters import checked_components
 
@@ -105,9 +105,26 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     momentum_decay : float, default=0.004
         Speed at which the momentum of "nadam" warms up to ``beta_1``, >= 0
         (``psi`` in Dozat, 2016). Ignored by the other solvers.
+    loss : {"squared_error", "absolute_error", "quantile", "poisson", \
+            "gamma"}, default="squared_error"
+        The loss of each prediction. "squared_error" is Ridge's (and
+        LinearRegression's at ``alpha=0``); "absolute_error" and "quantile"
+        fit a conditional median and quantile (QuantileRegressor's pinball
+        loss); "poisson" and "gamma" take a log link, as PoissonRegressor and
+        GammaRegressor: ``predict`` returns the mean ``exp(X @ coef_ +
+        intercept_)`` and ``score`` is the fraction of deviance explained,
+        D^2. The user guide's "Losses" page writes out each objective.
+    quantile : float, default=0.5
+        The quantile that ``loss="quantile"`` estimates, in (0, 1).
+    huber_epsilon : float, default=1.35
+        HuberRegressor's ``epsilon`` for ``loss="huber"``, >= 1: residuals
+        beyond ``huber_epsilon`` times the jointly fitted scale count
+        linearly. (``epsilon`` is Adam's.)
     alpha : float, default=0.0
-        L2 penalty on the coefficients (not the intercept), >= 0, with exactly
-        Ridge's meaning.
+        L2 penalty on the coefficients (not the intercept), >= 0. With the
+        squared error, exactly Ridge's meaning; with every other loss, that
+        of the scikit-learn estimator of the same loss (see the user guide's
+        "Losses" page).
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     standardize : bool, default=True
@@ -373,6 +390,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         epsilon_placement="corrected",
         weight_decay=0.01,
         momentum_decay=0.004,
+        loss="squared_error",
+        quantile=0.5,
+        huber_epsilon=1.35,
         alpha=0.0,
         fit_intercept=True,
         standardize=True,
@@ -403,6 +423,9 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.epsilon_placement = epsilon_placement
         self.weight_decay = weight_decay
         self.momentum_decay = momentum_decay
+        self.loss = loss
+        self.quantile = quantile
+        self.huber_epsilon = huber_epsilon
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.standardize = standardize
@@ -430,6 +453,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         tags.array_api_support = True
+        # The deviances take positive targets only.
+        tags.target_tags.positive_only = self.loss in ("poisson", "gamma")
         return tags
 
     @with_callbacks
@@ -557,6 +582,40 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         coef, intercept = fitted_on_host(self)
         return self._link().inverse(np, np.asarray(X @ coef.T) + intercept)
 
+    def score(self, X, y, sample_weight=None):
+        """The coefficient of determination R^2, or for a log link the deviance explained D^2.
+
+        With ``loss="poisson"`` or ``"gamma"``, as PoissonRegressor and
+        GammaRegressor score: one minus the ratio of the weighted deviance
+        of the predictions to that of each target's weighted mean, averaged
+        over targets. Otherwise R^2, as every scikit-learn regressor's.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        datafit, _ = self._objective_parts()
+        if datafit.link.name == "identity":
+            return super().score(X, y, sample_weight=sample_weight)
+        prediction = to_numpy(self.predict(X)).astype(np.float64)
+        y = to_numpy(y).astype(np.float64).reshape(prediction.shape[0], -1)
+        weight = (np.ones(y.shape[0]) if sample_weight is None
+                  else to_numpy(sample_weight).astype(np.float64))
+        datafit.check_targets(y)
+        ones = np.ones(y.shape[1])
+        with np.errstate(divide="ignore"):
+            linear = datafit.link.forward(np, prediction.reshape(y.shape))
+        deviance = weight @ datafit.pointwise(np, linear, y, ones)[0]
+        null = datafit.null_prediction(y, weight)
+        null_deviance = weight @ datafit.pointwise(np, np.broadcast_to(null, y.shape), y, ones)[0]
+        return float(np.mean(1 - deviance / null_deviance))
+
     def _predict_in_namespace(self, X, namespace):
         """``predict`` on an array of ``namespace``: the product on its device."""
         xp = namespace.xp
@@ -647,10 +706,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        datafit : SquaredError
+        datafit : object
+            The datafit of ``loss`` (see :mod:`sklearn_adam._objective._losses`).
         penalty : L2
         """
-        return SquaredError(), L2(self.alpha)
+        return datafit_for(self.loss, self.quantile), L2(self.alpha)
 
     def _link(self):
         """The datafit's link: what turns the linear predictor into the prediction."""

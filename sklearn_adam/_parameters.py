@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 
+from ._objective._losses import LOSSES
 from ._rules import SOLVERS, check_proximal, check_update_signature, rule_from_parameters
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
 from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
@@ -50,6 +51,9 @@ PARAMETER_CONSTRAINTS = {
             "beta_1", "beta_2", "epsilon", "epsilon_placement", "weight_decay", "momentum_decay"
         )
     },
+    "loss": [Options(*LOSSES)],
+    "quantile": [Interval("real", 0, 1, closed="neither")],
+    "huber_epsilon": [Interval("real", 1)],
     "alpha": [NON_NEGATIVE_REAL],
     "fit_intercept": [BOOLEAN],
     "standardize": [BOOLEAN],

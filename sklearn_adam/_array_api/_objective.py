@@ -20,7 +20,7 @@ from .._engine import NormalEquationSteps
 from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
-from .._objective._penalties import stationarity
+from .._objective._penalties import stationarity, weights_for
 from .._objective._problem import Frame, epoch_summary, standardized_gradient
 from ._epochs import NamespaceEpochs
 from ._moments import rows_per_block
@@ -65,8 +65,8 @@ class NamespaceObjective:
         self.source = NamespaceRows(X, y, sample_weight, rows, namespace)
         self.n_samples = self.source.n_samples
         self.weight_sum = self.source.weight_sum
-        self.penalty_weights = penalty.weights(
-            standardization, self.weight_sum, weight_unit
+        self.penalty_weights = weights_for(
+            penalty, datafit, standardization, self.weight_sum, weight_unit
         )
         self._center = namespace.from_numpy(standardization.x_center)
         self._scale = namespace.from_numpy(standardization.x_scale)

@@ -19,7 +19,7 @@ from .._engine._result import EpochResult
 from .._fit import TrainingRun, _standardizing, fresh_state
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._normal_equations import Centering
-from .._objective._penalties import stationarity
+from .._objective._penalties import stationarity, weights_for
 from .._objective._problem import (
     Frame,
     average_penalty,
@@ -139,8 +139,8 @@ class DistributedObjective:
         self.standardization = standardization
         self.n_samples = data.n_samples
         self.weight_sum = data.weight_sum
-        self.penalty_weights = penalty.weights(
-            standardization, self.weight_sum, data.weight_unit
+        self.penalty_weights = weights_for(
+            penalty, datafit, standardization, self.weight_sum, data.weight_unit
         )
         self._frame = Frame(standardization.x_center, standardization.x_scale, penalty,
                             self.penalty_weights, self.n_samples, self.weight_sum)

@@ -31,8 +31,18 @@ What a datafit declares, for the rest of the engine to ask:
   they are, unless it says otherwise);
 - ``link``: its ``inverse`` maps the linear predictor to the prediction
   that ``predict`` returns (the identity here);
+- ``smooth``: whether its loss has a derivative everywhere; one that has
+  not (absolute error, the pinball loss) is trained on a smoothed version
+  and finished exactly (see :mod:`._robust`);
 - ``default_scoring``: what the validation score of ``scoring=None`` is.
+
+and what it computes besides its loss: ``penalty_factor`` (how the ridge
+penalty's ``alpha`` is weighed against it, so that ``alpha`` means what the
+peer estimator's does), ``check_targets`` (the targets it can take) and
+``null_prediction`` (the best constant, the reference of its score).
 """
+
+import numpy as np
 
 
 class IdentityLink:
@@ -54,6 +64,54 @@ class IdentityLink:
         """
         return linear_predictor
 
+    def forward(self, xp, prediction):
+        """The linear predictor of a prediction: itself.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction : array
+
+        Returns
+        -------
+        linear_predictor : array
+        """
+        return prediction
+
+
+class LogLink:
+    """The log link: the prediction is the exponential of the linear predictor."""
+
+    name = "log"
+
+    def inverse(self, xp, linear_predictor):
+        """The prediction of a linear predictor: its exponential.
+
+        Parameters
+        ----------
+        xp : array namespace
+        linear_predictor : array
+
+        Returns
+        -------
+        prediction : array
+        """
+        return xp.exp(linear_predictor)
+
+    def forward(self, xp, prediction):
+        """The linear predictor of a positive prediction: its logarithm.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction : array
+
+        Returns
+        -------
+        linear_predictor : array
+        """
+        return xp.log(prediction)
+
 
 class SquaredError:
     r"""Half the squared difference of prediction and target, in the targets' scale.
@@ -72,6 +130,7 @@ class SquaredError:
     quadratic = True
     centers_y = True
     scales_y = True
+    smooth = True
     link = IdentityLink()
     default_scoring = "r2"
 
@@ -101,12 +160,73 @@ class SquaredError:
         loss *= 0.5
         return loss, residual
 
+    def penalty_factor(self, y_scale):
+        """The ridge penalty's factor per target, and whether it is weighed per unit weight.
+
+        Ridge minimizes :math:`\\sum_i s_i r_i^2 + \\alpha \\lVert w
+        \\rVert^2`: its ``alpha`` stands next to the weights' sum.
+
+        Parameters
+        ----------
+        y_scale : ndarray of shape (n_targets,)
+
+        Returns
+        -------
+        factor : ndarray of shape (n_targets,)
+            The weight of the penalty on a standardized coefficient of unit
+            feature scale is ``alpha * factor``, divided by the weight sum
+            where ``per_weight``.
+        per_weight : bool
+        """
+        return np.ones_like(y_scale), True
+
+    def check_targets(self, y, name="y"):
+        """Accept any finite target (the data checks have seen to finiteness).
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        name : str, default="y"
+        """
+
+    def null_prediction(self, y, weight):
+        """The best constant linear predictor of each target: its weighted mean.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        weight : ndarray of shape (n_samples,)
+
+        Returns
+        -------
+        prediction : ndarray of shape (n_targets,)
+        """
+        return (weight @ y) / weight.sum()
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
 
-DATAFITS = {SquaredError.name: SquaredError}
-"""The built-in datafits by the estimator's name for them."""
+def check_rows(bad, y, name, requirement):
+    """Raise a ValueError naming the first rows where ``bad`` holds, if any.
+
+    Parameters
+    ----------
+    bad : ndarray of bool of shape (n_samples, n_targets)
+    y : ndarray of shape (n_samples, n_targets)
+    name : str
+        The targets' name as the caller passed them (``"y"``, ``"y_val"``).
+    requirement : str
+        What the loss needs of every target, such as ``"non-negative"``.
+    """
+    rows = np.flatnonzero(np.asarray(bad).any(axis=1))
+    if rows.size:
+        shown = ", ".join(str(int(row)) for row in rows[:5])
+        more = f" and {rows.size - 5} more" if rows.size > 5 else ""
+        raise ValueError(
+            f"{name} must be {requirement}; rows {shown}{more} are not (the first has "
+            f"{float(np.asarray(y)[rows[0]].min()):g})."
+        )
 
 
 def declares(component, capability):

@@ -158,6 +158,39 @@ PENALTIES = {L2.name: L2}
 """The built-in penalties by the estimator's name for them."""
 
 
+def weights_for(penalty, datafit, standardization, weight_sum, weight_unit=1.0):
+    """The penalty's weights next to ``datafit``: ``alpha`` with the peer estimator's meaning.
+
+    The penalty computes its weights for the squared error, whose peer
+    (Ridge) sets ``alpha`` next to the weights' sum; a datafit whose peer
+    sets it next to a weighted mean, or whose loss is in other units of the
+    targets, says so by its ``penalty_factor`` (see
+    :mod:`sklearn_adam._objective._datafits`).
+
+    Parameters
+    ----------
+    penalty : object
+    datafit : object
+    standardization : Standardization
+    weight_sum : float
+    weight_unit : float, default=1.0
+
+    Returns
+    -------
+    weights : ndarray of shape (n_features,) or (n_targets, n_features)
+    """
+    factor, per_weight = datafit.penalty_factor(standardization.y_scale)
+    if per_weight and np.all(factor == 1):
+        return penalty.weights(standardization, weight_sum, weight_unit)
+    if not per_weight:
+        weight_sum, weight_unit = 1.0, 1.0
+    weights = penalty.weights(standardization, weight_sum, weight_unit)
+    factor = np.asarray(factor, dtype=weights.dtype)
+    if np.all(factor == factor[0]):
+        return weights * factor[0]
+    return weights * factor[:, None]
+
+
 def stationarity(penalty, coef, grads, weights):
     """How far parameters are from a stationary point: the norm a full-batch fit stops on.
 

@@ -42,7 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._normal_equations import NormalEquations
-from ._penalties import joint_norm, stationarity
+from ._penalties import joint_norm, stationarity, weights_for
 
 
 class Objective:
@@ -75,8 +75,8 @@ class Objective:
         self.standardization = standardization
         self.n_samples = data.n_samples
         self.weight_sum = data.weight_sum
-        self.penalty_weights = penalty.weights(
-            standardization, self.weight_sum, weight_unit
+        self.penalty_weights = weights_for(
+            penalty, datafit, standardization, self.weight_sum, weight_unit
         )
         # Whether a penalty's gradient joins the data's: a penalty that is
         # not smooth takes its proximal step instead.

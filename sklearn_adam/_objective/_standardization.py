@@ -60,7 +60,7 @@ class Standardization:
 
     @classmethod
     def from_moments(cls, x_moments, y_moments, *, center, scale, dtype, center_y=None,
-                     scale_y=None):
+                     scale_y=None, y_link=None):
         """The standardization of data whose columns have these moments.
 
         Parameters
@@ -76,6 +76,11 @@ class Standardization:
             Whether the targets are centered and scaled: where the datafit
             does not allow it, their center is zero and their scale one.
             None: as the features are.
+        y_link : object or None, default=None
+            The datafit's link, whose ``forward`` maps the targets' center to
+            the linear predictor's (the identity where None). A log link's
+            center is the log of the targets' weighted mean, or of the
+            smallest positive number where that mean is zero.
 
         Returns
         -------
@@ -109,6 +114,9 @@ class Standardization:
             y_center, y_scale = y_center * y_moments.unit, y_scale * y_moments.unit
         if center_y is not None and not center_y:
             y_center = np.zeros_like(y_center)
+        elif y_link is not None and y_link.name != "identity":
+            tiny = np.finfo(dtype).tiny
+            y_center = y_link.forward(np, np.maximum(y_center, tiny))
         if scale_y is not None and not scale_y:
             y_scale = np.ones_like(y_scale)
         if scale:
