@@ -206,7 +206,7 @@ class NamespaceObjective:
         return to_numpy(sums)
 
     def null_loss_sums(self):
-        """Weighted sums of the loss of predicting each target's weighted mean, per target.
+        """Weighted sums of the loss of the datafit's best constant, per target.
 
         As :meth:`~sklearn_adam._objective.Objective.null_loss_sums`.
 
@@ -215,8 +215,9 @@ class NamespaceObjective:
         sums : ndarray of shape (n_targets,)
         """
         y, weight = self.source.targets()
-        mean = (weight @ y) / self.namespace.xp.sum(weight)
-        loss, _ = self.datafit.pointwise(self.namespace.xp, mean, y, self._y_scale)
+        constant = self.datafit.null_prediction(to_numpy(y), to_numpy(weight))
+        constant = self.namespace.from_numpy(np.asarray(constant, dtype=to_numpy(y).dtype))
+        loss, _ = self.datafit.pointwise(self.namespace.xp, constant, y, self._y_scale)
         return to_numpy(weight @ loss)
 
     def reference_losses(self):

@@ -212,18 +212,19 @@ class Objective:
         return NormalEquations.build(self)
 
     def null_loss_sums(self):
-        """Weighted sums of the loss of predicting each target's weighted mean, per target.
+        """Weighted sums of the loss of the datafit's best constant, per target.
 
         The denominators of R^2 (half the total sums of squares, for
-        squared error) and of D^2 for other datafits.
+        squared error, whose best constant is the weighted mean) and of D^2
+        for other datafits (see their ``null_prediction``).
 
         Returns
         -------
         sums : ndarray of shape (n_targets,)
         """
         y, weight = self.data.targets()
-        mean = (weight @ y) / weight.sum()
-        loss, _ = self.datafit.pointwise(np, mean, y, self.standardization.y_scale)
+        constant = self.datafit.null_prediction(y, weight)
+        loss, _ = self.datafit.pointwise(np, constant, y, self.standardization.y_scale)
         return weight @ loss
 
     def epoch_summary(self, weighted_loss, penalty, gradient_sums, batch_size, coef=None):
