@@ -11,6 +11,7 @@ from sklearn.utils.validation import validate_data
 
 from ._mapped import MappedPages, row_parts
 from ._namespace import ArrayNamespace, host_values, to_numpy
+from ._objective._datafits import check_targets
 
 
 class FitData(NamedTuple):
@@ -182,7 +183,7 @@ def check_held_out_data(estimator, X_val, y_val, sample_weight_val, *, n_targets
 def _check_targets(estimator, y, name):
     """Refuse targets the estimator's loss cannot take, naming their rows."""
     datafit, _ = estimator._objective_parts()
-    datafit.check_targets(to_numpy(y), name)
+    check_targets(datafit, to_numpy(y), name)
 
 
 def _require_two_weighted(n_weighted, where, remedy):

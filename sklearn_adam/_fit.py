@@ -32,6 +32,7 @@ from ._objective._datafits import declares
 from ._objective._held_out import varying_targets
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
+from ._smoothing import STREAM_WIDTH, can_finish, has_kink, smoothed, train_to_exact
 from ._training import Batching, TrainingPlan, train
 
 # batch_size="auto" in partial_fit: mini-batches of this many rows, or one
@@ -193,12 +194,19 @@ class TrainingRun:
         if self.fresh:
             for name, value in _FRESH_ATTRIBUTES.items():
                 setattr(estimator, name, copy.copy(value))
+        objective = self.objective
+        # A loss with a kink is finished exactly where fit sees every row
+        # and nothing else decides when to stop; elsewhere it is smoothed.
+        exact = has_kink(objective.datafit) and not self.streaming and (
+            self.evaluation is None and can_finish(objective))
+        if has_kink(objective.datafit) and not exact:
+            objective = smoothed(objective, STREAM_WIDTH)
         plan = TrainingPlan(
-            self.objective, self.components.solver, self.components.schedule, self.batching,
+            objective, self.components.solver, self.components.schedule, self.batching,
             shuffle=estimator.shuffle, validation=self.evaluation, verbose=estimator.verbose,
             streaming=self.streaming, average=estimator.average, **options,
         )
-        history = train(self.state, plan)
+        history = train_to_exact(self.state, plan, train) if exact else train(self.state, plan)
         self.state.save(estimator, self.components.solver, self.namespace)
         _record(estimator, self.state, history, self.objective.n_samples,
                 self.fitted_attributes)

@@ -749,7 +749,12 @@ def _short_of_tol(estimator, history, target):
             f"AdamLinearRegressor reached max_iter={estimator.max_iter} epochs before the "
             "validation score stopped improving; increase max_iter."
         )
-    reached = f"a gradient norm of {history.gradient_norms[-1]:.3g}, short of tol={target:.3g}"
+    if history.stationarity is not None:
+        reached = (f"a distance of zero to the subdifferential of {history.stationarity:.3g}, "
+                   f"short of tol={target:.3g}")
+    else:
+        reached = (f"a gradient norm of {history.gradient_norms[-1]:.3g}, short of "
+                   f"tol={target:.3g}")
     if history.stalled:
         return (
             "AdamLinearRegressor stopped making progress (no batch growth or rate reduction "

@@ -50,6 +50,10 @@ class History:
         Whether training stopped at a stall with nothing left to try.
     stall_action : {"batch grown", "rate lowered"} or None
         What the last stall did.
+    stationarity : float or None
+        For a loss with a kink, the distance of zero to the subdifferential
+        at the parameters training ended with (see
+        :mod:`sklearn_adam._smoothing`); None otherwise.
     """
 
     losses: list = field(default_factory=list)
@@ -63,6 +67,7 @@ class History:
     converged: bool = False
     stalled: bool = False
     stall_action: str | None = None
+    stationarity: float | None = None
 
     def record(self, loss, gradient_norm, learning_rate, batch_size, n_steps):
         """Append one epoch's record."""

@@ -19,6 +19,7 @@ import numpy as np
 from .._engine import NormalEquationSteps
 from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
+from .._objective._datafits import null_prediction
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity, weights_for
 from .._objective._problem import Frame, epoch_summary, standardized_gradient
@@ -215,7 +216,7 @@ class NamespaceObjective:
         sums : ndarray of shape (n_targets,)
         """
         y, weight = self.source.targets()
-        constant = self.datafit.null_prediction(to_numpy(y), to_numpy(weight))
+        constant = null_prediction(self.datafit, to_numpy(y), to_numpy(weight))
         constant = self.namespace.from_numpy(np.asarray(constant, dtype=to_numpy(y).dtype))
         loss, _ = self.datafit.pointwise(self.namespace.xp, constant, y, self._y_scale)
         return to_numpy(weight @ loss)

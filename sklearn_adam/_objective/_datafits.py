@@ -36,7 +36,9 @@ What a datafit declares, for the rest of the engine to ask:
   and finished exactly (see :mod:`._robust`);
 - ``default_scoring``: what the validation score of ``scoring=None`` is.
 
-and what it computes besides its loss: ``penalty_factor`` (how the ridge
+and, optionally (:func:`penalty_factor`, :func:`check_targets` and
+:func:`null_prediction` fall back to the squared error's), what it computes
+besides its loss: ``penalty_factor`` (how the ridge
 penalty's ``alpha`` is weighed against it, so that ``alpha`` means what the
 peer estimator's does), ``check_targets`` (the targets it can take) and
 ``null_prediction`` (the best constant, the reference of its score).
@@ -205,6 +207,55 @@ class SquaredError:
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def penalty_factor(datafit, y_scale):
+    """``datafit.penalty_factor(y_scale)``, or Ridge's weighing for a datafit without one.
+
+    Parameters
+    ----------
+    datafit : object
+    y_scale : ndarray of shape (n_targets,)
+
+    Returns
+    -------
+    factor : ndarray of shape (n_targets,)
+    per_weight : bool
+    """
+    if hasattr(datafit, "penalty_factor"):
+        return datafit.penalty_factor(y_scale)
+    return np.ones_like(y_scale), True
+
+
+def check_targets(datafit, y, name="y"):
+    """``datafit.check_targets(y, name)``, where the datafit restricts its targets.
+
+    Parameters
+    ----------
+    datafit : object
+    y : ndarray of shape (n_samples, n_targets)
+    name : str, default="y"
+    """
+    if hasattr(datafit, "check_targets"):
+        datafit.check_targets(y, name)
+
+
+def null_prediction(datafit, y, weight):
+    """``datafit.null_prediction(y, weight)``, or the weighted mean for a datafit without one.
+
+    Parameters
+    ----------
+    datafit : object
+    y : ndarray of shape (n_samples, n_targets)
+    weight : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    prediction : ndarray of shape (n_targets,)
+    """
+    if hasattr(datafit, "null_prediction"):
+        return datafit.null_prediction(y, weight)
+    return (weight @ y) / weight.sum()
 
 
 def check_rows(bad, y, name, requirement):

@@ -26,6 +26,8 @@ import math
 
 import numpy as np
 
+from ._datafits import penalty_factor
+
 
 class L2:
     r"""The ridge penalty, with Ridge's meaning of ``alpha``.
@@ -179,7 +181,7 @@ def weights_for(penalty, datafit, standardization, weight_sum, weight_unit=1.0):
     -------
     weights : ndarray of shape (n_features,) or (n_targets, n_features)
     """
-    factor, per_weight = datafit.penalty_factor(standardization.y_scale)
+    factor, per_weight = penalty_factor(datafit, standardization.y_scale)
     if per_weight and np.all(factor == 1):
         return penalty.weights(standardization, weight_sum, weight_unit)
     if not per_weight:

@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._datafits import null_prediction
 from ._normal_equations import NormalEquations
 from ._penalties import joint_norm, stationarity, weights_for
 
@@ -223,7 +224,7 @@ class Objective:
         sums : ndarray of shape (n_targets,)
         """
         y, weight = self.data.targets()
-        constant = self.datafit.null_prediction(y, weight)
+        constant = null_prediction(self.datafit, y, weight)
         loss, _ = self.datafit.pointwise(np, constant, y, self.standardization.y_scale)
         return weight @ loss
 

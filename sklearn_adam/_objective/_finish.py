@@ -1,0 +1,337 @@
+r"""The exact minimizer of the pinball loss from a smoothed one, and its certificate.
+
+The solver trains a loss with a kink (:mod:`._robust`) on its smoothing of
+width :math:`h`. Near the minimizer of the smoothed objective, the rows split
+into those clearly above their target (slope ``high``), clearly below (slope
+``low``), and those in the band where the smoothing acts: the candidates to
+sit exactly at the kink. Given that split, the exact minimizer solves a
+small linear system (the optimality conditions of the objective restricted
+to it):
+
+.. math::
+
+    g + \Lambda \beta + \tfrac1S \hat X_Z^\top (s_Z \odot v) = 0, \qquad
+    \hat X_Z \beta = \tilde y_Z
+
+for the standardized parameters :math:`\beta` (coefficients and intercept,
+rows :math:`\hat x_i = (\tilde x_i, 1)`) and the subgradients :math:`v` of
+the rows at the kink, with :math:`g` the gradient of the rows off it and
+:math:`\Lambda` the ridge penalty's weights. Where a subgradient leaves its
+interval :math:`[\text{low}, \text{high}]` or a row off the kink changes
+side, the split is corrected and the system solved again (a primal-dual
+active set), a few times at most.
+
+Whatever the split, the candidate is judged exactly: by the distance of zero
+to the objective's subdifferential there,
+
+.. math::
+
+    \min_{v \in [\text{low}, \text{high}]^K} \Big\lVert g + \Lambda \beta
+        + \tfrac1S \hat X_K^\top (s_K \odot v) \Big\rVert
+
+over the rows :math:`K` whose residual is zero (within :data:`AT_KINK` of
+the targets' scale), :math:`g` now the gradient of all others. It is zero
+exactly at a minimizer, and it is the measure that ``tol`` bounds for these
+losses, in the same standardized units as the gradient norm of the smooth
+ones.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.optimize import linprog, lsq_linear
+
+# Residuals within this many units of the targets' scale count as zero: at
+# the kink. Solving for the candidate leaves its zero residuals at rounding
+# error of this size times the rows' norms, far below it.
+AT_KINK = 1e-9
+
+# Residuals of a linear program's solution that count as its zeros: above
+# the solver's feasibility tolerance.
+_LP_TOLERANCE = 1e-6
+
+# The most rows in the band for which the linear program is solved; a wider
+# band waits for a narrower smoothing.
+MAX_BAND_ROWS = 5000
+
+# Corrections of the split before the candidate is judged as it stands.
+MAX_CORRECTIONS = 20
+
+
+class Finish(NamedTuple):
+    """A candidate minimizer and how far it is from one.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Standardized coefficients (and intercept).
+    distance : float
+        The distance of zero to the subdifferential at ``params``, joint over
+        targets.
+    loss : float
+        The exact objective there, averaged over targets.
+    """
+
+    params: list
+    distance: float
+    loss: float
+
+
+def finish(objective, params, width):
+    """The exact minimizer suggested by the split of the rows at ``params``.
+
+    Parameters
+    ----------
+    objective : Objective
+        Of the exact (unsmoothed) pinball loss or absolute error, on the host.
+    params : list of ndarray
+        Standardized parameters near the minimizer of the loss smoothed over
+        ``width``.
+    width : float
+        The smoothing width those parameters were trained with.
+
+    Returns
+    -------
+    finish : Finish
+    """
+    coef, intercept = params[0], (params[1] if len(params) > 1 else None)
+    rows = StandardizedRows(objective, intercept is not None)
+    low, high = objective.datafit.slopes
+    residuals = rows.residuals(coef, intercept)
+    new_coef, new_intercept = coef.copy(), None if intercept is None else intercept.copy()
+    for target in range(coef.shape[0]):
+        beta = rows.stack(coef, intercept, target)
+        band = (residuals[:, target] > low * width) & (residuals[:, target] < high * width)
+        if not rows.penalized:
+            # Rows a little outside the band may belong at the kink too.
+            band = np.abs(residuals[:, target]) <= 2 * width
+            if np.count_nonzero(band) <= MAX_BAND_ROWS:
+                beta = _solve_reduced(rows, target, beta, band, residuals[:, target],
+                                      (low, high), radius=100 * width)
+        else:
+            beta = _solve_split(rows, target, beta, band, residuals[:, target], (low, high))
+        new_coef[target] = beta[: coef.shape[1]]
+        if intercept is not None:
+            new_intercept[target] = beta[-1]
+    candidate = [new_coef] + ([] if intercept is None else [new_intercept])
+    distance, loss = certify(rows, candidate, (low, high))
+    return Finish(candidate, distance, loss)
+
+
+def certify(rows, params, slopes):
+    """The distance of zero to the subdifferential at ``params``, and the objective there.
+
+    Parameters
+    ----------
+    rows : StandardizedRows
+    params : list of ndarray
+    slopes : tuple of float
+        The loss's slopes below and above a zero residual.
+
+    Returns
+    -------
+    distance : float
+        Joint over targets.
+    loss : float
+        The objective averaged over targets.
+    """
+    low, high = slopes
+    coef, intercept = params[0], (params[1] if len(params) > 1 else None)
+    residuals = rows.residuals(coef, intercept)
+    squared, losses = 0.0, 0.0
+    for target in range(coef.shape[0]):
+        u = residuals[:, target]
+        kink = np.abs(u) <= AT_KINK
+        slope = np.where(u > 0, high, low)
+        slope[kink] = 0.0
+        beta = rows.stack(coef, intercept, target)
+        gradient = rows.gradient(slope) + rows.penalty_gradient(beta, target)
+        at_kink = np.flatnonzero(kink)
+        if at_kink.size:
+            columns = rows.gathered(at_kink).T * (rows.weight[at_kink] / rows.weight_sum)
+            fit = lsq_linear(columns, -gradient, bounds=(low, high), method="bvls")
+            gradient = gradient + columns @ fit.x
+        squared += float(gradient @ gradient)
+        loss = rows.weight @ np.maximum(high * u, low * u) / rows.weight_sum
+        losses += float(loss) + rows.penalty_value(beta, target)
+    return float(np.sqrt(squared)), losses / coef.shape[0]
+
+
+def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
+    """The exact minimizer, by the linear program on the band's rows, the others' slopes fixed.
+
+    Unpenalized only. The parameters are kept within ``radius`` of
+    ``beta``, so that the program is bounded whatever the split; a
+    solution on that bound means the split was wrong. The program's
+    solution is then polished: the rows it puts at the kink are
+    interpolated exactly.
+    """
+    low, high = slopes
+    at_band = np.flatnonzero(band)
+    slope = np.where(residual > 0, high, low)
+    slope[at_band] = 0.0
+    gradient = rows.gradient(slope)
+    band_rows = rows.gathered(at_band)
+    weights = rows.weight[at_band] / rows.weight_sum
+    n_params, n_band = band_rows.shape[1], at_band.size
+    cost = np.concatenate([gradient, high * weights, -low * weights])
+    equality = np.hstack([band_rows, -np.eye(n_band), np.eye(n_band)])
+    bounds = [(b - radius, b + radius) for b in beta] + [(0, None)] * (2 * n_band)
+    result = linprog(cost, A_eq=equality, b_eq=rows.targets_of(at_band, target),
+                     bounds=bounds, method="highs")
+    if result.status != 0:
+        return beta
+    candidate = result.x[:n_params]
+    if np.any(np.abs(candidate - beta) >= radius * (1 - 1e-9)):
+        return beta
+    residual_band = band_rows @ candidate - rows.targets_of(at_band, target)
+    basis = np.abs(residual_band) <= _LP_TOLERANCE
+    if basis.any():
+        correction = np.linalg.lstsq(band_rows[basis], -residual_band[basis], rcond=None)[0]
+        candidate = candidate + correction
+    return candidate
+
+
+def _solve_split(rows, target, beta, band, residual, slopes):
+    """Correct the split of the rows until its candidate is consistent, or give up."""
+    low, high = slopes
+    at_kink = np.flatnonzero(band)
+    side = residual > 0
+    for _ in range(MAX_CORRECTIONS):
+        slope = np.where(side, high, low)
+        slope[at_kink] = 0.0
+        candidate, subgradients = _kkt(rows, target, slope, at_kink)
+        new_residual = rows.residual_of(candidate, target)
+        off = np.ones(residual.shape[0], dtype=bool)
+        off[at_kink] = False
+        crossed = np.flatnonzero(off & ((side & (new_residual < -AT_KINK))
+                                        | (~side & (new_residual > AT_KINK))))
+        above = subgradients > high * (1 + 1e-12)
+        below = subgradients < low * (1 + 1e-12)
+        if not crossed.size and not above.any() and not below.any():
+            return candidate
+        side[at_kink[above]] = True
+        side[at_kink[below]] = False
+        side[crossed] = new_residual[crossed] > 0
+        at_kink = np.union1d(at_kink[~(above | below)], crossed)
+        beta = candidate
+    return beta
+
+
+def _kkt(rows, target, slope, at_kink):
+    """The split's optimality conditions, solved for the parameters and the kink's subgradients."""
+    gradient = rows.gradient(slope)
+    penalty = rows.penalty_diagonal(target)
+    n_params = gradient.shape[0]
+    kink_rows = rows.gathered(at_kink)
+    scaled = kink_rows.T * (rows.weight[at_kink] / rows.weight_sum)
+    size = n_params + at_kink.size
+    system = np.zeros((size, size))
+    system[:n_params, :n_params] = np.diag(penalty)
+    system[:n_params, n_params:] = scaled
+    system[n_params:, :n_params] = kink_rows
+    right = np.concatenate([-gradient, rows.targets_of(at_kink, target)])
+    solution = np.linalg.lstsq(system, right, rcond=None)[0]
+    return solution[:n_params], solution[n_params:]
+
+
+class StandardizedRows:
+    """The training rows of an objective in standardized coordinates, for the finish.
+
+    Parameters
+    ----------
+    objective : Objective
+    intercept_fitted : bool
+    """
+
+    def __init__(self, objective, intercept_fitted):
+        self.objective = objective
+        self.intercept_fitted = intercept_fitted
+        standardization = objective.standardization
+        self.center = standardization.x_center.astype(np.float64)
+        scale = standardization.x_scale.astype(np.float64)
+        self.inverse_scale = np.where(np.isinf(scale), 0.0, 1.0 / scale)
+        self.y_center = standardization.y_center.astype(np.float64)
+        self.y_scale = standardization.y_scale.astype(np.float64)
+        y, weight = objective.data.targets()
+        self.y = np.asarray(y, dtype=np.float64)
+        self.weight = np.asarray(weight, dtype=np.float64)
+        self.weight_sum = float(self.weight.sum())
+        self.penalty_weights = np.broadcast_to(
+            np.asarray(objective.penalty_weights, dtype=np.float64),
+            (self.y.shape[1], self.center.shape[0]),
+        )
+        self.penalized = bool(objective.penalty.active)
+
+    def stack(self, coef, intercept, target):
+        """One target's parameters as one vector: coefficients, then the intercept."""
+        if intercept is None:
+            return coef[target].astype(np.float64)
+        return np.append(coef[target].astype(np.float64), float(intercept[target]))
+
+    def residuals(self, coef, intercept):
+        """Scaled residuals ``(prediction - y) / y_scale`` of every row, per target."""
+        raw_coef, raw_intercept = self.objective.standardization.to_original(coef, intercept)
+        parts = []
+        for X_block, y_block, _ in self.objective.data.blocks():
+            prediction = np.asarray(X_block @ raw_coef.T, dtype=np.float64) + raw_intercept
+            parts.append((prediction - y_block) / self.y_scale)
+        return np.concatenate(parts)
+
+    def residual_of(self, beta, target):
+        """One target's scaled residuals at the stacked parameters ``beta``."""
+        n_features = self.center.shape[0]
+        coef = np.zeros((self.y.shape[1], n_features))
+        coef[target] = beta[:n_features]
+        intercept = None
+        if beta.shape[0] > n_features:
+            intercept = np.zeros(self.y.shape[1])
+            intercept[target] = beta[-1]
+        return self.residuals(coef, intercept)[:, target]
+
+    def gradient(self, slope):
+        """The objective's data gradient of rows with these slopes (zero: left out), stacked."""
+        products = np.zeros(self.center.shape[0])
+        total = 0.0
+        start = 0
+        for X_block, _, w_block in self.objective.data.blocks():
+            stop = start + X_block.shape[0]
+            weighted = slope[start:stop] * w_block
+            products += np.asarray(X_block.T @ weighted, dtype=np.float64).ravel()
+            total += float(weighted.sum())
+            start = stop
+        coef_part = (products - total * self.center) * self.inverse_scale / self.weight_sum
+        if self.intercept_fitted:
+            return np.append(coef_part, total / self.weight_sum)
+        return coef_part
+
+    def gathered(self, positions):
+        """The standardized rows (with a column of ones for the intercept) at ``positions``."""
+        n_params = self.center.shape[0] + int(self.intercept_fitted)
+        if not positions.size:
+            return np.zeros((0, n_params))
+        parts = []
+        for X_block, _, _ in self.objective.data.blocks(positions):
+            dense = X_block.toarray() if hasattr(X_block, "toarray") else np.asarray(X_block)
+            parts.append((dense.astype(np.float64) - self.center) * self.inverse_scale)
+        standardized = np.concatenate(parts)
+        if self.intercept_fitted:
+            standardized = np.hstack([standardized, np.ones((standardized.shape[0], 1))])
+        return standardized
+
+    def targets_of(self, positions, target):
+        """The standardized targets of ``positions``."""
+        return (self.y[positions, target] - self.y_center[target]) / self.y_scale[target]
+
+    def penalty_diagonal(self, target):
+        """The ridge penalty's weight on each stacked parameter (zero on the intercept)."""
+        weights = self.penalty_weights[target] if self.penalized else np.zeros_like(self.center)
+        return np.append(weights, 0.0) if self.intercept_fitted else weights.copy()
+
+    def penalty_gradient(self, beta, target):
+        """The ridge penalty's gradient at the stacked parameters."""
+        return self.penalty_diagonal(target) * beta
+
+    def penalty_value(self, beta, target):
+        """The ridge penalty at the stacked parameters."""
+        return 0.5 * float(beta @ (self.penalty_diagonal(target) * beta))

@@ -1,0 +1,143 @@
+"""Training a loss with a kink: on its smoothing, narrowed in rounds, then finished exactly.
+
+The absolute error and the pinball loss have no derivative where a residual
+is zero (:mod:`sklearn_adam._objective._robust`), and at their minimizer
+some residuals are exactly zero: gradient steps on them can only hover
+around it. So ``fit`` trains on the loss smoothed over a width ``h``, first
+:data:`FIRST_WIDTH` of the targets' scale, until the gradient of that smooth
+objective is small, and then asks the exact finish
+(:mod:`sklearn_adam._objective._finish`) for the minimizer that the split of
+the rows suggests. The finish certifies its candidate by the distance of
+zero to the subdifferential; once that is within the target of ``tol``
+training has converged, exactly. Otherwise the width shrinks by
+:data:`SHRINK` and training goes on where it stood, down to
+:data:`SMALLEST_WIDTH`.
+
+``partial_fit`` and early stopping train on the loss smoothed over
+:data:`STREAM_WIDTH`, never finished: neither sees all rows at once, and the
+smoothing changes the objective by at most ``h max(q, 1 - q)^2 / 2`` of the
+targets' scale per row, a relative change far below their own noise.
+"""
+
+import copy
+import dataclasses
+
+from ._objective import Objective
+from ._objective._finish import finish
+
+FIRST_WIDTH = 0.1
+SHRINK = 0.1
+SMALLEST_WIDTH = 1e-8
+STREAM_WIDTH = 1e-3
+# A round at width h ends once the smooth objective's gradient norm is at
+# most ROUND_TOLERANCE * h (or tol, if larger): enough to split the rows.
+ROUND_TOLERANCE = 1e-2
+
+
+def has_kink(datafit):
+    """Whether ``datafit`` is trained on its smoothing (its own class says it is not smooth).
+
+    Parameters
+    ----------
+    datafit : object
+
+    Returns
+    -------
+    bool
+    """
+    return not vars(type(datafit)).get("smooth", True) and hasattr(datafit, "with_smoothing")
+
+
+def can_finish(objective):
+    """Whether the exact finish can read ``objective``'s rows: those in memory on the host.
+
+    Parameters
+    ----------
+    objective : object
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(objective, Objective)
+
+
+def smoothed(objective, width):
+    """``objective`` with its datafit smoothed over ``width``.
+
+    Parameters
+    ----------
+    objective : object
+        Any objective that holds a ``datafit``.
+    width : float
+
+    Returns
+    -------
+    objective : object
+        A shallow copy; ``objective`` is not changed.
+    """
+    twin = copy.copy(objective)
+    twin.datafit = objective.datafit.with_smoothing(width)
+    return twin
+
+
+def train_to_exact(state, plan, train):
+    """Train ``plan``'s objective (of a loss with a kink) to its exact minimizer.
+
+    Parameters
+    ----------
+    state : FitState
+        Advanced in place; its ``params`` end at the certified minimizer
+        where the finish certified one.
+    plan : TrainingPlan
+        Whose objective holds the exact datafit.
+    train : callable
+        ``train(state, plan) -> History``, the epoch loop.
+
+    Returns
+    -------
+    history : History
+        The rounds' epochs, one after another; ``converged`` where the last
+        finish was certified, and ``stationarity`` the distance it reached.
+    """
+    progress = state.progress
+    target = progress.target
+    width = FIRST_WIDTH
+    history = None
+    while True:
+        remaining = plan.max_iter - (0 if history is None else len(history.losses))
+        _set_target(progress, max(target, ROUND_TOLERANCE * width))
+        rounds = train(state, dataclasses.replace(
+            plan, objective=smoothed(plan.objective, width), max_iter=remaining))
+        history = rounds if history is None else _joined(history, rounds)
+        result = finish(plan.objective, state.params, width)
+        history.stationarity = result.distance
+        if result.distance <= target:
+            for param, value in zip(state.params, result.params):
+                param[...] = value
+            history.converged = True
+            break
+        if len(history.losses) >= plan.max_iter or width <= SMALLEST_WIDTH:
+            history.converged = False
+            break
+        width *= SHRINK
+        progress.monitor.restart_patience()
+    _set_target(progress, target)
+    return history
+
+
+def _set_target(progress, target):
+    progress.target = target
+    if hasattr(progress.monitor, "target"):
+        progress.monitor.target = target
+
+
+def _joined(first, second):
+    """The records of two runs of epochs, one after the other."""
+    for field in dataclasses.fields(first):
+        values = getattr(first, field.name)
+        if isinstance(values, list):
+            values.extend(getattr(second, field.name))
+    first.stalled = second.stalled
+    first.stall_action = second.stall_action
+    return first
