@@ -110,7 +110,7 @@ def train_to_exact(state, plan, train):
         rounds = train(state, dataclasses.replace(
             plan, objective=smoothed(plan.objective, width), max_iter=remaining))
         history = rounds if history is None else _joined(history, rounds)
-        result = finish(plan.objective, state.params, width)
+        result = finish(plan.objective, state.params, width, target)
         history.stationarity = result.distance
         if result.distance <= target:
             for param, value in zip(state.params, result.params):

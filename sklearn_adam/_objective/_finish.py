@@ -50,9 +50,14 @@ AT_KINK = 1e-9
 # the solver's feasibility tolerance.
 _LP_TOLERANCE = 1e-6
 
-# The most rows in the band for which the linear program is solved; a wider
-# band waits for a narrower smoothing.
-MAX_BAND_ROWS = 5000
+# The linear program frees the rows nearest to the kink, this many per
+# parameter and at most MAX_BAND_ROWS: at a minimizer as many rows as there
+# are parameters sit at the kink, and near one they are among the nearest.
+BAND_ROWS_PER_PARAMETER = 40
+MAX_BAND_ROWS = 4000
+
+# Candidates tried per finish, each from the split of the rows at the last.
+REFINEMENTS = 3
 
 # Corrections of the split before the candidate is judged as it stands.
 MAX_CORRECTIONS = 20
@@ -77,7 +82,7 @@ class Finish(NamedTuple):
     loss: float
 
 
-def finish(objective, params, width):
+def finish(objective, params, width, target=0.0):
     """The exact minimizer suggested by the split of the rows at ``params``.
 
     Parameters
@@ -89,33 +94,48 @@ def finish(objective, params, width):
         ``width``.
     width : float
         The smoothing width those parameters were trained with.
+    target : float, default=0.0
+        The distance at which a candidate is taken without trying another.
 
     Returns
     -------
     finish : Finish
+        The best of the candidates tried: the nearest to a minimizer.
     """
+    rows = StandardizedRows(objective, len(params) > 1)
+    best = None
+    for _ in range(REFINEMENTS):
+        candidate = _candidate(rows, params, width, objective.datafit.slopes)
+        distance, loss = certify(rows, candidate, objective.datafit.slopes)
+        if best is None or distance < best.distance:
+            best = Finish(candidate, distance, loss)
+        if distance <= target or all(
+                np.array_equal(new, old) for new, old in zip(candidate, params)):
+            break
+        # The split at the candidate is nearer the minimizer's than the one it came from.
+        params = candidate
+    return best
+
+
+def _candidate(rows, params, width, slopes):
+    """The minimizer that the split of the rows at ``params`` suggests, per target."""
+    low, high = slopes
     coef, intercept = params[0], (params[1] if len(params) > 1 else None)
-    rows = StandardizedRows(objective, intercept is not None)
-    low, high = objective.datafit.slopes
     residuals = rows.residuals(coef, intercept)
     new_coef, new_intercept = coef.copy(), None if intercept is None else intercept.copy()
     for target in range(coef.shape[0]):
         beta = rows.stack(coef, intercept, target)
-        band = (residuals[:, target] > low * width) & (residuals[:, target] < high * width)
+        residual = residuals[:, target]
         if not rows.penalized:
-            # Rows a little outside the band may belong at the kink too.
-            band = np.abs(residuals[:, target]) <= 2 * width
-            if np.count_nonzero(band) <= MAX_BAND_ROWS:
-                beta = _solve_reduced(rows, target, beta, band, residuals[:, target],
-                                      (low, high), radius=100 * width)
+            beta = _solve_reduced(rows, target, beta, _nearest(residual, beta.size), residual,
+                                  slopes, radius=100 * width)
         else:
-            beta = _solve_split(rows, target, beta, band, residuals[:, target], (low, high))
+            band = (residual > low * width) & (residual < high * width)
+            beta = _solve_split(rows, target, beta, band, residual, slopes)
         new_coef[target] = beta[: coef.shape[1]]
         if intercept is not None:
             new_intercept[target] = beta[-1]
-    candidate = [new_coef] + ([] if intercept is None else [new_intercept])
-    distance, loss = certify(rows, candidate, (low, high))
-    return Finish(candidate, distance, loss)
+    return [new_coef] + ([] if intercept is None else [new_intercept])
 
 
 def certify(rows, params, slopes):
@@ -157,6 +177,15 @@ def certify(rows, params, slopes):
     return float(np.sqrt(squared)), losses / coef.shape[0]
 
 
+def _nearest(residual, n_params):
+    """The rows nearest to the kink, as many as the linear program takes: a mask."""
+    count = min(residual.shape[0], BAND_ROWS_PER_PARAMETER * n_params, MAX_BAND_ROWS)
+    nearest = np.argpartition(np.abs(residual), count - 1)[:count]
+    band = np.zeros(residual.shape[0], dtype=bool)
+    band[nearest] = True
+    return band
+
+
 def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
     """The exact minimizer, by the linear program on the band's rows, the others' slopes fixed.
 
@@ -175,6 +204,9 @@ def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
     weights = rows.weight[at_band] / rows.weight_sum
     n_params, n_band = band_rows.shape[1], at_band.size
     cost = np.concatenate([gradient, high * weights, -low * weights])
+    # The solver's optimality tolerance is absolute: costs of order one,
+    # not of one row's share of the weight, keep it from deciding the vertex.
+    cost /= np.abs(cost).max()
     equality = np.hstack([band_rows, -np.eye(n_band), np.eye(n_band)])
     bounds = [(b - radius, b + radius) for b in beta] + [(0, None)] * (2 * n_band)
     result = linprog(cost, A_eq=equality, b_eq=rows.targets_of(at_band, target),
@@ -185,8 +217,11 @@ def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
     if np.any(np.abs(candidate - beta) >= radius * (1 - 1e-9)):
         return beta
     residual_band = band_rows @ candidate - rows.targets_of(at_band, target)
-    basis = np.abs(residual_band) <= _LP_TOLERANCE
-    if basis.any():
+    # A vertex of the program puts as many rows at the kink as there are
+    # parameters: those nearest to it, interpolated exactly.
+    basis = np.argsort(np.abs(residual_band), kind="stable")[:n_params]
+    basis = basis[np.abs(residual_band[basis]) <= _LP_TOLERANCE]
+    if basis.size:
         correction = np.linalg.lstsq(band_rows[basis], -residual_band[basis], rcond=None)[0]
         candidate = candidate + correction
     return candidate
