@@ -20,6 +20,7 @@ from .._engine import NormalEquationSteps
 from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._datafits import null_prediction
+from .._objective._finish import BlockRows
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity, weights_for
 from .._objective._problem import Frame, epoch_summary, standardized_gradient
@@ -205,6 +206,15 @@ class NamespaceObjective:
             loss, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
             sums = sums + w_block @ loss
         return to_numpy(sums)
+
+    def finish_rows(self):
+        """What the exact finish of a loss with a kink reads of the rows, brought to the host.
+
+        Returns
+        -------
+        rows : BlockRows
+        """
+        return BlockRows(self.source, to_numpy, self.namespace.from_numpy)
 
     def null_loss_sums(self):
         """Weighted sums of the loss of the datafit's best constant, per target.

@@ -28,6 +28,7 @@ from .._objective._problem import (
 )
 from .._rules import UpdateCalls, check_proximal, proximal_steps
 from .._stopping import reached
+from ._finish_rows import DaskRows
 from ._inputs import check_dask_data
 from ._passes import (
     add_up,
@@ -234,6 +235,15 @@ class DistributedObjective:
         """
         _, grads = self.gradient(params, self.data)
         return stationarity(self.penalty, params[0], grads, self.penalty_weights)
+
+    def finish_rows(self):
+        """What the exact finish of a loss with a kink reads of the blocks.
+
+        Returns
+        -------
+        rows : DaskRows
+        """
+        return DaskRows(self.data)
 
     def reference_losses(self):
         """The objective at zero standardized parameters, and the targets' size.

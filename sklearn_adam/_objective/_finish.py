@@ -270,17 +270,69 @@ def _kkt(rows, target, slope, at_kink):
     return solution[:n_params], solution[n_params:]
 
 
+class BlockRows:
+    """What the finish reads of training rows that come in blocks (in memory, or of any namespace).
+
+    Parameters
+    ----------
+    rows : TrainingRows or NamespaceRows
+        With ``blocks(batch)`` and ``targets()``.
+    to_host : callable
+        Turns one of their arrays into a NumPy array.
+    to_device : callable
+        Turns a NumPy array of positions into one their ``blocks`` take.
+    """
+
+    def __init__(self, rows, to_host, to_device):
+        self.rows = rows
+        self.to_host = to_host
+        self.to_device = to_device
+
+    def targets(self):
+        """The targets and weights, on the host."""
+        y, weight = self.rows.targets()
+        return self.to_host(y), self.to_host(weight)
+
+    def predictions(self, raw_coef, raw_intercept):
+        """``X @ raw_coef.T + raw_intercept`` of every row, on the host."""
+        parts = [np.asarray(self._host(X_block) @ raw_coef.T, dtype=np.float64) + raw_intercept
+                 for X_block, _, _ in self.rows.blocks()]
+        return np.concatenate(parts)
+
+    def column_products(self, vector):
+        """``X.T @ vector``, on the host."""
+        products, start = 0.0, 0
+        for X_block, _, _ in self.rows.blocks():
+            stop = start + X_block.shape[0]
+            products = products + np.asarray(self._host(X_block).T @ vector[start:stop]).ravel()
+            start = stop
+        return products
+
+    def rows_at(self, positions):
+        """The rows at ``positions``, dense, on the host."""
+        parts = [self._host(X_block)
+                 for X_block, _, _ in self.rows.blocks(self.to_device(positions))]
+        return np.concatenate([p.toarray() if hasattr(p, "toarray") else p for p in parts])
+
+    def _host(self, block):
+        return block if hasattr(block, "toarray") else self.to_host(block)
+
+
 class StandardizedRows:
     """The training rows of an objective in standardized coordinates, for the finish.
 
     Parameters
     ----------
-    objective : Objective
+    objective : object
+        With ``standardization``, ``penalty``, ``penalty_weights`` and
+        ``finish_rows()``, which gives what the finish reads of the rows
+        (see :class:`BlockRows`), wherever they live.
     intercept_fitted : bool
     """
 
     def __init__(self, objective, intercept_fitted):
         self.objective = objective
+        self.access = objective.finish_rows()
         self.intercept_fitted = intercept_fitted
         standardization = objective.standardization
         self.center = standardization.x_center.astype(np.float64)
@@ -288,8 +340,8 @@ class StandardizedRows:
         self.inverse_scale = np.where(np.isinf(scale), 0.0, 1.0 / scale)
         self.y_center = standardization.y_center.astype(np.float64)
         self.y_scale = standardization.y_scale.astype(np.float64)
-        y, weight = objective.data.targets()
-        self.y = np.asarray(y, dtype=np.float64)
+        y, weight = self.access.targets()
+        self.y = np.asarray(y, dtype=np.float64).reshape(weight.shape[0], -1)
         self.weight = np.asarray(weight, dtype=np.float64)
         self.weight_sum = float(self.weight.sum())
         self.penalty_weights = np.broadcast_to(
@@ -307,11 +359,9 @@ class StandardizedRows:
     def residuals(self, coef, intercept):
         """Scaled residuals ``(prediction - y) / y_scale`` of every row, per target."""
         raw_coef, raw_intercept = self.objective.standardization.to_original(coef, intercept)
-        parts = []
-        for X_block, y_block, _ in self.objective.data.blocks():
-            prediction = np.asarray(X_block @ raw_coef.T, dtype=np.float64) + raw_intercept
-            parts.append((prediction - y_block) / self.y_scale)
-        return np.concatenate(parts)
+        prediction = self.access.predictions(raw_coef.astype(np.float64),
+                                             np.asarray(raw_intercept, dtype=np.float64))
+        return (prediction - self.y) / self.y_scale
 
     def residual_of(self, beta, target):
         """One target's scaled residuals at the stacked parameters ``beta``."""
@@ -326,15 +376,9 @@ class StandardizedRows:
 
     def gradient(self, slope):
         """The objective's data gradient of rows with these slopes (zero: left out), stacked."""
-        products = np.zeros(self.center.shape[0])
-        total = 0.0
-        start = 0
-        for X_block, _, w_block in self.objective.data.blocks():
-            stop = start + X_block.shape[0]
-            weighted = slope[start:stop] * w_block
-            products += np.asarray(X_block.T @ weighted, dtype=np.float64).ravel()
-            total += float(weighted.sum())
-            start = stop
+        weighted = slope * self.weight
+        products = self.access.column_products(weighted)
+        total = float(weighted.sum())
         coef_part = (products - total * self.center) * self.inverse_scale / self.weight_sum
         if self.intercept_fitted:
             return np.append(coef_part, total / self.weight_sum)
@@ -345,11 +389,9 @@ class StandardizedRows:
         n_params = self.center.shape[0] + int(self.intercept_fitted)
         if not positions.size:
             return np.zeros((0, n_params))
-        parts = []
-        for X_block, _, _ in self.objective.data.blocks(positions):
-            dense = X_block.toarray() if hasattr(X_block, "toarray") else np.asarray(X_block)
-            parts.append((dense.astype(np.float64) - self.center) * self.inverse_scale)
-        standardized = np.concatenate(parts)
+        dense = self.access.rows_at(np.sort(positions))
+        order = np.argsort(np.argsort(positions))
+        standardized = (dense[order].astype(np.float64) - self.center) * self.inverse_scale
         if self.intercept_fitted:
             standardized = np.hstack([standardized, np.ones((standardized.shape[0], 1))])
         return standardized

@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._datafits import null_prediction
+from ._finish import BlockRows
 from ._normal_equations import NormalEquations
 from ._penalties import joint_norm, stationarity, weights_for
 
@@ -282,6 +283,15 @@ class Objective:
         penalty : float
         """
         return average_penalty(self.penalty, params[0], self.penalty_weights)
+
+    def finish_rows(self):
+        """What the exact finish of a loss with a kink reads of the rows (see :mod:`._finish`).
+
+        Returns
+        -------
+        rows : BlockRows
+        """
+        return BlockRows(self.data, np.asarray, np.asarray)
 
     def blocks(self):
         """The training rows in blocks (see :meth:`TrainingRows.blocks`)."""
