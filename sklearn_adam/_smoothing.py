@@ -22,6 +22,8 @@ targets' scale per row, a relative change far below their own noise.
 import copy
 import dataclasses
 
+import numpy as np
+
 from ._objective._finish import finish
 
 FIRST_WIDTH = 0.1
@@ -101,7 +103,8 @@ def train_to_exact(state, plan, train):
     """
     progress = state.progress
     target = progress.target
-    width = FIRST_WIDTH
+    width = FIRST_WIDTH * _targets_spread(plan.objective)
+    smallest = SMALLEST_WIDTH * width / FIRST_WIDTH
     history = None
     while True:
         remaining = plan.max_iter - (0 if history is None else len(history.losses))
@@ -116,13 +119,28 @@ def train_to_exact(state, plan, train):
                 param[...] = value
             history.converged = True
             break
-        if len(history.losses) >= plan.max_iter or width <= SMALLEST_WIDTH:
+        if len(history.losses) >= plan.max_iter or width <= smallest:
             history.converged = False
             break
         width *= SHRINK
         progress.monitor.restart_patience()
     _set_target(progress, target)
     return history
+
+
+def _targets_spread(objective):
+    """The targets' spread in the units the widths are in: one where they are scaled.
+
+    Without standardization the residuals are in the targets' own units,
+    and the widths follow their spread (the largest of the targets').
+    """
+    if np.any(objective.standardization.y_scale != 1):
+        return 1.0
+    y, weight = objective.finish_rows().targets()
+    y = np.asarray(y, dtype=np.float64).reshape(weight.shape[0], -1)
+    mean = weight @ y / weight.sum()
+    spread = float(np.sqrt((weight @ (y - mean) ** 2 / weight.sum()).max()))
+    return spread if spread > 0 else 1.0
 
 
 def _set_target(progress, target):

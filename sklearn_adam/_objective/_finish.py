@@ -230,7 +230,8 @@ def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
 def _solve_split(rows, target, beta, band, residual, slopes):
     """Correct the split of the rows until its candidate is consistent, or give up."""
     low, high = slopes
-    at_kink = np.flatnonzero(band)
+    n_params = beta.shape[0]
+    at_kink = _fewest(np.flatnonzero(band), residual, n_params)
     side = residual > 0
     for _ in range(MAX_CORRECTIONS):
         slope = np.where(side, high, low)
@@ -248,9 +249,18 @@ def _solve_split(rows, target, beta, band, residual, slopes):
         side[at_kink[above]] = True
         side[at_kink[below]] = False
         side[crossed] = new_residual[crossed] > 0
-        at_kink = np.union1d(at_kink[~(above | below)], crossed)
+        at_kink = _fewest(np.union1d(at_kink[~(above | below)], crossed), new_residual,
+                          n_params)
         beta = candidate
     return beta
+
+
+def _fewest(positions, residual, count):
+    """Of ``positions``, the ``count`` with the smallest residuals: no more rows than
+    parameters can sit at the kink of a penalized minimizer in general position."""
+    if positions.size <= count:
+        return positions
+    return np.sort(positions[np.argsort(np.abs(residual[positions]), kind="stable")[:count]])
 
 
 def _kkt(rows, target, slope, at_kink):
