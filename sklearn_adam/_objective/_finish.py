@@ -128,7 +128,7 @@ def _candidate(rows, params, width, slopes):
         residual = residuals[:, target]
         if not rows.penalized:
             beta = _solve_reduced(rows, target, beta, _nearest(residual, beta.size), residual,
-                                  slopes, radius=100 * width)
+                                  slopes)
         else:
             band = (residual > low * width) & (residual < high * width)
             beta = _solve_split(rows, target, beta, band, residual, slopes)
@@ -186,14 +186,25 @@ def _nearest(residual, n_params):
     return band
 
 
-def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
+def _solve_reduced(rows, target, beta, band, residual, slopes):
     """The exact minimizer, by the linear program on the band's rows, the others' slopes fixed.
 
-    Unpenalized only. The parameters are kept within ``radius`` of
-    ``beta``, so that the program is bounded whatever the split; a
-    solution on that bound means the split was wrong. The program's
-    solution is then polished: the rows it puts at the kink are
-    interpolated exactly.
+    Unpenalized only. The program solved is the dual one (Koenker's):
+    one bounded subgradient per row of the band, and one equality per
+    parameter, that the subgradients balance the fixed rows' gradient,
+
+    .. math::
+
+        \\min_{v \\in [\\text{low}, \\text{high}]^Z} \\sum_i c_i \\tilde y_i v_i
+        \\quad \\text{s.t.} \\quad \\hat X_Z^\\top (c \\odot v) = -g,
+
+    with :math:`c_i` the rows' shares of the weight; its multipliers are
+    the parameters. Far smaller than the primal program (as many
+    equalities as parameters), it is solved many times faster. The
+    solution is then polished: as many rows as there are parameters, those
+    nearest the kink, are interpolated exactly. Where the program has no
+    solution (the split was wrong: no subgradients can balance it),
+    ``beta`` is returned.
     """
     low, high = slopes
     at_band = np.flatnonzero(band)
@@ -201,25 +212,19 @@ def _solve_reduced(rows, target, beta, band, residual, slopes, radius):
     slope[at_band] = 0.0
     gradient = rows.gradient(slope)
     band_rows = rows.gathered(at_band)
-    weights = rows.weight[at_band] / rows.weight_sum
-    n_params, n_band = band_rows.shape[1], at_band.size
-    cost = np.concatenate([gradient, high * weights, -low * weights])
-    # The solver's optimality tolerance is absolute: costs of order one,
-    # not of one row's share of the weight, keep it from deciding the vertex.
-    cost /= np.abs(cost).max()
-    equality = np.hstack([band_rows, -np.eye(n_band), np.eye(n_band)])
-    bounds = [(b - radius, b + radius) for b in beta] + [(0, None)] * (2 * n_band)
-    result = linprog(cost, A_eq=equality, b_eq=rows.targets_of(at_band, target),
-                     bounds=bounds, method="highs")
+    targets = rows.targets_of(at_band, target)
+    # Shares of the largest weight rather than of the weight sum: numbers of
+    # order one, which the solver's absolute tolerances suit; the same
+    # program, scaled, with the same multipliers.
+    unit = rows.weight_sum / rows.weight[at_band].max()
+    shares = rows.weight[at_band] / rows.weight_sum * unit
+    result = linprog(shares * targets, A_eq=band_rows.T * shares, b_eq=-gradient * unit,
+                     bounds=(low, high), method="highs")
     if result.status != 0:
         return beta
-    candidate = result.x[:n_params]
-    if np.any(np.abs(candidate - beta) >= radius * (1 - 1e-9)):
-        return beta
-    residual_band = band_rows @ candidate - rows.targets_of(at_band, target)
-    # A vertex of the program puts as many rows at the kink as there are
-    # parameters: those nearest to it, interpolated exactly.
-    basis = np.argsort(np.abs(residual_band), kind="stable")[:n_params]
+    candidate = np.asarray(result.eqlin.marginals, dtype=np.float64)
+    residual_band = band_rows @ candidate - targets
+    basis = np.argsort(np.abs(residual_band), kind="stable")[: candidate.size]
     basis = basis[np.abs(residual_band[basis]) <= _LP_TOLERANCE]
     if basis.size:
         correction = np.linalg.lstsq(band_rows[basis], -residual_band[basis], rcond=None)[0]
