@@ -167,7 +167,15 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         (for float32, about ``1e-6`` times the root of the number of
         parameters). With ``early_stopping`` too, a full-batch fit whose
         gradient gets within ``tol`` has converged; the validation score's
-        own threshold is ``validation_tol``.
+        own threshold is ``validation_tol``. For "absolute_error" and
+        "quantile", whose loss has no gradient where a residual is zero,
+        ``tol`` bounds the distance of zero to the objective's
+        subdifferential instead: ``fit`` trains on the loss smoothed over a
+        width that shrinks, and finishes at the exact minimizer that the
+        rows' split suggests, certified by that distance (zero at a
+        minimizer, up to rounding); see the user guide's "Losses" page.
+        ``partial_fit`` and early stopping train on the loss smoothed over
+        a thousandth of the targets' scale, without the finish.
     n_iter_no_change : int, default=20
         Number of epochs in a row without progress after which the monitored
         value has stalled, >= 1; at full batch, where an epoch is a single
