@@ -112,6 +112,6 @@ for name, model in models.items():
 ax.set_xlabel("x")
 ax.set_ylabel("y")
 ax.set_title("10% of the targets lowered by 30 at the high end of x")
-ax.legend(loc="upper left", fontsize=9)
+ax.legend(loc="lower left", fontsize=9)
 fig.tight_layout()
 plt.show()
