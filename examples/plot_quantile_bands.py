@@ -75,10 +75,10 @@ for q in quantiles:
 # default ``alpha=1.0`` adds an L1 penalty) as a linear program with a pair of slack
 # variables per row. Its time grows much faster than linearly with the rows: on 20
 # features, the issue that introduced these losses measured 2.9 s at 5,000 rows, 28 s at
-# 20,000 and 200 s at 50,000 (the issue's figures, on a 2-core machine), and its users
-# report that it runs out of memory at millions of rows. Here, on one feature, it fits
-# the 0.9 quantile on the first 2,500 and 5,000 rows; the fit of 200,000 rows is not
-# attempted.
+# 20,000 and 200 s at 50,000 (the issue's figures), and its users report that it runs
+# out of memory at millions of rows. Here, on one feature, it fits the 0.9 quantile on
+# the first 2,500 and 5,000 rows, to show the growth on this machine; a fit of all
+# 200,000 rows is not attempted.
 
 for n_rows in (2_500, 5_000):
     start = time.perf_counter()
