@@ -164,11 +164,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         squared error over the target's variance (plus the penalty on the
         same scale) and the gradient is taken with respect to the
         standardized coefficients, so ``tol`` has the same meaning for data
-        of any units. For "absolute_error" and "quantile", whose loss has no
-        gradient where a residual is zero, ``tol`` bounds the distance of
-        zero to the subdifferential instead (see the user guide's "Losses"
-        page, which also gives each loss's standardized objective).
-        ``tol=1e-12`` gives scikit-learn's own precision
+        of any units; ``tol=1e-12`` gives scikit-learn's own precision
         (relative 1e-7 on the coefficients) on well-conditioned problems. A
         ``tol`` below the rounding of the parameters' dtype is raised to it
         (for float32, about ``1e-6`` times the root of the number of
