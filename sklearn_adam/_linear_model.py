@@ -122,9 +122,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         linearly. (``epsilon`` is Adam's.)
     alpha : float, default=0.0
         L2 penalty on the coefficients (not the intercept), >= 0. With the
-        squared error, exactly Ridge's meaning; with every other loss, that
-        of the scikit-learn estimator of the same loss (see the user guide's
-        "Losses" page).
+        squared error, exactly Ridge's meaning; with "huber", "poisson" and
+        "gamma", that of HuberRegressor, PoissonRegressor and GammaRegressor;
+        with "absolute_error" and "quantile", ``alpha / 2 * ||w||**2`` next
+        to the weighted mean loss (QuantileRegressor's ``alpha`` is an L1
+        penalty's; the two agree at ``alpha=0``). The user guide's "Losses"
+        page writes out each objective.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     standardize : bool, default=True

@@ -93,3 +93,36 @@ def test_no_docstring_puts_an_apostrophe_after_a_closing_quote():
         name for name, doc in _public_docstrings() if closing_quote_then_apostrophe.search(doc)
     ]
     assert offenders == []
+
+
+def test_losses_page_has_a_row_for_every_loss():
+    # The Losses page's first table says, for each value of ``loss``, what
+    # it fits, its peer, what predict and score return and which targets it
+    # takes; a loss added to the code needs its row.
+    from sklearn_adam._objective._losses import LOSSES
+
+    page = (ROOT / "docs" / "user_guide" / "losses.md").read_text(encoding="utf-8")
+    table = page.split("\n\n## ", 1)[0]
+    rows = set(re.findall(r'^\| `"(\w+)"`', table, re.MULTILINE))
+    assert set(LOSSES) <= rows, sorted(set(LOSSES) - rows)
+
+
+def test_losses_page_quotes_the_peers_default_alpha():
+    # The page warns that the peers' default alpha is not ours; the values
+    # it quotes must be the installed scikit-learn's.
+    from sklearn.linear_model import (
+        GammaRegressor,
+        HuberRegressor,
+        PoissonRegressor,
+        QuantileRegressor,
+    )
+
+    page = (ROOT / "docs" / "user_guide" / "losses.md").read_text(encoding="utf-8")
+    sentence = re.search(r"The peers' default `alpha` is not ours:(.*?)\.\s", page, re.DOTALL)
+    quoted = " ".join(sentence.group(1).split())
+    for peer in (PoissonRegressor, GammaRegressor, QuantileRegressor, HuberRegressor):
+        assert f"`{peer.__name__}`" in quoted
+    assert "`alpha=0.0`" in quoted and sklearn_adam.AdamLinearRegressor().alpha == 0.0
+    assert f"`alpha={PoissonRegressor().alpha}`" in quoted
+    assert PoissonRegressor().alpha == GammaRegressor().alpha == QuantileRegressor().alpha
+    assert f"`alpha={HuberRegressor().alpha}`" in quoted

@@ -8,6 +8,8 @@ class ReadingOrder:
         "plot_compare_solvers.py",
         "plot_grid_search.py",
         "plot_early_stopping.py",
+        "plot_robust_regression.py",
+        "plot_quantile_bands.py",
         "plot_batch_size.py",
         "plot_partial_fit.py",
         "plot_dask_cluster.py",
