@@ -30,6 +30,7 @@ from ._objective import (
 )
 from ._objective._datafits import declares
 from ._objective._held_out import varying_targets
+from ._objective._layout import extra_parameters
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
 from ._training import Batching, TrainingPlan, train
@@ -237,9 +238,19 @@ def fresh_state(estimator, components, moments, data, rng, *, dtype):
     -------
     state : FitState
     """
+    datafit = components.datafit
+    targets = None
+    if extra_parameters(datafit):
+        # The start of the datafit's own parameters reads the targets (for a
+        # dask y, gathered: one column per target).
+        y = to_numpy(data.y)
+        weight = (np.ones(y.shape[0], dtype=y.dtype) if data.sample_weight is None
+                  else to_numpy(data.sample_weight))
+        targets = (y, weight)
     return FitState.start(
         (estimator.fit_intercept, estimator.standardize), moments, _standardizing(estimator),
         (data.y.shape[1], data.X.shape[1]), dtype, rng, data.y_ndim, components.solver,
+        datafit, targets,
     )
 
 

@@ -20,6 +20,7 @@ from ._data import check_fit_data, check_held_out_data, check_validation_argumen
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
 from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host, to_numpy
+from ._objective._layout import extra_parameters
 from ._objective._losses import datafit_for
 from ._objective._penalties import L2
 from ._parameters import checked_components
@@ -105,10 +106,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     momentum_decay : float, default=0.004
         Speed at which the momentum of "nadam" warms up to ``beta_1``, >= 0
         (``psi`` in Dozat, 2016). Ignored by the other solvers.
-    loss : {"squared_error", "absolute_error", "quantile", "poisson", \
+    loss : {"squared_error", "huber", "absolute_error", "quantile", "poisson", \
             "gamma"}, default="squared_error"
         The loss of each prediction. "squared_error" is Ridge's (and
-        LinearRegression's at ``alpha=0``); "absolute_error" and "quantile"
+        LinearRegression's at ``alpha=0``); "huber" is HuberRegressor's,
+        its scale estimated with the coefficients (``scale_``);
+        "absolute_error" and "quantile"
         fit a conditional median and quantile (QuantileRegressor's pinball
         loss); "poisson" and "gamma" take a log link, as PoissonRegressor and
         GammaRegressor: ``predict`` returns the mean ``exp(X @ coef_ +
@@ -687,6 +690,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         first_call = not hasattr(self, "_fit_state")
         if not first_call and not self._continues_structure():
             fit_intercept, standardize = self._fit_state.structure
+            if (fit_intercept, standardize) == (self.fit_intercept, self.standardize):
+                raise ValueError(
+                    f"loss={self.loss!r} trains other parameters than the loss of the first "
+                    f"partial_fit call (parameters of its own: {self._fit_state.extra}). "
+                    "Call fit to start afresh."
+                )
             raise ValueError(
                 "fit_intercept and standardize must stay as they were at the first "
                 f"partial_fit call ({fit_intercept} and {standardize}); got "
@@ -710,7 +719,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             The datafit of ``loss`` (see :mod:`sklearn_adam._objective._losses`).
         penalty : L2
         """
-        return datafit_for(self.loss, self.quantile), L2(self.alpha)
+        return datafit_for(self.loss, self.quantile, self.huber_epsilon), L2(self.alpha)
 
     def _link(self):
         """The datafit's link: what turns the linear predictor into the prediction."""
@@ -723,10 +732,14 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         super().__setstate__(upgrade_state(state, defaults))
 
     def _continues_structure(self):
-        """Whether a previous fit trained parameters of the same kind as these settings."""
+        """Whether a previous fit trained parameters of the same kind as these settings.
+
+        The same intercept and coordinates, and the same parameters of the
+        loss's own (the Huber loss's scale).
+        """
         return hasattr(self, "_fit_state") and self._fit_state.structure == (
             self.fit_intercept, self.standardize
-        )
+        ) and self._fit_state.extra == extra_parameters(self._objective_parts()[0])
 
     @contextlib.contextmanager
     def _unchanged_on_failure(self):

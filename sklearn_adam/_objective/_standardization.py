@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from .._fast import compiled_kernels
 from .._mapped import block_slices, fixed_row_parts, row_parts
 from ._column_moments import ColumnMoments
+from ._layout import ParameterLayout
 from ._rows import rows_per_block
 from ._sparse_sums import column_moments
 
@@ -128,19 +129,22 @@ class Standardization:
             y_scale.astype(dtype, copy=False),
         )
 
-    def change_to(self, new):
+    def change_to(self, new, layout=None):
         """The change of coordinates from this standardization to ``new``.
 
         Parameters
         ----------
         new : Standardization
             Of the same columns.
+        layout : ParameterLayout or None, default=None
+            What the parameters are; None: the coefficients, and the
+            intercept where a second array is given.
 
         Returns
         -------
         change : CoordinateChange
         """
-        return CoordinateChange(self, new)
+        return CoordinateChange(self, new, layout)
 
     def to_original(self, coef, intercept):
         """Map standardized coefficients to those of the original data.
@@ -200,13 +204,22 @@ class CoordinateChange:
     mapped parameters predict exactly as before, and the moments are those
     of their gradients.
 
+    A datafit's own parameter, the Huber loss's log-scale :math:`t` (the log
+    of the scale over :math:`s_y`), keeps its scale in the data's units:
+    :math:`t' = t + \log k`; as the objective is :math:`k` times what it was,
+    its gradient maps as the intercept's, :math:`g'_t = k\, g_t`.
+
     Parameters
     ----------
     old, new : Standardization
+    layout : ParameterLayout or None, default=None
+        What the parameters are; None: the coefficients, and the intercept
+        where a second array is given.
     """
 
-    def __init__(self, old, new):
+    def __init__(self, old, new, layout=None):
         self.old, self.new = old, new
+        self.layout = layout
         with np.errstate(divide="ignore", invalid="ignore"):
             self.target_ratio = (old.y_scale / new.y_scale).astype(np.float64)
             self.feature_ratio = np.where(
@@ -237,9 +250,13 @@ class CoordinateChange:
             to_new = np.where(np.isinf(new.x_scale), 0.0, new.x_scale)
         mapped = [(coef * self.target_ratio[:, None] * (original_ratio * to_new))
                   .astype(params[0].dtype)]
-        if len(params) > 1:
+        _, intercept, extras = self._split(params)
+        if intercept is not None:
             # The offset from the centers, s_y * b, in the new units of y.
-            mapped.append((self.target_ratio * params[1]).astype(params[1].dtype))
+            mapped.append((self.target_ratio * intercept).astype(intercept.dtype))
+        if "log_scale" in extras:
+            log_scale = extras["log_scale"]
+            mapped.append((log_scale + np.log(self.target_ratio)).astype(log_scale.dtype))
         return mapped
 
     def gradients(self, arrays):
@@ -274,14 +291,22 @@ class CoordinateChange:
         return self._combine(arrays, np.abs(self.feature_ratio), np.abs(self.shift))
 
     def _combine(self, arrays, feature_factor, shift_factor):
-        """``k (a x_j + d x_b)`` for the coefficients and ``k x_b`` for the intercept."""
+        """``k (a x_j + d x_b)`` for the coefficients, ``k x`` for the intercept and the rest."""
         ratio = self.target_ratio[:, None]
         coef = ratio * feature_factor * arrays[0]
         if len(arrays) == 1:
             return [coef.astype(arrays[0].dtype)]
-        coef += ratio * shift_factor * arrays[1][:, None]
-        return [coef.astype(arrays[0].dtype),
-                (self.target_ratio * arrays[1]).astype(arrays[1].dtype)]
+        _, intercept, _ = self._split(arrays)
+        if intercept is not None:
+            coef += ratio * shift_factor * intercept[:, None]
+        return [coef.astype(arrays[0].dtype)] + [
+            (self.target_ratio * array).astype(array.dtype) for array in arrays[1:]
+        ]
+
+    def _split(self, arrays):
+        # The parts of a parameter list, or of gradients laid out alike.
+        layout = self.layout or ParameterLayout(len(arrays) > 1)
+        return layout.split(arrays)
 
     def squared_gradients(self, arrays):
         """Averages of squared gradients in the new coordinates: exact, or their bound.

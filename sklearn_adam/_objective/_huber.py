@@ -1,0 +1,243 @@
+r"""The Huber loss with its scale estimated jointly: HuberRegressor's objective.
+
+:class:`~sklearn.linear_model.HuberRegressor` minimizes, over the
+coefficients :math:`w`, the intercept :math:`b` and a scale
+:math:`\sigma > 0`,
+
+.. math::
+
+    \sum_i s_i \Big(\sigma + \sigma\, H_\epsilon\big((y_i - x_i w - b) / \sigma\big)\Big)
+        + \alpha \lVert w \rVert^2,
+    \qquad
+    H_\epsilon(z) = \begin{cases} z^2 & |z| < \epsilon \\
+                                  2 \epsilon |z| - \epsilon^2 & \text{otherwise,}
+                    \end{cases}
+
+with :math:`\epsilon` the estimator's ``huber_epsilon``. Residuals beyond
+:math:`\epsilon \sigma` count linearly: they are the outliers.
+
+**The scale's parameter.** The solver trains :math:`t = \log(\sigma /
+\sigma_y)`, with :math:`\sigma_y` the targets' scale of the standardization
+(the parameter ``log_scale``, one per target, after the intercept; see
+:mod:`._layout`). It is unit-free, as the standardized coefficients are:
+data whose targets are multiplied by a constant have the same :math:`t`.
+Every real :math:`t` is a positive scale, so no step can leave the domain
+and no bound is needed; and Adam's steps, of about the learning rate in
+each coordinate, change the scale by about that fraction, whatever its
+size. In :math:`(w, b, \sigma)` the objective is jointly convex
+(:math:`\sigma H(r / \sigma)` is the perspective of a convex function);
+:math:`t \mapsto \sigma_y e^t` is a smooth bijection onto the positive
+scales, so every stationary point in :math:`(w, b, t)` is one in
+:math:`(w, b, \sigma)`: the global minimum, though the objective is not
+convex in :math:`t`.
+
+With :math:`u = (p - y) / \sigma_y` the scaled residual and :math:`z = u
+e^{-t}`, the loss of one prediction in the targets' scaled units is
+
+.. math::
+
+    f(u, t) = e^t \big(1 + H_\epsilon(z)\big), \qquad
+    \partial_u f = 2\,\mathrm{clip}(z, -\epsilon, \epsilon), \qquad
+    \partial_t f = e^t \big(1 - \mathrm{clip}(z, -\epsilon, \epsilon)^2\big),
+
+which is :math:`1 / \sigma_y` times HuberRegressor's term of that row:
+:math:`\tfrac1S \sum_i s_i f_i` plus the ridge penalty weighed by
+``penalty_factor`` is :math:`1 / (S \sigma_y)` times its objective, whose
+``alpha`` means the same here.
+
+The fit starts :math:`t` at the best scale of the residuals of the starting
+model (the targets about their center), and the held-out score's reference
+is the weighted median with its best scale (see :meth:`HuberLoss.best_extras`).
+"""
+
+import numpy as np
+
+from ._datafits import IdentityLink
+from ._robust import weighted_quantile
+
+
+class HuberLoss:
+    """HuberRegressor's loss of one prediction, given the log of the scale.
+
+    Parameters
+    ----------
+    epsilon : float, default=1.35
+        Residuals beyond ``epsilon`` times the scale are outliers; >= 1.
+    """
+
+    name = "huber"
+    quadratic = False
+    centers_y = True
+    scales_y = True
+    smooth = True
+    link = IdentityLink()
+    default_scoring = "d2"
+    extra_parameters = ("log_scale",)
+
+    def __init__(self, epsilon=1.35):
+        self.epsilon = epsilon
+
+    def pointwise(self, xp, prediction, y, y_scale, log_scale=None):
+        """Loss and its derivative for each prediction, at the scale ``exp(log_scale)``.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction, y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+        log_scale : array of shape (n_targets,) or None, default=None
+            The log of the scale over ``y_scale``; None for zero (the scale
+            of the standardization: every standardized parameter at zero).
+
+        Returns
+        -------
+        loss, derivative : arrays of shape (n_rows, n_targets)
+            The derivative with respect to ``prediction / y_scale``.
+        """
+        scale, z = self._scaled(xp, prediction, y, y_scale, log_scale)
+        epsilon = self.epsilon
+        size = xp.abs(z)
+        huber = xp.where(size < epsilon, z * z, (2 * epsilon) * size - epsilon * epsilon)
+        return scale * (1 + huber), 2 * xp.clip(z, -epsilon, epsilon)
+
+    def extra_derivatives(self, xp, prediction, y, y_scale, log_scale=None):
+        """The derivative of each prediction's loss by ``log_scale``.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction, y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+        log_scale : array of shape (n_targets,) or None, default=None
+
+        Returns
+        -------
+        derivatives : tuple of one array of shape (n_rows, n_targets)
+        """
+        scale, z = self._scaled(xp, prediction, y, y_scale, log_scale)
+        clipped = xp.clip(z, -self.epsilon, self.epsilon)
+        return (scale * (1 - clipped * clipped),)
+
+    def penalty_factor(self, y_scale):
+        """``alpha * ||w||^2`` next to the weighted sum of losses in the data's units.
+
+        Parameters
+        ----------
+        y_scale : ndarray of shape (n_targets,)
+
+        Returns
+        -------
+        factor : ndarray of shape (n_targets,)
+            Twice the targets' scales: the loss here is in units of them, and
+            the ridge penalty's weights are those of half the squared error.
+        per_weight : bool
+            True: HuberRegressor's data term is a sum.
+        """
+        return 2 * np.asarray(y_scale, dtype=float), True
+
+    def check_targets(self, y, name="y"):
+        """Accept any finite target.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        name : str, default="y"
+        """
+
+    def null_prediction(self, y, weight):
+        """A robust constant: each target's weighted median.
+
+        The constant that minimizes the loss depends on the scale; the
+        median is the limit of a small scale, and what the scale is robust
+        to.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        weight : ndarray of shape (n_samples,)
+
+        Returns
+        -------
+        prediction : ndarray of shape (n_targets,)
+        """
+        return np.array([weighted_quantile(column, weight, 0.5) for column in y.T])
+
+    def best_extras(self, y, weight, prediction, y_scale):
+        """The ``log_scale`` of least loss for these predictions.
+
+        Setting the derivative by the scale to zero, the scale solves
+        :math:`\\sum_i s_i \\min(z_i^2, \\epsilon^2) = S` (Huber's "proposal
+        2"), which with the rows ordered by residual size is one square root
+        per count of inliers (see :func:`best_scale`). Where more than
+        :math:`1 - 1 / \\epsilon^2` of the weight is on exact fits, the loss
+        falls all the way to a zero scale: the scale is then a small
+        fraction (the root of the machine epsilon) of the largest residual.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, n_targets)
+        weight : ndarray of shape (n_samples,)
+        prediction : ndarray of shape (n_targets,) or (n_samples, n_targets)
+        y_scale : ndarray of shape (n_targets,)
+
+        Returns
+        -------
+        extras : dict
+            ``{"log_scale": ndarray of shape (n_targets,)}``, in ``y``'s dtype.
+        """
+        residual = (np.asarray(prediction, dtype=np.float64) - y) / y_scale
+        weight = np.asarray(weight, dtype=np.float64)
+        log_scale = np.zeros(y.shape[1])
+        for target, column in enumerate(np.broadcast_to(residual, y.shape).T):
+            scale = best_scale(column, weight, self.epsilon)
+            floor = np.sqrt(np.finfo(np.float64).eps) * np.abs(column).max()
+            if max(scale, floor) > 0:
+                log_scale[target] = np.log(max(scale, floor))
+        return {"log_scale": log_scale.astype(y.dtype)}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(epsilon={self.epsilon!r})"
+
+    def _scaled(self, xp, prediction, y, y_scale, log_scale):
+        # The scale exp(t) and the residual in its units, z = u exp(-t).
+        residual = (prediction - y) / y_scale
+        if log_scale is None:
+            return 1.0, residual
+        scale = xp.exp(log_scale)
+        return scale, residual / scale
+
+
+def best_scale(residual, weight, epsilon):
+    """The scale that minimizes the weighted Huber objective of fixed residuals.
+
+    With the :math:`k` smallest residuals in size the inliers, the scale is
+    :math:`\\sigma_k^2 = A_k / (S - \\epsilon^2 (S - W_k))`, :math:`W_k` and
+    :math:`A_k` their weight and weighted sum of squares; the solution is the
+    :math:`k` whose inliers are those below :math:`\\epsilon \\sigma_k`.
+
+    Parameters
+    ----------
+    residual : ndarray of shape (n_samples,)
+    weight : ndarray of shape (n_samples,)
+    epsilon : float
+
+    Returns
+    -------
+    scale : float
+        0.0 where the loss decreases all the way to a zero scale.
+    """
+    size = np.abs(residual)
+    order = np.argsort(size, kind="stable")
+    size, weight = size[order], weight[order]
+    total = weight.sum()
+    inlier_weight = np.concatenate([[0.0], np.cumsum(weight)])
+    inlier_squares = np.concatenate([[0.0], np.cumsum(weight * size * size)])
+    denominator = total - epsilon * epsilon * (total - inlier_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.sqrt(inlier_squares / denominator)
+    reach = epsilon * scale
+    below = np.concatenate([[-np.inf], size])
+    above = np.concatenate([size, [np.inf]])
+    consistent = (denominator > 0) & (inlier_squares > 0) & (below < reach) & (reach <= above)
+    found = np.flatnonzero(consistent)
+    return float(scale[found[0]]) if found.size else 0.0
