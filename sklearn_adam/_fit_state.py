@@ -279,8 +279,8 @@ class FitState:
         coef, intercept, extras = self.layout.split(params)
         coef, intercept = self.standardization.to_original(coef, intercept)
         attributes = {"coef_": coef, "intercept_": intercept}
-        if "log_scale" in extras:
-            attributes["scale_"] = self.standardization.y_scale * np.exp(extras["log_scale"])
+        if "scale" in extras:
+            attributes["scale_"] = self.standardization.y_scale * np.abs(extras["scale"])
         if self.y_ndim == 1:
             return {name: float(value[0]) if value.ndim == 1 else value[0]
                     for name, value in attributes.items()}

@@ -16,29 +16,30 @@ coefficients :math:`w`, the intercept :math:`b` and a scale
 with :math:`\epsilon` the estimator's ``huber_epsilon``. Residuals beyond
 :math:`\epsilon \sigma` count linearly: they are the outliers.
 
-**The scale's parameter.** The solver trains :math:`t = \log(\sigma /
-\sigma_y)`, with :math:`\sigma_y` the targets' scale of the standardization
-(the parameter ``log_scale``, one per target, after the intercept; see
-:mod:`._layout`). It is unit-free, as the standardized coefficients are:
-data whose targets are multiplied by a constant have the same :math:`t`.
-Every real :math:`t` is a positive scale, so no step can leave the domain
-and no bound is needed; and Adam's steps, of about the learning rate in
-each coordinate, change the scale by about that fraction, whatever its
-size. In :math:`(w, b, \sigma)` the objective is jointly convex
-(:math:`\sigma H(r / \sigma)` is the perspective of a convex function);
-:math:`t \mapsto \sigma_y e^t` is a smooth bijection onto the positive
-scales, so every stationary point in :math:`(w, b, t)` is one in
-:math:`(w, b, \sigma)`: the global minimum, though the objective is not
-convex in :math:`t`.
+**The scale's parameter.** The solver trains :math:`s = \sigma / \sigma_y`,
+with :math:`\sigma_y` the targets' scale of the standardization (the
+parameter ``scale``, one per target, after the intercept; see
+:mod:`._layout`): unit-free, as the standardized coefficients are (data
+whose targets are multiplied by a constant have the same :math:`s`). In
+:math:`(w, b, \sigma)` the objective is jointly convex (:math:`\sigma H(r /
+\sigma)` is the perspective of a convex function), and this parameter keeps
+that: Adam's iterates move on a convex problem. A log-scale :math:`t =
+\log s` would keep the scale positive with no care, but the objective is
+not convex in it, and there Adam took five times the epochs (3437 against
+654 full-batch epochs to the default ``tol`` on 200 rows with 8% outliers,
+where a fixed scale takes 482). The scale is kept positive otherwise: the
+loss takes :math:`|s|`, so that it is even in :math:`s`, and a step that
+overshoots zero lands on the mirror image of a positive scale, with the
+same loss and the mirrored gradient; ``scale_`` is :math:`\sigma_y |s|`.
 
-With :math:`u = (p - y) / \sigma_y` the scaled residual and :math:`z = u
-e^{-t}`, the loss of one prediction in the targets' scaled units is
+With :math:`u = (p - y) / \sigma_y` the scaled residual and :math:`z = u /
+|s|`, the loss of one prediction in the targets' scaled units is
 
 .. math::
 
-    f(u, t) = e^t \big(1 + H_\epsilon(z)\big), \qquad
+    f(u, s) = |s| \big(1 + H_\epsilon(z)\big), \qquad
     \partial_u f = 2\,\mathrm{clip}(z, -\epsilon, \epsilon), \qquad
-    \partial_t f = e^t \big(1 - \mathrm{clip}(z, -\epsilon, \epsilon)^2\big),
+    \partial_s f = \mathrm{sign}(s) \big(1 - \mathrm{clip}(z, -\epsilon, \epsilon)^2\big),
 
 which is :math:`1 / \sigma_y` times HuberRegressor's term of that row:
 :math:`\tfrac1S \sum_i s_i f_i` plus the ridge penalty weighed by
@@ -57,7 +58,7 @@ from ._robust import weighted_quantile
 
 
 class HuberLoss:
-    """HuberRegressor's loss of one prediction, given the log of the scale.
+    """HuberRegressor's loss of one prediction, given the scale.
 
     Parameters
     ----------
@@ -72,51 +73,52 @@ class HuberLoss:
     smooth = True
     link = IdentityLink()
     default_scoring = "d2"
-    extra_parameters = ("log_scale",)
+    extra_parameters = ("scale",)
 
     def __init__(self, epsilon=1.35):
         self.epsilon = epsilon
 
-    def pointwise(self, xp, prediction, y, y_scale, log_scale=None):
-        """Loss and its derivative for each prediction, at the scale ``exp(log_scale)``.
+    def pointwise(self, xp, prediction, y, y_scale, scale=None):
+        """Loss and its derivative for each prediction, at the scale ``|scale| * y_scale``.
 
         Parameters
         ----------
         xp : array namespace
         prediction, y : array of shape (n_rows, n_targets)
         y_scale : array of shape (n_targets,)
-        log_scale : array of shape (n_targets,) or None, default=None
-            The log of the scale over ``y_scale``; None for zero (the scale
-            of the standardization: every standardized parameter at zero).
+        scale : array of shape (n_targets,) or None, default=None
+            The scale over ``y_scale``; None for one (the scale of the
+            standardization).
 
         Returns
         -------
         loss, derivative : arrays of shape (n_rows, n_targets)
             The derivative with respect to ``prediction / y_scale``.
         """
-        scale, z = self._scaled(xp, prediction, y, y_scale, log_scale)
+        size_of_scale, z = self._scaled(xp, prediction, y, y_scale, scale)
         epsilon = self.epsilon
         size = xp.abs(z)
         huber = xp.where(size < epsilon, z * z, (2 * epsilon) * size - epsilon * epsilon)
-        return scale * (1 + huber), 2 * xp.clip(z, -epsilon, epsilon)
+        return size_of_scale * (1 + huber), 2 * xp.clip(z, -epsilon, epsilon)
 
-    def extra_derivatives(self, xp, prediction, y, y_scale, log_scale=None):
-        """The derivative of each prediction's loss by ``log_scale``.
+    def extra_derivatives(self, xp, prediction, y, y_scale, scale=None):
+        """The derivative of each prediction's loss by ``scale``.
 
         Parameters
         ----------
         xp : array namespace
         prediction, y : array of shape (n_rows, n_targets)
         y_scale : array of shape (n_targets,)
-        log_scale : array of shape (n_targets,) or None, default=None
+        scale : array of shape (n_targets,) or None, default=None
 
         Returns
         -------
         derivatives : tuple of one array of shape (n_rows, n_targets)
         """
-        scale, z = self._scaled(xp, prediction, y, y_scale, log_scale)
+        _, z = self._scaled(xp, prediction, y, y_scale, scale)
         clipped = xp.clip(z, -self.epsilon, self.epsilon)
-        return (scale * (1 - clipped * clipped),)
+        sign = 1.0 if scale is None else xp.sign(scale)
+        return (sign * (1 - clipped * clipped),)
 
     def penalty_factor(self, y_scale):
         """``alpha * ||w||^2`` next to the weighted sum of losses in the data's units.
@@ -163,7 +165,7 @@ class HuberLoss:
         return np.array([weighted_quantile(column, weight, 0.5) for column in y.T])
 
     def best_extras(self, y, weight, prediction, y_scale):
-        """The ``log_scale`` of least loss for these predictions.
+        """The ``scale`` of least loss for these predictions.
 
         Setting the derivative by the scale to zero, the scale solves
         :math:`\\sum_i s_i \\min(z_i^2, \\epsilon^2) = S` (Huber's "proposal
@@ -183,28 +185,29 @@ class HuberLoss:
         Returns
         -------
         extras : dict
-            ``{"log_scale": ndarray of shape (n_targets,)}``, in ``y``'s dtype.
+            ``{"scale": ndarray of shape (n_targets,)}``, over ``y_scale``,
+            in ``y``'s dtype.
         """
         residual = (np.asarray(prediction, dtype=np.float64) - y) / y_scale
         weight = np.asarray(weight, dtype=np.float64)
-        log_scale = np.zeros(y.shape[1])
+        scales = np.ones(y.shape[1])
         for target, column in enumerate(np.broadcast_to(residual, y.shape).T):
-            scale = best_scale(column, weight, self.epsilon)
             floor = np.sqrt(np.finfo(np.float64).eps) * np.abs(column).max()
-            if max(scale, floor) > 0:
-                log_scale[target] = np.log(max(scale, floor))
-        return {"log_scale": log_scale.astype(y.dtype)}
+            scale = max(best_scale(column, weight, self.epsilon), floor)
+            if scale > 0:
+                scales[target] = scale
+        return {"scale": scales.astype(y.dtype)}
 
     def __repr__(self):
         return f"{type(self).__name__}(epsilon={self.epsilon!r})"
 
-    def _scaled(self, xp, prediction, y, y_scale, log_scale):
-        # The scale exp(t) and the residual in its units, z = u exp(-t).
+    def _scaled(self, xp, prediction, y, y_scale, scale):
+        # The scale's size |s| and the residual in its units, z = u / |s|.
         residual = (prediction - y) / y_scale
-        if log_scale is None:
+        if scale is None:
             return 1.0, residual
-        scale = xp.exp(log_scale)
-        return scale, residual / scale
+        size = xp.abs(scale)
+        return size, residual / size
 
 
 def best_scale(residual, weight, epsilon):

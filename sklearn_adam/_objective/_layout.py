@@ -4,7 +4,7 @@ A fit's parameters are a list of arrays in standardized coordinates: the
 coefficients, of shape (n_targets, n_features), then the intercept, of
 shape (n_targets,), where one is fitted, then one array of shape
 (n_targets,) per parameter the datafit itself declares in its
-``extra_parameters`` (``("log_scale",)`` for the Huber loss, whose scale is
+``extra_parameters`` (``("scale",)`` for the Huber loss, whose scale is
 estimated with the coefficients). The penalty and the weight decay touch
 the coefficients only. Every part of the engine that takes the list apart
 asks this object, rather than counting the arrays.

@@ -204,10 +204,10 @@ class CoordinateChange:
     mapped parameters predict exactly as before, and the moments are those
     of their gradients.
 
-    A datafit's own parameter, the Huber loss's log-scale :math:`t` (the log
-    of the scale over :math:`s_y`), keeps its scale in the data's units:
-    :math:`t' = t + \log k`; as the objective is :math:`k` times what it was,
-    its gradient maps as the intercept's, :math:`g'_t = k\, g_t`.
+    A datafit's own parameter, the Huber loss's scale :math:`r` (over
+    :math:`s_y`), keeps its value in the data's units: :math:`r' = k r`; as
+    the objective is :math:`k` times what it was, in a parameter :math:`k`
+    times as large, its gradient is unchanged: :math:`g'_r = g_r`.
 
     Parameters
     ----------
@@ -254,9 +254,9 @@ class CoordinateChange:
         if intercept is not None:
             # The offset from the centers, s_y * b, in the new units of y.
             mapped.append((self.target_ratio * intercept).astype(intercept.dtype))
-        if "log_scale" in extras:
-            log_scale = extras["log_scale"]
-            mapped.append((log_scale + np.log(self.target_ratio)).astype(log_scale.dtype))
+        if "scale" in extras:
+            scale = extras["scale"]
+            mapped.append((self.target_ratio * scale).astype(scale.dtype))
         return mapped
 
     def gradients(self, arrays):
@@ -291,17 +291,21 @@ class CoordinateChange:
         return self._combine(arrays, np.abs(self.feature_ratio), np.abs(self.shift))
 
     def _combine(self, arrays, feature_factor, shift_factor):
-        """``k (a x_j + d x_b)`` for the coefficients, ``k x`` for the intercept and the rest."""
+        """``k (a x_j + d x_b)`` for the coefficients, ``k x_b`` for the intercept.
+
+        The gradient of a datafit's scale is unchanged.
+        """
         ratio = self.target_ratio[:, None]
         coef = ratio * feature_factor * arrays[0]
         if len(arrays) == 1:
             return [coef.astype(arrays[0].dtype)]
-        _, intercept, _ = self._split(arrays)
+        _, intercept, extras = self._split(arrays)
+        combined = [coef]
         if intercept is not None:
             coef += ratio * shift_factor * intercept[:, None]
-        return [coef.astype(arrays[0].dtype)] + [
-            (self.target_ratio * array).astype(array.dtype) for array in arrays[1:]
-        ]
+            combined.append(self.target_ratio * intercept)
+        combined.extend(extras.values())
+        return [array.astype(original.dtype) for array, original in zip(combined, arrays)]
 
     def _split(self, arrays):
         # The parts of a parameter list, or of gradients laid out alike.
