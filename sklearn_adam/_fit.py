@@ -56,6 +56,9 @@ _FRESH_ATTRIBUTES = {
     "best_validation_score_": None,
 }
 
+# Fitted attributes that only some losses set (the Huber loss's scale).
+_LOSS_ATTRIBUTES = ("scale_",)
+
 
 class TrainingRun:
     """One call's training: the state it advances, objective, evaluation, then the record.
@@ -194,6 +197,9 @@ class TrainingRun:
         if self.fresh:
             for name, value in _FRESH_ATTRIBUTES.items():
                 setattr(estimator, name, copy.copy(value))
+            for name in _LOSS_ATTRIBUTES:
+                # A loss's own attribute does not outlive the fits of that loss.
+                vars(estimator).pop(name, None)
         plan = TrainingPlan(
             self.objective, self.components.solver, self.components.schedule, self.batching,
             shuffle=estimator.shuffle, validation=self.evaluation, verbose=estimator.verbose,

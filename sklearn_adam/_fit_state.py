@@ -120,8 +120,9 @@ class FitState:
         datafit : object or None, default=None
             None for a datafit without parameters of its own.
         targets : tuple or None, default=None
-            ``(y, sample_weight)`` of the training rows, on the host: read
-            only for a datafit with parameters of its own.
+            ``(y, sample_weight)`` of the call's rows, on the host (held-out
+            rows included: it is only where training starts); read only for
+            a datafit with parameters of its own.
 
         Returns
         -------

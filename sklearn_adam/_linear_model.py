@@ -298,6 +298,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         array API dispatch on, an array of the data's namespace on their
         device, as with :class:`~sklearn.linear_model.Ridge`: of shape
         (n_targets,), or 0-d for a single target.
+    scale_ : float or ndarray of shape (n_targets,)
+        With ``loss="huber"`` only: the scale fitted jointly with the
+        coefficients, in the targets' units, as HuberRegressor's ``scale_``
+        (residuals beyond ``huber_epsilon * scale_`` are its outliers).
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit`` calls.
     t_ : int

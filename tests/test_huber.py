@@ -153,6 +153,9 @@ def test_warm_start_continues_and_a_new_loss_starts_afresh(data, fitted):
     model = fit_quietly(AdamLinearRegressor(warm_start=True), X, y)
     fit_quietly(model.set_params(loss="huber"), X, y)
     assert_allclose(model.scale_, fitted.scale_, rtol=1e-8)
+    # Nor does a squared error fit keep the Huber loss's scale.
+    fit_quietly(model.set_params(loss="squared_error"), X, y)
+    assert not hasattr(model, "scale_")
 
 
 def test_partial_fit_keeps_its_loss(data):
