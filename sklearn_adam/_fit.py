@@ -30,6 +30,7 @@ from ._objective import (
 )
 from ._objective._datafits import declares
 from ._objective._held_out import varying_targets
+from ._objective._layout import extra_parameters
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
 from ._smoothing import STREAM_WIDTH, can_finish, has_kink, smoothed, train_to_exact
@@ -55,6 +56,9 @@ _FRESH_ATTRIBUTES = {
     "validation_epochs_": None,
     "best_validation_score_": None,
 }
+
+# Fitted attributes that only some losses set (the Huber loss's scale).
+_LOSS_ATTRIBUTES = ("scale_",)
 
 
 class TrainingRun:
@@ -194,6 +198,9 @@ class TrainingRun:
         if self.fresh:
             for name, value in _FRESH_ATTRIBUTES.items():
                 setattr(estimator, name, copy.copy(value))
+            for name in _LOSS_ATTRIBUTES:
+                # A loss's own attribute does not outlive the fits of that loss.
+                vars(estimator).pop(name, None)
         objective = self.objective
         # A loss with a kink is finished exactly where fit sees every row
         # and nothing else decides when to stop; elsewhere it is smoothed.
@@ -245,9 +252,19 @@ def fresh_state(estimator, components, moments, data, rng, *, dtype):
     -------
     state : FitState
     """
+    datafit = components.datafit
+    targets = None
+    if extra_parameters(datafit):
+        # The start of the datafit's own parameters reads the targets (for a
+        # dask y, gathered: one column per target).
+        y = to_numpy(data.y)
+        weight = (np.ones(y.shape[0], dtype=y.dtype) if data.sample_weight is None
+                  else to_numpy(data.sample_weight))
+        targets = (y, weight)
     return FitState.start(
         (estimator.fit_intercept, estimator.standardize), moments, _standardizing(estimator),
         (data.y.shape[1], data.X.shape[1]), dtype, rng, data.y_ndim, components.solver,
+        datafit, targets,
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from ._averaging import AveragedIterate
 from ._namespace import to_numpy
 from ._objective import Standardization
+from ._objective._layout import ParameterLayout
 from ._progress import Progress
 from ._rules import moved_state, runs_in_any_namespace, state_in_new_coordinates
 
@@ -69,6 +70,9 @@ class FitState:
         standardized coordinates of ``params``; None where steps are not
         averaged, and in models pickled before it was kept, which start
         averaging afresh.
+    extra : tuple of str, default=()
+        The names of the datafit's own parameters, last in ``params`` (see
+        :class:`~sklearn_adam._objective._layout.ParameterLayout`).
     """
 
     structure: tuple
@@ -81,10 +85,22 @@ class FitState:
     split: tuple | None = None
     moments: tuple | None = None
     average: AveragedIterate | None = None
+    extra: tuple = ()
+
+    @property
+    def layout(self):
+        """ParameterLayout : What each of ``params`` is."""
+        return ParameterLayout(self.structure[0], self.extra)
 
     @classmethod
-    def start(cls, structure, moments, standardizing, shape, dtype, rng, y_ndim, solver):
+    def start(cls, structure, moments, standardizing, shape, dtype, rng, y_ndim, solver,
+              datafit=None, targets=None):
         """A fresh start: the standardization of ``moments``, zero parameters, a new solver state.
+
+        The datafit's own parameters start where its ``best_extras`` puts
+        them for the predictions of zero standardized coefficients and
+        intercept (the Huber loss's scale: that of the targets about their
+        center).
 
         Parameters
         ----------
@@ -101,16 +117,28 @@ class FitState:
         rng : numpy.random.RandomState
         y_ndim : int
         solver : object following the solver protocol
+        datafit : object or None, default=None
+            None for a datafit without parameters of its own.
+        targets : tuple or None, default=None
+            ``(y, sample_weight)`` of the call's rows, on the host (held-out
+            rows included: it is only where training starts); read only for
+            a datafit with parameters of its own.
 
         Returns
         -------
         state : FitState
         """
         standardization = Standardization.from_moments(*moments, **standardizing, dtype=dtype)
+        layout = ParameterLayout.of(datafit, structure[0])
         params = [np.zeros(shape, dtype=dtype)]
         if structure[0]:
             params.append(np.zeros(shape[0], dtype=dtype))
-        state = cls(structure, standardization, params, rng, y_ndim, moments=moments)
+        if layout.extra:
+            _, start = standardization.to_original(params[0], None)
+            extras = datafit.best_extras(*targets, start, standardization.y_scale)
+            params.extend(extras[name].astype(dtype) for name in layout.extra)
+        state = cls(structure, standardization, params, rng, y_ndim, moments=moments,
+                    extra=layout.extra)
         state.solver_state = _state_to_continue(solver, None, params)
         return state
 
@@ -216,7 +244,7 @@ class FitState:
         self.moments = moments
         if _same_standardization(standardization, self.standardization):
             return
-        change = self.standardization.change_to(standardization)
+        change = self.standardization.change_to(standardization, self.layout)
         self.standardization = standardization
         self.params = change.parameters(self.params)
         if self.average is not None:
@@ -239,6 +267,8 @@ class FitState:
     def fitted_attributes(self, params):
         """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``.
 
+        With the Huber loss, ``scale_`` too: its scale in the targets' units.
+
         Parameters
         ----------
         params : list of ndarray
@@ -247,12 +277,15 @@ class FitState:
         -------
         attributes : dict
         """
-        coef, intercept = self.standardization.to_original(
-            params[0], params[1] if len(params) > 1 else None
-        )
+        coef, intercept, extras = self.layout.split(params)
+        coef, intercept = self.standardization.to_original(coef, intercept)
+        attributes = {"coef_": coef, "intercept_": intercept}
+        if "scale" in extras:
+            attributes["scale_"] = self.standardization.y_scale * np.abs(extras["scale"])
         if self.y_ndim == 1:
-            return {"coef_": coef[0], "intercept_": float(intercept[0])}
-        return {"coef_": coef, "intercept_": intercept}
+            return {name: float(value[0]) if value.ndim == 1 else value[0]
+                    for name, value in attributes.items()}
+        return attributes
 
 
 def _same_standardization(first, second):

@@ -20,6 +20,8 @@ from ._data import check_fit_data, check_held_out_data, check_validation_argumen
 from ._distributed import is_dask_collection
 from ._fit import TrainingRun
 from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host, to_numpy
+from ._objective._datafits import check_targets, null_prediction
+from ._objective._layout import extra_parameters
 from ._objective._losses import datafit_for
 from ._objective._penalties import L2
 from ._parameters import checked_components
@@ -105,10 +107,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     momentum_decay : float, default=0.004
         Speed at which the momentum of "nadam" warms up to ``beta_1``, >= 0
         (``psi`` in Dozat, 2016). Ignored by the other solvers.
-    loss : {"squared_error", "absolute_error", "quantile", "poisson", \
+    loss : {"squared_error", "huber", "absolute_error", "quantile", "poisson", \
             "gamma"}, default="squared_error"
         The loss of each prediction. "squared_error" is Ridge's (and
-        LinearRegression's at ``alpha=0``); "absolute_error" and "quantile"
+        LinearRegression's at ``alpha=0``); "huber" is HuberRegressor's,
+        its scale estimated with the coefficients (``scale_``);
+        "absolute_error" and "quantile"
         fit a conditional median and quantile (QuantileRegressor's pinball
         loss); "poisson" and "gamma" take a log link, as PoissonRegressor and
         GammaRegressor: ``predict`` returns the mean ``exp(X @ coef_ +
@@ -306,6 +310,10 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         array API dispatch on, an array of the data's namespace on their
         device, as with :class:`~sklearn.linear_model.Ridge`: of shape
         (n_targets,), or 0-d for a single target.
+    scale_ : float or ndarray of shape (n_targets,)
+        With ``loss="huber"`` only: the scale fitted jointly with the
+        coefficients, in the targets' units, as HuberRegressor's ``scale_``
+        (residuals beyond ``huber_epsilon * scale_`` are its outliers).
     n_iter_ : int
         Number of epochs run, summed over warm starts and ``partial_fit`` calls.
     t_ : int
@@ -618,12 +626,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         y = to_numpy(y).astype(np.float64).reshape(prediction.shape[0], -1)
         weight = (np.ones(y.shape[0]) if sample_weight is None
                   else to_numpy(sample_weight).astype(np.float64))
-        datafit.check_targets(y)
+        check_targets(datafit, y)
         ones = np.ones(y.shape[1])
         with np.errstate(divide="ignore"):
             linear = datafit.link.forward(np, prediction.reshape(y.shape))
         deviance = weight @ datafit.pointwise(np, linear, y, ones)[0]
-        null = datafit.null_prediction(y, weight)
+        null = null_prediction(datafit, y, weight)
         null_deviance = weight @ datafit.pointwise(np, np.broadcast_to(null, y.shape), y, ones)[0]
         return float(np.mean(1 - deviance / null_deviance))
 
@@ -698,6 +706,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         first_call = not hasattr(self, "_fit_state")
         if not first_call and not self._continues_structure():
             fit_intercept, standardize = self._fit_state.structure
+            if (fit_intercept, standardize) == (self.fit_intercept, self.standardize):
+                raise ValueError(
+                    f"loss={self.loss!r} trains other parameters than the loss of the first "
+                    f"partial_fit call (parameters of its own: {self._fit_state.extra}). "
+                    "Call fit to start afresh."
+                )
             raise ValueError(
                 "fit_intercept and standardize must stay as they were at the first "
                 f"partial_fit call ({fit_intercept} and {standardize}); got "
@@ -721,7 +735,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             The datafit of ``loss`` (see :mod:`sklearn_adam._objective._losses`).
         penalty : L2
         """
-        return datafit_for(self.loss, self.quantile), L2(self.alpha)
+        return datafit_for(self.loss, self.quantile, self.huber_epsilon), L2(self.alpha)
 
     def _link(self):
         """The datafit's link: what turns the linear predictor into the prediction."""
@@ -734,10 +748,14 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         super().__setstate__(upgrade_state(state, defaults))
 
     def _continues_structure(self):
-        """Whether a previous fit trained parameters of the same kind as these settings."""
+        """Whether a previous fit trained parameters of the same kind as these settings.
+
+        The same intercept and coordinates, and the same parameters of the
+        loss's own (the Huber loss's scale).
+        """
         return hasattr(self, "_fit_state") and self._fit_state.structure == (
             self.fit_intercept, self.standardize
-        )
+        ) and self._fit_state.extra == extra_parameters(self._objective_parts()[0])
 
     @contextlib.contextmanager
     def _unchanged_on_failure(self):

@@ -21,9 +21,10 @@ from .._namespace import to_numpy
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
 from .._objective._datafits import null_prediction
 from .._objective._finish import BlockRows
+from .._objective._layout import extra_parameters, pointwise_with_extras, split_parameters
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity, weights_for
-from .._objective._problem import Frame, epoch_summary, standardized_gradient
+from .._objective._problem import Frame, epoch_summary, null_losses, standardized_gradient
 from ._epochs import NamespaceEpochs
 from ._moments import rows_per_block
 from ._rows import NamespaceRows
@@ -33,7 +34,9 @@ class NamespaceObjective:
     """A datafit and a penalty on data of one namespace, with their batch gradients on its device.
 
     Parameters are ``[coef]`` or ``[coef, intercept]`` in standardized
-    coordinates, with shapes (n_targets, n_features) and (n_targets,). The
+    coordinates, with shapes (n_targets, n_features) and (n_targets,), then
+    the datafit's own (see
+    :class:`~sklearn_adam._objective._layout.ParameterLayout`). The
     datafit is given predictions in the units of the data; the penalty acts
     on the standardized coefficients through the weights of its
     ``weights(x_scale, weight_sum, weight_unit)``.
@@ -129,23 +132,27 @@ class NamespaceObjective:
             Shaped like ``params``.
         """
         xp = self.namespace.xp
-        coef = params[0]
-        intercept = params[1] if len(params) > 1 else None
+        coef, intercept, extras = split_parameters(params, self.datafit)
         raw_coef, raw_intercept = self._to_original(coef, intercept)
         coef_grad = xp.zeros_like(coef)
         derivative_sum = xp.zeros_like(self._y_scale)
+        extra_sums = [xp.zeros_like(self._y_scale) for _ in extras]
         weighted_losses = self.namespace.zeros()
         n_batch = 0
         for X_block, y_block, w_block in self.source.blocks(batch):
-            loss, derivative = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            loss, derivative, extra_derivatives = self._pointwise(
+                X_block, y_block, raw_coef, raw_intercept, extras)
             block_loss = w_block @ xp.sum(loss, axis=1)
             weighted_losses = weighted_losses + xp.astype(block_loss, self.namespace.sum_dtype)
             derivative = derivative * w_block[:, None]
             coef_grad = coef_grad + xp.matrix_transpose(derivative) @ X_block
             derivative_sum = derivative_sum + xp.sum(derivative, axis=0)
+            extra_sums = [total + w_block @ extra_derivative
+                          for total, extra_derivative in zip(extra_sums, extra_derivatives)]
             n_batch += X_block.shape[0]
         grads = standardized_gradient(xp, self._frame, coef, coef_grad, derivative_sum,
-                                      batch_size, n_batch / batch_size, intercept is not None)
+                                      batch_size, n_batch / batch_size, intercept is not None,
+                                      extra_sums)
         return weighted_losses, grads
 
     def penalty_value(self, coef):
@@ -198,12 +205,12 @@ class NamespaceObjective:
         sums : ndarray of shape (n_targets,)
         """
         xp = self.namespace.xp
-        coef = self.namespace.from_numpy(params[0])
-        intercept = self.namespace.from_numpy(params[1]) if len(params) > 1 else None
+        device_params = [self.namespace.from_numpy(p) for p in params]
+        coef, intercept, extras = split_parameters(device_params, self.datafit)
         raw_coef, raw_intercept = self._to_original(coef, intercept)
         sums = xp.zeros_like(self._y_scale)
         for X_block, y_block, w_block in self.source.blocks():
-            loss, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            loss, _, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept, extras)
             sums = sums + w_block @ loss
         return to_numpy(sums)
 
@@ -226,6 +233,10 @@ class NamespaceObjective:
         sums : ndarray of shape (n_targets,)
         """
         y, weight = self.source.targets()
+        if extra_parameters(self.datafit):
+            # The best constant's own parameters are found on the host.
+            return null_losses(self.datafit, to_numpy(y), to_numpy(weight),
+                               self.standardization.y_scale)
         constant = null_prediction(self.datafit, to_numpy(y), to_numpy(weight))
         constant = self.namespace.from_numpy(np.asarray(constant, dtype=to_numpy(y).dtype))
         loss, _ = self.datafit.pointwise(self.namespace.xp, constant, y, self._y_scale)
@@ -310,8 +321,9 @@ class NamespaceObjective:
             raw_intercept = raw_intercept + self._y_scale * intercept
         return raw_coef, raw_intercept
 
-    def _pointwise(self, X_block, y_block, raw_coef, raw_intercept):
+    def _pointwise(self, X_block, y_block, raw_coef, raw_intercept, extras):
         # The datafit's losses and derivatives of one block's predictions.
         xp = self.namespace.xp
         prediction = X_block @ xp.matrix_transpose(raw_coef) + raw_intercept
-        return self.datafit.pointwise(xp, prediction, y_block, self._y_scale)
+        return pointwise_with_extras(self.datafit, xp, prediction, y_block, self._y_scale,
+                                     extras)

@@ -18,6 +18,7 @@ import dask
 import numpy as np
 from sklearn.utils import assert_all_finite
 
+from .._objective._layout import pointwise_with_extras
 from .._objective._normal_equations import block_sums
 from .._objective._standardization import measure
 
@@ -233,7 +234,8 @@ def block_normal_sums(X_block, y_block, w_block, centering, unweighted):
     return block_sums(*_aligned(X_block, y_block, w_block), centering, unweighted)
 
 
-def block_gradient_sums(X_block, y_block, w_block, datafit, raw_coef, raw_intercept, y_scale):
+def block_gradient_sums(X_block, y_block, w_block, datafit, raw_coef, raw_intercept, y_scale,
+                        extras=None):
     """One block's share of the full-batch gradient of ``datafit`` at the given coefficients.
 
     The same arithmetic as the in-memory objective applies to each of its
@@ -252,6 +254,8 @@ def block_gradient_sums(X_block, y_block, w_block, datafit, raw_coef, raw_interc
         The coefficients in the units of the data.
     raw_intercept : ndarray of shape (n_targets,)
     y_scale : ndarray of shape (n_targets,)
+    extras : dict or None, default=None
+        The datafit's own parameters by name, where it has some.
 
     Returns
     -------
@@ -261,15 +265,22 @@ def block_gradient_sums(X_block, y_block, w_block, datafit, raw_coef, raw_interc
         ``X_block.T`` times the weighted derivatives, transposed.
     derivative_sums : ndarray of shape (n_targets,)
         Sums of the weighted derivatives.
+    extra_sums : ndarray of shape (n_extras, n_targets)
+        The weighted sums of the derivatives by each of the datafit's own
+        parameters (no rows without them).
     """
     X_block, y_block, weight = _aligned(X_block, y_block, w_block)
     prediction = np.asarray(X_block @ raw_coef.T)
     prediction += raw_intercept
-    loss, derivative = datafit.pointwise(np, prediction, y_block, y_scale)
+    loss, derivative, extra_derivatives = pointwise_with_extras(
+        datafit, np, prediction, y_block, y_scale, extras or {})
     weighted_losses = float(weight @ loss.sum(axis=1))
     # Not in place: a datafit's derivative may share memory with its inputs.
     derivative = derivative * weight[:, None]
-    return weighted_losses, np.asarray(X_block.T @ derivative).T, derivative.sum(axis=0)
+    extra_sums = np.array([weight @ extra for extra in extra_derivatives]).reshape(
+        len(extra_derivatives), y_block.shape[1])
+    return (weighted_losses, np.asarray(X_block.T @ derivative).T, derivative.sum(axis=0),
+            extra_sums)
 
 
 def block_reference_sums(y_block, w_block, datafit, y_center, y_scale):

@@ -18,6 +18,7 @@ from .._engine._numpy import solver_step
 from .._engine._result import EpochResult
 from .._fit import TrainingRun, _standardizing, fresh_state
 from .._objective import NormalEquations, normal_equations_pay_off, normal_equations_serve
+from .._objective._layout import split_parameters
 from .._objective._normal_equations import Centering
 from .._objective._penalties import stationarity, weights_for
 from .._objective._problem import (
@@ -207,16 +208,17 @@ class DistributedObjective:
         grads : list of ndarray
             Shaped like ``params``.
         """
-        coef = params[0]
-        intercept = params[1] if len(params) > 1 else None
+        coef, intercept, extras = split_parameters(params, self.datafit)
         standardization = self.standardization
         raw_coef, raw_intercept = standardization.to_original(coef, intercept)
         parts = compute_each(data.blocks("X", "y", "sample_weight"), block_gradient_sums,
-                             self.datafit, raw_coef, raw_intercept, standardization.y_scale)
-        weighted_losses, products, derivative_sums = add_up(*parts)
+                             self.datafit, raw_coef, raw_intercept, standardization.y_scale,
+                             extras)
+        weighted_losses, products, derivative_sums, extra_sums = add_up(*parts)
         # One full batch, of every row: the blocks' sums are the batch's.
         grads = standardized_gradient(np, self._frame, coef, products,
-                                      derivative_sums, self.n_samples, 1.0, intercept is not None)
+                                      derivative_sums, self.n_samples, 1.0, intercept is not None,
+                                      list(extra_sums))
         penalty_value = average_penalty(self.penalty, coef, self.penalty_weights)
         loss = weighted_losses / (self.weight_sum * coef.shape[0]) + penalty_value
         return loss, grads

@@ -43,6 +43,7 @@ import numpy as np
 
 from ._datafits import null_prediction
 from ._finish import BlockRows
+from ._layout import extra_parameters, pointwise_with_extras, split_parameters
 from ._normal_equations import NormalEquations
 from ._penalties import joint_norm, stationarity, weights_for
 
@@ -51,7 +52,9 @@ class Objective:
     """Objective and mini-batch gradients of a datafit and a penalty on weighted rows.
 
     Parameters are ``[coef]`` or ``[coef, intercept]`` in standardized
-    coordinates, with shapes (n_targets, n_features) and (n_targets,).
+    coordinates, with shapes (n_targets, n_features) and (n_targets,),
+    followed by the datafit's own parameters where it has some (see
+    :class:`~sklearn_adam._objective._layout.ParameterLayout`).
 
     Parameters
     ----------
@@ -126,22 +129,26 @@ class Objective:
             step; summed over an epoch and divided by the weight sum it gives
             the data part of the objective.
         """
-        coef, intercept = _split(params)
+        coef, intercept, extras = split_parameters(params, self.datafit)
         raw_coef, raw_intercept = self.standardization.to_original(coef, intercept)
         coef_grad = grads[0]
         coef_grad[...] = 0
         derivative_sum = np.zeros_like(self.standardization.y_scale)
+        extra_sums = [np.zeros_like(derivative_sum) for _ in extras]
         weighted_loss = 0.0
         for X_block, y_block, w_block in self.data.blocks(batch):
-            loss, derivative = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            loss, derivative, extra_derivatives = self._pointwise(
+                X_block, y_block, raw_coef, raw_intercept, extras)
             weighted_loss += float(w_block @ loss.sum(axis=1))
             derivative *= w_block[:, None]
             coef_grad += np.asarray(X_block.T @ derivative).T
             derivative_sum += derivative.sum(axis=0)
+            for extra_sum, extra_derivative in zip(extra_sums, extra_derivatives):
+                extra_sum += w_block @ extra_derivative
         # The batch's share of a nominal batch weighs a smooth penalty's gradient.
         share = self.data.batch_length(batch) / batch_size if self.adds_penalty_gradient else 1.0
         assembled = standardized_gradient(np, self.frame, coef, coef_grad, derivative_sum,
-                                          batch_size, share, intercept is not None)
+                                          batch_size, share, intercept is not None, extra_sums)
         for grad, value in zip(grads, assembled):
             grad[...] = value
         return weighted_loss
@@ -193,11 +200,11 @@ class Objective:
         -------
         sums : ndarray of shape (n_targets,)
         """
-        coef, intercept = _split(params)
+        coef, intercept, extras = split_parameters(params, self.datafit)
         raw_coef, raw_intercept = self.standardization.to_original(coef, intercept)
         sums = np.zeros_like(self.standardization.y_scale)
         for X_block, y_block, w_block in self.data.blocks():
-            loss, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept)
+            loss, _, _ = self._pointwise(X_block, y_block, raw_coef, raw_intercept, extras)
             sums += w_block @ loss
         return sums
 
@@ -218,16 +225,15 @@ class Objective:
 
         The denominators of R^2 (half the total sums of squares, for
         squared error, whose best constant is the weighted mean) and of D^2
-        for other datafits (see their ``null_prediction``).
+        for other datafits (see their ``null_prediction``, and
+        :func:`null_losses`).
 
         Returns
         -------
         sums : ndarray of shape (n_targets,)
         """
         y, weight = self.data.targets()
-        constant = null_prediction(self.datafit, y, weight)
-        loss, _ = self.datafit.pointwise(np, constant, y, self.standardization.y_scale)
-        return weight @ loss
+        return null_losses(self.datafit, y, weight, self.standardization.y_scale)
 
     def epoch_summary(self, weighted_loss, penalty, gradient_sums, batch_size, coef=None):
         """The objective and gradient norm of an epoch (see :func:`epoch_summary`)."""
@@ -297,11 +303,38 @@ class Objective:
         """The training rows in blocks (see :meth:`TrainingRows.blocks`)."""
         return self.data.blocks()
 
-    def _pointwise(self, X_block, y_block, raw_coef, raw_intercept):
-        # The datafit's loss and derivative at one block's predictions.
+    def _pointwise(self, X_block, y_block, raw_coef, raw_intercept, extras):
+        # The datafit's loss and derivatives at one block's predictions.
         prediction = np.asarray(X_block @ raw_coef.T)
         prediction += raw_intercept
-        return self.datafit.pointwise(np, prediction, y_block, self.standardization.y_scale)
+        return pointwise_with_extras(self.datafit, np, prediction, y_block,
+                                     self.standardization.y_scale, extras)
+
+
+def null_losses(datafit, y, weight, y_scale):
+    """Weighted sums of the loss of the datafit's best constant, per target, on the host.
+
+    A datafit with parameters of its own (the Huber loss's scale) takes
+    them at their best for that constant (its ``best_extras``).
+
+    Parameters
+    ----------
+    datafit : object
+    y : ndarray of shape (n_samples, n_targets)
+    weight : ndarray of shape (n_samples,)
+    y_scale : ndarray of shape (n_targets,)
+
+    Returns
+    -------
+    sums : ndarray of shape (n_targets,)
+    """
+    constant = null_prediction(datafit, y, weight)
+    if not extra_parameters(datafit):
+        loss, _ = datafit.pointwise(np, constant, y, y_scale)
+        return weight @ loss
+    extras = datafit.best_extras(y, weight, constant, y_scale)
+    loss, _ = datafit.pointwise(np, constant, y, y_scale, **extras)
+    return weight @ loss
 
 
 def average_penalty(penalty, coef, weights):
@@ -370,7 +403,7 @@ class Frame(NamedTuple):
 
 
 def standardized_gradient(xp, frame, coef, products, derivative_sums, batch_size, share,
-                          intercept):
+                          intercept, extra_sums=()):
     r"""The gradient of the standardized parameters from a batch's sums over its rows.
 
     With :math:`d_i` the datafit's derivative at each row's prediction,
@@ -395,19 +428,24 @@ def standardized_gradient(xp, frame, coef, products, derivative_sums, batch_size
         The batch's rows over ``batch_size``.
     intercept : bool
         Whether an intercept is fitted.
+    extra_sums : sequence of array of shape (n_targets,), default=()
+        For each of the datafit's own parameters, the weighted sum of its
+        rows' derivatives by it: its gradient is that sum times :math:`c`.
 
     Returns
     -------
     grads : list of array
-        The coefficients' gradient, and the intercept's where fitted.
+        The coefficients' gradient, the intercept's where fitted, then
+        those of the datafit's own parameters.
     """
     scaling = frame.n_samples / (batch_size * frame.weight_sum)
     coef_grad = (products - derivative_sums[:, None] * frame.center) * (scaling / frame.scale)
     if frame.penalty.smooth and frame.penalty.active:
         coef_grad = coef_grad + frame.penalty.gradient(xp, coef, share * frame.weights)
-    if not intercept:
-        return [coef_grad]
-    return [coef_grad, derivative_sums * scaling]
+    grads = [coef_grad]
+    if intercept:
+        grads.append(derivative_sums * scaling)
+    return grads + [extra_sum * scaling for extra_sum in extra_sums]
 
 
 def epoch_summary(objective, weighted_loss, penalty, gradient_sums, batch_size, coef=None):
@@ -482,6 +520,3 @@ def batch_spread(gradient_sums, gradient_squares, batch_size, n_samples):
     mean_norm = joint_norm(gradient_sums) * share
     return math.sqrt(max(gradient_squares * share - mean_norm * mean_norm, 0.0))
 
-
-def _split(params):
-    return params[0], (params[1] if len(params) > 1 else None)

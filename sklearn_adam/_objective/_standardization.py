@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from .._fast import compiled_kernels
 from .._mapped import block_slices, fixed_row_parts, row_parts
 from ._column_moments import ColumnMoments
+from ._layout import ParameterLayout
 from ._rows import rows_per_block
 from ._sparse_sums import column_moments
 
@@ -128,19 +129,22 @@ class Standardization:
             y_scale.astype(dtype, copy=False),
         )
 
-    def change_to(self, new):
+    def change_to(self, new, layout=None):
         """The change of coordinates from this standardization to ``new``.
 
         Parameters
         ----------
         new : Standardization
             Of the same columns.
+        layout : ParameterLayout or None, default=None
+            What the parameters are; None: the coefficients, and the
+            intercept where a second array is given.
 
         Returns
         -------
         change : CoordinateChange
         """
-        return CoordinateChange(self, new)
+        return CoordinateChange(self, new, layout)
 
     def to_original(self, coef, intercept):
         """Map standardized coefficients to those of the original data.
@@ -200,13 +204,22 @@ class CoordinateChange:
     mapped parameters predict exactly as before, and the moments are those
     of their gradients.
 
+    A datafit's own parameter, the Huber loss's scale :math:`r` (over
+    :math:`s_y`), keeps its value in the data's units: :math:`r' = k r`; as
+    the objective is :math:`k` times what it was, in a parameter :math:`k`
+    times as large, its gradient is unchanged: :math:`g'_r = g_r`.
+
     Parameters
     ----------
     old, new : Standardization
+    layout : ParameterLayout or None, default=None
+        What the parameters are; None: the coefficients, and the intercept
+        where a second array is given.
     """
 
-    def __init__(self, old, new):
+    def __init__(self, old, new, layout=None):
         self.old, self.new = old, new
+        self.layout = layout
         with np.errstate(divide="ignore", invalid="ignore"):
             self.target_ratio = (old.y_scale / new.y_scale).astype(np.float64)
             self.feature_ratio = np.where(
@@ -237,9 +250,13 @@ class CoordinateChange:
             to_new = np.where(np.isinf(new.x_scale), 0.0, new.x_scale)
         mapped = [(coef * self.target_ratio[:, None] * (original_ratio * to_new))
                   .astype(params[0].dtype)]
-        if len(params) > 1:
+        _, intercept, extras = self._split(params)
+        if intercept is not None:
             # The offset from the centers, s_y * b, in the new units of y.
-            mapped.append((self.target_ratio * params[1]).astype(params[1].dtype))
+            mapped.append((self.target_ratio * intercept).astype(intercept.dtype))
+        if "scale" in extras:
+            scale = extras["scale"]
+            mapped.append((self.target_ratio * scale).astype(scale.dtype))
         return mapped
 
     def gradients(self, arrays):
@@ -274,14 +291,26 @@ class CoordinateChange:
         return self._combine(arrays, np.abs(self.feature_ratio), np.abs(self.shift))
 
     def _combine(self, arrays, feature_factor, shift_factor):
-        """``k (a x_j + d x_b)`` for the coefficients and ``k x_b`` for the intercept."""
+        """``k (a x_j + d x_b)`` for the coefficients, ``k x_b`` for the intercept.
+
+        The gradient of a datafit's scale is unchanged.
+        """
         ratio = self.target_ratio[:, None]
         coef = ratio * feature_factor * arrays[0]
         if len(arrays) == 1:
             return [coef.astype(arrays[0].dtype)]
-        coef += ratio * shift_factor * arrays[1][:, None]
-        return [coef.astype(arrays[0].dtype),
-                (self.target_ratio * arrays[1]).astype(arrays[1].dtype)]
+        _, intercept, extras = self._split(arrays)
+        combined = [coef]
+        if intercept is not None:
+            coef += ratio * shift_factor * intercept[:, None]
+            combined.append(self.target_ratio * intercept)
+        combined.extend(extras.values())
+        return [array.astype(original.dtype) for array, original in zip(combined, arrays)]
+
+    def _split(self, arrays):
+        # The parts of a parameter list, or of gradients laid out alike.
+        layout = self.layout or ParameterLayout(len(arrays) > 1)
+        return layout.split(arrays)
 
     def squared_gradients(self, arrays):
         """Averages of squared gradients in the new coordinates: exact, or their bound.
