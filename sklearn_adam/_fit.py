@@ -33,7 +33,14 @@ from ._objective._held_out import varying_targets
 from ._objective._layout import extra_parameters
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
-from ._smoothing import STREAM_WIDTH, can_finish, has_kink, smoothed, train_to_exact
+from ._smoothing import (
+    STREAM_WIDTH,
+    can_finish,
+    finish_collapsed_scale,
+    has_kink,
+    smoothed,
+    train_to_exact,
+)
 from ._training import Batching, TrainingPlan, train
 
 # batch_size="auto" in partial_fit: mini-batches of this many rows, or one
@@ -214,6 +221,8 @@ class TrainingRun:
             streaming=self.streaming, average=estimator.average, **options,
         )
         history = train_to_exact(self.state, plan, train) if exact else train(self.state, plan)
+        if not self.streaming and self.evaluation is None:
+            history = finish_collapsed_scale(self.state, objective, history)
         self.state.save(estimator, self.components.solver, self.namespace)
         _record(estimator, self.state, history, self.objective.n_samples,
                 self.fitted_attributes)

@@ -24,7 +24,9 @@ import dataclasses
 
 import numpy as np
 
-from ._objective._finish import finish
+from ._averaging import continue_from_average
+from ._objective._finish import StandardizedRows, finish
+from ._objective._robust import AbsoluteError
 
 FIRST_WIDTH = 0.1
 SHRINK = 0.1
@@ -33,6 +35,9 @@ STREAM_WIDTH = 1e-3
 # A round at width h ends once the smooth objective's gradient norm is at
 # most ROUND_TOLERANCE * h (or tol, if larger): enough to split the rows.
 ROUND_TOLERANCE = 1e-2
+# A Huber scale (over the targets' scale) below this has collapsed: see
+# finish_collapsed_scale.
+COLLAPSED_SCALE = 1e-3
 
 
 def has_kink(datafit):
@@ -112,6 +117,7 @@ def train_to_exact(state, plan, train):
         rounds = train(state, dataclasses.replace(
             plan, objective=smoothed(plan.objective, width), max_iter=remaining))
         history = rounds if history is None else _joined(history, rounds)
+        continue_from_average(state)
         result = finish(plan.objective, state.params, width, target)
         history.stationarity = result.distance
         if result.distance <= target:
@@ -125,6 +131,60 @@ def train_to_exact(state, plan, train):
         width *= SHRINK
         progress.monitor.restart_patience()
     _set_target(progress, target)
+    return history
+
+
+def finish_collapsed_scale(state, objective, history):
+    """Where the Huber loss's best scale is zero, its minimizer: that of the absolute error.
+
+    When more than ``1 - 1 / epsilon^2`` of the weight can be fitted
+    exactly, HuberRegressor's objective falls as the scale shrinks to zero,
+    where it is ``2 epsilon`` times the absolute error of the same
+    coefficients: the scale's steps head for zero and the gradient of the
+    others never settles. Where a fit ended so, short of its target, with a
+    scale near zero, the exact finish of the absolute error (with the
+    penalty divided by ``2 epsilon``) gives the coefficients, and the scale
+    is zero: a minimizer, certified by the distance of zero to the joint
+    subdifferential (that of the coefficients, and the scale's own
+    condition, that the objective does not fall as the scale grows).
+
+    Parameters
+    ----------
+    state : FitState
+        Its parameters become the certified minimizer, if there is one.
+    objective : object
+        The Huber objective trained.
+    history : History
+        Marked converged where the finish is certified.
+
+    Returns
+    -------
+    history : History
+    """
+    scale = state.params[-1]
+    if (history.converged or vars(type(objective.datafit)).get("name") != "huber"
+            or not can_finish(objective) or np.any(np.abs(scale) > COLLAPSED_SCALE)):
+        return history
+    epsilon = objective.datafit.epsilon
+    absolute = copy.copy(objective)
+    absolute.datafit = AbsoluteError()
+    absolute.penalty_weights = objective.penalty_weights / (2 * epsilon)
+    continue_from_average(state)
+    result = finish(absolute, state.params[:-1], COLLAPSED_SCALE, state.progress.target)
+    rows = StandardizedRows(absolute, len(state.params) > 2)
+    residuals = rows.residuals(*(list(result.params) + [None])[:2])
+    exact = np.abs(residuals) <= 1e-9
+    # The objective's slope as the scale leaves zero, per target: the rows
+    # fitted exactly count 1, the others 1 - epsilon^2.
+    slope = rows.weight @ np.where(exact, 1.0, 1 - epsilon * epsilon) / rows.weight_sum
+    distance = float(np.hypot(2 * epsilon * result.distance,
+                              np.linalg.norm(np.minimum(slope, 0.0))))
+    history.stationarity = distance
+    if distance <= state.progress.target:
+        for param, value in zip(state.params, result.params):
+            param[...] = value
+        scale[...] = 0.0
+        history.converged = True
     return history
 
 

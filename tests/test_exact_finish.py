@@ -165,3 +165,20 @@ def test_partial_fit_trains_the_smoothed_loss_near_the_optimum():
     exact = _fit_quietly(AdamLinearRegressor(loss="quantile", quantile=0.75), X, y)
     optimum = _pinball(y, exact.predict(X), 0.75)
     assert _pinball(y, model.predict(X), 0.75) <= optimum * 1.01
+
+
+def test_huber_whose_best_scale_is_zero_finishes_as_the_absolute_error():
+    """Most rows fitted exactly: HuberRegressor's objective falls as the scale shrinks to zero."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(15, 10), rng.randint(0, 3, 15).astype(float)
+    counts = rng.randint(0, 3, 15)
+    weighted = _fit_quietly(AdamLinearRegressor(loss="huber"), X, y,
+                            sample_weight=counts.astype(float))
+    repeated = _fit_quietly(AdamLinearRegressor(loss="huber"),
+                            np.repeat(X, counts, axis=0), np.repeat(y, counts))
+    absolute = _fit_quietly(AdamLinearRegressor(loss="absolute_error"), X, y,
+                            sample_weight=counts.astype(float))
+    assert weighted.scale_ == 0.0 and repeated.scale_ == 0.0
+    assert_allclose(weighted.predict(X), repeated.predict(X), atol=1e-9)
+    error = np.average(np.abs(y - weighted.predict(X)), weights=counts)
+    assert error <= np.average(np.abs(y - absolute.predict(X)), weights=counts) + 1e-12
