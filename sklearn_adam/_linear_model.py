@@ -28,13 +28,17 @@ from ._parameters import checked_components
 
 
 class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
-    """Linear least-squares regression trained by the Adam optimizer.
+    """Linear regression trained by the Adam optimizer, for least squares and other losses.
 
-    Minimizes the same objective as :class:`~sklearn.linear_model.Ridge`,
-    ``sum_i s_i (y_i - x_i w - b)**2 + alpha * ||w||**2`` (``s`` the sample
-    weights), by mini-batch Adam (Kingma & Ba, 2014) or one of its variants.
-    With ``alpha=0`` it is ordinary least squares, like
-    :class:`~sklearn.linear_model.LinearRegression`.
+    By default minimizes the same objective as
+    :class:`~sklearn.linear_model.Ridge`, ``sum_i s_i (y_i - x_i w - b)**2 +
+    alpha * ||w||**2`` (``s`` the sample weights), by mini-batch Adam
+    (Kingma & Ba, 2014) or one of its variants. With ``alpha=0`` it is
+    ordinary least squares, like
+    :class:`~sklearn.linear_model.LinearRegression`. ``loss`` selects
+    HuberRegressor's, QuantileRegressor's, PoissonRegressor's or
+    GammaRegressor's objective instead (see the user guide's "Losses"
+    page).
 
     By default the solver works on standardized data: features and targets
     are centered and scaled (with the sample weights) before training and the
