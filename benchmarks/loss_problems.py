@@ -26,7 +26,7 @@ from scipy.special import xlogy
 from sklearn.exceptions import ConvergenceWarning
 
 from benchmarks.datasets import large_dense
-from benchmarks.regimes import WARMUP_ROWS
+from benchmarks.regimes import WARMUP_ROWS, timed_fit
 from sklearn_adam import AdamLinearRegressor
 
 HUBER_EPSILON = 1.35
@@ -274,6 +274,20 @@ def converged(recorder, has_warned):
     if recorder.stopped:
         return f"no (stopped at {recorder.budget:.0f} s)"
     return "no (warned)" if has_warned else "yes"
+
+
+def budgeted_fit(make, X, y, budget):
+    """(model, converged in words, seconds) of our fit, stopped past ``budget`` seconds.
+
+    A fit with an :class:`EpochRecorder` first; where it converged, the
+    seconds are those of plain fits (no callback, ``timed_fit``), else those
+    of the recorded fit, up to the budget.
+    """
+    model, recorder, seconds, has_warned = recorded_fit(make, X, y, budget)
+    state = converged(recorder, has_warned)
+    if state == "yes":
+        seconds, model, _ = timed_fit(make, X, y)
+    return model, state, seconds
 
 
 def once(make, X, y):

@@ -106,7 +106,8 @@ def large_rows(loss, fits):
     to_within = mine["to_within"]
     rows.append([loss, "ours: to within 1% (recorded fit)",
                  "never" if to_within is None else number(to_within[0]),
-                 "-" if to_within is None else str(to_within[1]), "-", "-", "<= 1",
+                 "-" if to_within is None else str(to_within[1]), "-", "-",
+                 "-" if to_within is None else "<= 1",
                  "-" if to_within is None else number(to_within[0] / peer_seconds)])
     rows.append([loss, f"ours: whole recorded fit ({mine['state']})", number(mine["seconds"]),
                  str(mine["epochs"]), "-", f"{mine['value']:.10g}",
