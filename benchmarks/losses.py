@@ -46,8 +46,12 @@ on 2,000 rows (compilation, caches); BLAS runs on one thread
 (``--blas-threads``), as in ``benchmarks/regimes.py``. A final table sets each
 target of the issue against its figure. Run from the repository root::
 
-    python -m benchmarks.losses            # about 5 minutes on 2 cores
-    python -m benchmarks.losses --quick    # every size smaller: under a minute
+    python -m benchmarks.losses            # 10 minutes on 2 cores at load 4
+    python -m benchmarks.losses --quick    # every size smaller: 72 s at load 3
+
+Most of the full run is the peers (highs about 45 s a fit on 20,000 x 20,
+QuantReg 25 to 45 s a fit on 200,000 x 50, at load 4) and those of our fits
+that run to their budget; where ours converge inside it the run is shorter.
 """
 
 import argparse
@@ -331,16 +335,18 @@ def main(argv=None):
     if args.budget is not None:
         settings = replace(settings, budget=args.budget)
     start = time.perf_counter()
+    figures, seconds = {"sizes": settings}, []
     with threadpool_limits(args.blas_threads or None, "blas"):
         print_machine(machine())
-        figures = section_1_and_2(settings)
-        figures["sizes"] = settings
-        figures.update(loss_sections.section_3_and_4(settings))
-        figures.update(loss_sections.section_5(settings))
+        for run in (section_1_and_2, loss_sections.section_3_and_4, loss_sections.section_5):
+            begin = time.perf_counter()
+            figures.update(run(settings))
+            seconds.append(time.perf_counter() - begin)
     print("\n== Targets of issue 23\n")
     print(format_table(["target", "measured", ""], target_rows(figures)))
     load = os.getloadavg()[0]
-    print(f"\nTotal time: {time.perf_counter() - start:.0f} s; load average at the end "
+    print(f"\nTotal time: {time.perf_counter() - start:.0f} s (sections 1-2 {seconds[0]:.0f} s, "
+          f"3-4 {seconds[1]:.0f} s, 5 {seconds[2]:.0f} s); load average at the end "
           f"{number(load, 2)}")
     if load > os.cpu_count():
         print("The load exceeds the CPUs: other processes took part of the time, and the "
