@@ -157,10 +157,14 @@ def kernel_data(kernels, objective):
         dense = np.zeros((0, 0), dtype=X.dtype)
         values, indices, indptr = X.data, X.indices, X.indptr
     rows = rows if rows is not None else np.zeros(0, dtype=np.intp)
+    y = objective.data.y
+    # A row of weights per target: a datafit whose penalty factor differs
+    # between targets (the pinball loss's, their scales) weighs each its own.
+    penalty_weights = np.broadcast_to(objective.penalty_weights, (y.shape[1], X.shape[1]))
     return kernels.Data(
-        dense, values, indices, indptr, objective.data.y, objective.data.sample_weight,
+        dense, values, indices, indptr, y, objective.data.sample_weight,
         rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
-        objective.penalty_weights, objective.adds_penalty_gradient,
+        penalty_weights, objective.adds_penalty_gradient,
     )
 
 

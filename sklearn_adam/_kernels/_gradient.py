@@ -92,7 +92,7 @@ def batch_gradient(data, scaling, coef, coef_gradient, derivative_sum, gradient_
     if data.penalized:
         for t in range(n_targets):
             for j in range(n_features):
-                penalty += data.penalty_weights[j] * coef[t, j] * coef[t, j]
+                penalty += data.penalty_weights[t, j] * coef[t, j] * coef[t, j]
         penalty = 0.5 * penalty / n_targets * n_batch / data.n_samples
     for t in range(n_targets):
         for j in range(n_features):
@@ -100,7 +100,7 @@ def batch_gradient(data, scaling, coef, coef_gradient, derivative_sum, gradient_
                 scaling_factor / scaling.x_scale[j]
             )
             if data.penalized:
-                g += (n_batch / batch_size) * data.penalty_weights[j] * coef[t, j]
+                g += (n_batch / batch_size) * data.penalty_weights[t, j] * coef[t, j]
             gradient_sum[t, j] += g
             coef_gradient[t, j] = g
         # The intercept's gradient, in place of the derivatives' sum it comes from.

@@ -16,7 +16,8 @@ Data.__doc__ = """The training data and the objective's terms.
 
 X is dense (and values, indices and indptr are empty) or given by its CSR
 arrays (and X is empty). rows are the training rows of X, all when empty.
-penalty_weights is the penalty's weight on each squared coefficient, used
+penalty_weights is the penalty's weight on each squared coefficient, one
+row per target (the same row repeated where the targets share it), used
 when penalized.
 """
 
