@@ -184,7 +184,7 @@ def test_the_full_batch_pass_adds_what_the_epochs_pass_adds(container, rows):
     # The pass of full batches (its own for CSR rows, and blocks of dense
     # rows) against that of mini-batch epochs, whole and cut into parts
     # that end inside a block of rows.
-    from sklearn_adam._engine._compiled import kernel_data
+    from sklearn_adam._engine._compiled import kernel_data, kernel_loss
     from sklearn_adam._fast import compiled_kernels
 
     kernels = compiled_kernels()
@@ -196,6 +196,7 @@ def test_the_full_batch_pass_adds_what_the_epochs_pass_adds(container, rows):
     objective = least_squares(X, y, weight, alpha=1.0, standardization=standardization,
                               rows=training)
     data = kernel_data(kernels, objective)
+    loss = kernel_loss(kernels, objective.datafit)
     scaling = kernels.Scaling(standardization.x_center, standardization.x_scale,
                               standardization.y_center, standardization.y_scale)
     raw_coef, raw_intercept = rng.randn(2, X.shape[1]), rng.randn(2)
@@ -205,7 +206,7 @@ def test_the_full_batch_pass_adds_what_the_epochs_pass_adds(container, rows):
         gradient, residual_sum = np.zeros_like(raw_coef), np.zeros(2)
         if name == "epochs":
             squares = kernels.add_residual_products(
-                data, scaling, raw_coef, raw_intercept, data.rows[:0], 0, n_samples, gradient,
+                data, scaling, loss, raw_coef, raw_intercept, data.rows[:0], 0, n_samples, gradient,
                 residual_sum, 0.0,
             )
         else:
@@ -213,7 +214,7 @@ def test_the_full_batch_pass_adds_what_the_epochs_pass_adds(container, rows):
             squares = 0.0
             for first, stop in zip(cuts[:-1], cuts[1:]):
                 squares = kernels.add_full_batch_products(
-                    data, scaling, raw_coef, raw_intercept, first, stop, gradient,
+                    data, scaling, loss, raw_coef, raw_intercept, first, stop, gradient,
                     residual_sum, squares,
                 )
         sums[name] = gradient, residual_sum, squares

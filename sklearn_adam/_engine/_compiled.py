@@ -3,8 +3,9 @@
 The numpy epoch spends most of a small batch's time in the interpreter, a
 dozen numpy calls per step. Here the rule's declaration (its kernel spec,
 such as :class:`~sklearn_adam._rules.AdamKernelSpec`) and the objective's
-arrays are gathered into the kernels' named groups once per fit, and each epoch,
-gradients and steps of every batch, is one call of
+arrays are gathered into the kernels' named groups once per fit (the
+datafit's loss, whose smoothing may change between calls, at every call),
+and each epoch, gradients and steps of every batch, is one call of
 :func:`sklearn_adam._kernels.epoch`, which reads each row of ``X`` in place
 (no batch copies); over a memory-mapped ``X``, one call per part of the
 epoch, whose pages are released in between (:mod:`sklearn_adam._mapped`).
@@ -95,7 +96,8 @@ class CompiledEpochs:
         return full_batch_steps(
             self._kernels, self._spec, params, state, rates, target, patience, standing,
             lambda arrays, plan, losses, norms: self._kernels.data_full_batch_steps(
-                self._data, self._scaling, self._rule, arrays, plan, losses, norms
+                self._data, self._scaling, kernel_loss(self._kernels, self.objective.datafit),
+                self._rule, arrays, plan, losses, norms,
             ),
         )
 
@@ -113,6 +115,7 @@ class CompiledEpochs:
             np.zeros_like(arrays.coef), np.zeros_like(arrays.intercept),
         )
         visits = np.zeros(0, dtype=np.intp) if order is None else order.astype(np.intp, copy=False)
+        loss = kernel_loss(self._kernels, self.objective.datafit)
         steps = 0
         # One part unless X is memory-mapped: then parts of it, released in turn.
         for first, stop, rows in epoch_parts(self.objective.data, order, batch_size,
@@ -123,15 +126,15 @@ class CompiledEpochs:
             plan = self._kernels.Epoch(
                 visits, batch_size, float(learning_rate), steps_before + steps, first, stop
             )
-            weighted_squares, penalty, part_steps, coef_sum, intercept_sum = self._kernels.epoch(
-                data, self._scaling, self._rule, arrays, plan, sums, averaged
+            weighted_loss, penalty, part_steps, coef_sum, intercept_sum = self._kernels.epoch(
+                data, self._scaling, loss, self._rule, arrays, plan, sums, averaged
             )
             steps += part_steps
         if average is not None:
             average.n_averaged = int(averaged.count[0])
         gradient_sums = [coef_sum] + ([intercept_sum] if len(params) > 1 else [])
         loss, gradient_norm = self.objective.epoch_summary(
-            weighted_squares, penalty, gradient_sums, batch_size
+            weighted_loss, penalty, gradient_sums, batch_size
         )
         if judged and reached(gradient_norm, target):
             for array, before in zip(advanced, kept, strict=True):
@@ -154,11 +157,39 @@ def kernel_data(kernels, objective):
         dense = np.zeros((0, 0), dtype=X.dtype)
         values, indices, indptr = X.data, X.indices, X.indptr
     rows = rows if rows is not None else np.zeros(0, dtype=np.intp)
+    y = objective.data.y
+    # A row of weights per target: a datafit whose penalty factor differs
+    # between targets (the pinball loss's, their scales) weighs each its own.
+    penalty_weights = np.broadcast_to(objective.penalty_weights, (y.shape[1], X.shape[1]))
     return kernels.Data(
-        dense, values, indices, indptr, objective.data.y, objective.data.sample_weight,
+        dense, values, indices, indptr, y, objective.data.sample_weight,
         rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
-        objective.penalty_weights, objective.adds_penalty_gradient,
+        penalty_weights, objective.adds_penalty_gradient,
     )
+
+
+def kernel_loss(kernels, datafit):
+    """The kernels' :data:`~sklearn_adam._kernels.Loss` of a datafit, as it is now.
+
+    Gathered at every call: the datafit's numbers (the pinball loss's
+    smoothing width) may change between them.
+
+    Parameters
+    ----------
+    kernels : module
+        :mod:`sklearn_adam._kernels`.
+    datafit : object
+        A datafit the kernels serve: it declares ``kernel_loss`` and, where
+        its loss has numbers, ``kernel_numbers()``.
+
+    Returns
+    -------
+    loss : Loss or None
+        None for the squared error.
+    """
+    # A loss without numbers (squared error, the deviances) declares none.
+    numbers = getattr(datafit, "kernel_numbers", tuple)()
+    return kernels.loss_group(datafit.kernel_loss, *numbers)
 
 
 def kernel_state(kernels, spec, params, state):

@@ -12,17 +12,22 @@ arithmetic of the numpy code it stands for; only sums may be added in
 another order, so the two agree to rounding.
 
 The modules: ``_groups`` (the named groups), ``_rules`` (the update rules'
-steps, one coordinate at a time), ``_gradient`` (the least-squares gradient
-from the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_averaging``
+steps, one coordinate at a time), ``_losses`` (the datafits' loss of one
+prediction and its derivative), ``_gradient`` (the datafit's gradient from
+the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_averaging``
 (the averaged iterate's update after each of its steps), ``_full_batch``
 (runs of full-batch steps), ``_stopping`` (their stopping test, :func:`judge`),
 ``_columns`` (the columns' sums of squares) and ``_compile`` (how they are
 compiled and cached).
 
-The kernels serve one objective: the squared error (datafit
-``"squared_error"``) with the ridge penalty (penalty ``"l2"``), as
-:data:`SERVES` declares; a driver that runs them checks the objective's
-components against it and leaves any other objective to the numpy code.
+The kernels serve the ridge penalty (penalty ``"l2"``) with the datafits
+:data:`SERVES` names: the squared error, the absolute error and the pinball
+(quantile) loss, smoothed or exact, and the Poisson and Gamma deviances. A
+driver that runs them checks the objective's components against it and
+leaves any other objective to the numpy code; it gathers the datafit's
+:data:`Loss` (:func:`loss_group` of its ``kernel_loss`` and its
+``kernel_numbers()``; None for the squared error) at every call, so that a
+smoothing width that changes between calls is read as it is.
 
 Cache renewal across files
 --------------------------
@@ -68,7 +73,8 @@ from ._gradient import (
     batch_gradient,
     original_units,
 )
-from ._groups import Average, Data, Epoch, EpochSums, Quadratic, Scaling, State, Steps
+from ._groups import Average, Data, Epoch, EpochSums, Loss, Quadratic, Scaling, State, Steps
+from ._losses import LARGEST_EXPONENT, LOSS_CODES, loss_and_derivative, loss_group
 from ._rules import AdamaxRule, AdamRule, NAdamRule, rule_step
 from ._stopping import (
     CONVERGED,
@@ -86,12 +92,17 @@ ENABLED = True
 
 # The datafits and penalties (by their declared names) whose objective the
 # kernels compute; a compiled driver serves no other.
-SERVES = {"datafits": frozenset({"squared_error"}), "penalties": frozenset({"l2"})}
+SERVES = {
+    "datafits": frozenset({"squared_error", "absolute_error", "quantile", "poisson", "gamma"}),
+    "penalties": frozenset({"l2"}),
+}
 
 __all__ = [
     "CONVERGED",
     "ENABLED",
     "GOING_ON",
+    "LARGEST_EXPONENT",
+    "LOSS_CODES",
     "NOT_FINITE",
     "OUTCOME_NAMES",
     "RAN_OUT",
@@ -104,6 +115,7 @@ __all__ = [
     "Data",
     "Epoch",
     "EpochSums",
+    "Loss",
     "NAdamRule",
     "Quadratic",
     "Scaling",
@@ -123,6 +135,8 @@ __all__ = [
     "judge",
     "judged_step",
     "kernel",
+    "loss_and_derivative",
+    "loss_group",
     "original_units",
     "quadratic_gradient",
     "rule_step",

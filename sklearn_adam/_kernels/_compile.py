@@ -63,13 +63,10 @@ RENEWABLE = callable(getattr(FunctionCache, "_index_key", None))
 # but "no infinities" and "no NaNs": a constant column's scale is infinite,
 # and with those two flags vectorized float32 code turned its 1 / inf into NaN.
 FAST_MATH = {"reassoc", "contract", "nsz", "arcp", "afn"}
-_compile = numba.njit(nogil=True, error_model="numpy", fastmath=FAST_MATH)
-_compile_in_order = numba.njit(
-    nogil=True, error_model="numpy", fastmath=FAST_MATH - {"reassoc"}
-)
+_OPTIONS = {"nogil": True, "error_model": "numpy"}
 
 
-def kernel(function=None, *, in_order=False):
+def kernel(function=None, *, in_order=False, inline=False):
     """Compile ``function`` as a kernel, cached on disk until any kernel file changes.
 
     Parameters
@@ -82,6 +79,13 @@ def kernel(function=None, *, in_order=False):
         differently to the copy of a kernel that it compiles into each
         caller, and so make a caller's result depend on which of the
         compiled copies a process loaded.
+    inline : bool, default=False
+        Whether numba writes its code into each caller before compiling
+        that (``inline="always"``), as if it stood there: it then takes
+        the caller's fast-math flags, and the compiler arranges its
+        arithmetic with the caller's exactly as it would code written in
+        place, where a function compiled on its own, then called, may be
+        arranged otherwise (a multiply-add not fused, a last bit changed).
 
     Returns
     -------
@@ -90,8 +94,10 @@ def kernel(function=None, *, in_order=False):
         ``function`` itself where ``NUMBA_DISABLE_JIT`` is set).
     """
     if function is None:
-        return lambda function: kernel(function, in_order=in_order)
-    dispatcher = (_compile_in_order if in_order else _compile)(function)
+        return lambda function: kernel(function, in_order=in_order, inline=inline)
+    flags = FAST_MATH - {"reassoc"} if in_order else FAST_MATH
+    dispatcher = numba.njit(fastmath=flags, inline="always" if inline else "never",
+                            **_OPTIONS)(function)
     if RENEWABLE and isinstance(dispatcher, Dispatcher):
         # What njit(cache=True) does, with the package's key.
         dispatcher._cache = PackageCache(function)

@@ -21,30 +21,30 @@ from ._rules import rule_step
 
 @kernel
 def step(data, scaling, rule, state, sums, n_batch, batch_size, learning_rate, step_number):
-    # Turn the batch's sums into the gradient (Objective.batch_gradient with the squared error),
+    # Turn the batch's sums into the gradient (Objective.batch_gradient),
     # add it to the epoch's totals, take the step, and return the penalty
     # before it, weighted by the batch's share of the rows, and the
     # gradient's squared norm.
-    coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum = sums
-    penalty = batch_gradient(data, scaling, state.coef, coef_gradient, residual_sum,
+    coef_gradient, derivative_sum, gradient_sum, intercept_gradient_sum = sums
+    penalty = batch_gradient(data, scaling, state.coef, coef_gradient, derivative_sum,
                              gradient_sum, intercept_gradient_sum, n_batch, batch_size)
     squares = 0.0
     for t in range(coef_gradient.shape[0]):
         for j in range(coef_gradient.shape[1]):
             squares += coef_gradient[t, j] * coef_gradient[t, j]
         if state.has_intercept:
-            squares += residual_sum[t] * residual_sum[t]
-    rule_step(rule, state, coef_gradient, residual_sum, learning_rate, step_number)
+            squares += derivative_sum[t] * derivative_sum[t]
+    rule_step(rule, state, coef_gradient, derivative_sum, learning_rate, step_number)
     return penalty, squares
 
 
 @kernel
-def epoch(data, scaling, rule, state, plan, sums, average):
+def epoch(data, scaling, loss, rule, state, plan, sums, average):
     # Positions plan.first to plan.stop of an epoch over the training rows,
     # one step per batch that ends among them. The sums carry on from those
     # of the positions before, so that an epoch run in parts adds up exactly
-    # as one call over all its positions. Returns the epoch's half weighted
-    # sum of squared residuals and penalty so far (each batch's taken before
+    # as one call over all its positions. Returns the epoch's weighted sum
+    # of the datafit's loss (loss) and penalty so far (each batch's taken before
     # its step; with the batch gradients' summed squared norms, also left in
     # sums.totals), the number of steps this call took, and the sums of the
     # batch gradients of the coefficients and the intercept so far. After
@@ -53,10 +53,10 @@ def epoch(data, scaling, rule, state, plan, sums, average):
     n_targets, n_features = state.coef.shape
     raw_coef = np.empty((n_targets, n_features))
     raw_intercept = np.empty(n_targets)
-    coef_gradient, residual_sum = sums.coef_gradient, sums.residual_sum
+    coef_gradient, derivative_sum = sums.coef_gradient, sums.derivative_sum
     gradient_sum, intercept_gradient_sum = sums.gradient_sum, sums.intercept_gradient_sum
-    batch_sums = (coef_gradient, residual_sum, gradient_sum, intercept_gradient_sum)
-    weighted_squares = sums.totals[0]
+    batch_sums = (coef_gradient, derivative_sum, gradient_sum, intercept_gradient_sum)
+    weighted_loss = sums.totals[0]
     penalty = sums.totals[1]
     gradient_squares = sums.totals[2]
     steps = 0
@@ -70,16 +70,16 @@ def epoch(data, scaling, rule, state, plan, sums, average):
         original_units(state, scaling, raw_coef, raw_intercept)
         if start >= plan.first:
             coef_gradient[:] = 0.0
-            residual_sum[:] = 0.0
+            derivative_sum[:] = 0.0
         if full_batch_as_they_lie:
-            weighted_squares = add_full_batch_products(
-                data, scaling, raw_coef, raw_intercept, max(start, plan.first),
-                min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
+            weighted_loss = add_full_batch_products(
+                data, scaling, loss, raw_coef, raw_intercept, max(start, plan.first),
+                min(stop, plan.stop), coef_gradient, derivative_sum, weighted_loss,
             )
         else:
-            weighted_squares = add_residual_products(
-                data, scaling, raw_coef, raw_intercept, plan.order, max(start, plan.first),
-                min(stop, plan.stop), coef_gradient, residual_sum, weighted_squares,
+            weighted_loss = add_residual_products(
+                data, scaling, loss, raw_coef, raw_intercept, plan.order, max(start, plan.first),
+                min(stop, plan.stop), coef_gradient, derivative_sum, weighted_loss,
             )
         if stop > plan.stop:
             break  # the batch goes on in the next part
@@ -92,7 +92,7 @@ def epoch(data, scaling, rule, state, plan, sums, average):
         gradient_squares += squares
         if average.active:
             add_to_average(state, average)
-    sums.totals[0] = weighted_squares
+    sums.totals[0] = weighted_loss
     sums.totals[1] = penalty
     sums.totals[2] = gradient_squares
-    return weighted_squares, penalty, steps, gradient_sum, intercept_gradient_sum
+    return weighted_loss, penalty, steps, gradient_sum, intercept_gradient_sum

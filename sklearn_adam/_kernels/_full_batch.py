@@ -75,7 +75,7 @@ def full_batch_steps(quadratic, rule, state, plan, losses, gradient_norms):
 
 
 @kernel
-def data_full_batch_steps(data, scaling, rule, state, plan, losses, gradient_norms):
+def data_full_batch_steps(data, scaling, loss, rule, state, plan, losses, gradient_norms):
     # What full_batch_steps does, each gradient taken by a pass over the
     # training rows of X (data_gradient) instead of the quadratic: where the
     # normal equations cost more than a pass, a run of steps in one call.
@@ -92,10 +92,11 @@ def data_full_batch_steps(data, scaling, rule, state, plan, losses, gradient_nor
     intercept_totals = np.zeros(n_targets)
     standing = (plan.best_loss, plan.best_gradient, plan.n_stalled)
     for i in range(plan.rates.size):
-        loss, norm = data_gradient(data, scaling, state, raw_coef, raw_intercept,
-                                   coef_gradient, intercept_gradient, totals, intercept_totals)
+        objective, norm = data_gradient(data, scaling, loss, state, raw_coef, raw_intercept,
+                                        coef_gradient, intercept_gradient, totals,
+                                        intercept_totals)
         outcome, standing = judged_step(
-            rule, state, plan, i, loss, norm, coef_gradient, intercept_gradient, standing,
+            rule, state, plan, i, objective, norm, coef_gradient, intercept_gradient, standing,
             losses, gradient_norms,
         )
         if outcome != GOING_ON:
@@ -104,7 +105,7 @@ def data_full_batch_steps(data, scaling, rule, state, plan, losses, gradient_nor
 
 
 @kernel
-def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
+def data_gradient(data, scaling, loss, state, raw_coef, raw_intercept, coef_gradient,
                   intercept_gradient, totals, intercept_totals):
     # The full-batch gradient of epoch() with one batch of every training
     # row, in the same arithmetic, written into the two arrays without a
@@ -116,9 +117,9 @@ def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
     original_units(state, scaling, raw_coef, raw_intercept)
     coef_gradient[:] = 0.0
     intercept_gradient[:] = 0.0
-    weighted_squares = add_full_batch_products(
-        data, scaling, raw_coef, raw_intercept, 0, n_samples, coef_gradient, intercept_gradient,
-        0.0,
+    weighted_loss = add_full_batch_products(
+        data, scaling, loss, raw_coef, raw_intercept, 0, n_samples, coef_gradient,
+        intercept_gradient, 0.0,
     )
     penalty = batch_gradient(data, scaling, state.coef, coef_gradient, intercept_gradient,
                              totals, intercept_totals, n_samples, n_samples)
@@ -128,8 +129,8 @@ def data_gradient(data, scaling, state, raw_coef, raw_intercept, coef_gradient,
             squares += coef_gradient[t, j] * coef_gradient[t, j]
         if state.has_intercept:
             squares += intercept_gradient[t] * intercept_gradient[t]
-    loss = weighted_squares / (data.weight_sum * n_targets) + penalty
-    return loss, math.sqrt(squares)
+    objective = weighted_loss / (data.weight_sum * n_targets) + penalty
+    return objective, math.sqrt(squares)
 
 
 @kernel

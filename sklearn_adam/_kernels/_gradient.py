@@ -1,13 +1,15 @@
-"""The least-squares gradient from the rows of ``X``, as epochs and full-batch steps take it.
+"""The datafit's gradient from the rows of ``X``, as epochs and full-batch steps take it.
 
-A pass adds each row's weighted residual times the row into the batch's sums
+A pass adds each row's weighted derivative (the datafit's, at the row's
+prediction: :func:`~._losses.loss_and_derivative`; the scaled residual for
+squared error) times the row into the batch's sums
 (:func:`add_residual_products`), reading ``X`` in place, dense or CSR, in the
 order given; a full batch in the order the rows lie takes
 :func:`add_full_batch_products`, a faster pass of its own for CSR rows
 (:func:`add_sparse_row_products`) and for dense ones
 (:func:`add_dense_row_products`); :func:`batch_gradient`
-turns those sums into the standardized gradient (``Objective.batch_gradient``
-of the squared error), with the penalty's.
+turns those sums into the standardized gradient (``Objective.batch_gradient``),
+with the penalty's.
 
 A column index read from ``X`` is turned into an unsigned integer before it
 indexes: numba adds the length to a negative (signed) index, a test and a
@@ -21,6 +23,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._compile import kernel
+from ._losses import loss_and_derivative
 
 # The stored values of a CSR row that add_sparse_row_products takes at a time.
 CHUNK = 4
@@ -78,10 +81,10 @@ def original_units(state, scaling, raw_coef, raw_intercept):
 
 
 @kernel(in_order=True)
-def batch_gradient(data, scaling, coef, coef_gradient, residual_sum, gradient_sum,
+def batch_gradient(data, scaling, coef, coef_gradient, derivative_sum, gradient_sum,
                    intercept_gradient_sum, n_batch, batch_size):
     # The batch's sums turned into its gradient in their place, the
-    # intercept's in place of the residual sums, and added to the epoch's
+    # intercept's in place of the derivatives' sums, and added to the epoch's
     # totals; returns the penalty as step() does.
     n_targets, n_features = coef.shape
     scaling_factor = data.n_samples / (batch_size * data.weight_sum)
@@ -89,30 +92,30 @@ def batch_gradient(data, scaling, coef, coef_gradient, residual_sum, gradient_su
     if data.penalized:
         for t in range(n_targets):
             for j in range(n_features):
-                penalty += data.penalty_weights[j] * coef[t, j] * coef[t, j]
+                penalty += data.penalty_weights[t, j] * coef[t, j] * coef[t, j]
         penalty = 0.5 * penalty / n_targets * n_batch / data.n_samples
     for t in range(n_targets):
         for j in range(n_features):
-            g = (coef_gradient[t, j] - residual_sum[t] * scaling.x_center[j]) * (
+            g = (coef_gradient[t, j] - derivative_sum[t] * scaling.x_center[j]) * (
                 scaling_factor / scaling.x_scale[j]
             )
             if data.penalized:
-                g += (n_batch / batch_size) * data.penalty_weights[j] * coef[t, j]
+                g += (n_batch / batch_size) * data.penalty_weights[t, j] * coef[t, j]
             gradient_sum[t, j] += g
             coef_gradient[t, j] = g
-        # The intercept's gradient, in place of the residual sum it comes from.
-        residual_sum[t] *= scaling_factor
-        intercept_gradient_sum[t] += residual_sum[t]
+        # The intercept's gradient, in place of the derivatives' sum it comes from.
+        derivative_sum[t] *= scaling_factor
+        intercept_gradient_sum[t] += derivative_sum[t]
     return penalty
 
 
 @kernel
-def add_residual_products(data, scaling, raw_coef, raw_intercept, order, first, stop,
-                          coef_gradient, residual_sum, weighted_squares):
+def add_residual_products(data, scaling, loss, raw_coef, raw_intercept, order, first, stop,
+                          coef_gradient, derivative_sum, weighted_loss):
     # The rows at positions first to stop of order (as they lie when order
-    # is empty): each row's weighted residual times the row added into
-    # coef_gradient, the residuals into residual_sum; returns weighted_squares
-    # plus half their weighted squares.
+    # is empty): each row's weighted derivative times the row added into
+    # coef_gradient, the derivatives into derivative_sum; returns
+    # weighted_loss plus their weighted loss.
     X, values, indices, indptr = data.X, data.values, data.indices, data.indptr
     rows = data.rows
     sparse = indptr.size > 0
@@ -142,38 +145,40 @@ def add_residual_products(data, scaling, raw_coef, raw_intercept, order, first, 
             else:
                 for j in range(n_features):
                     prediction += X[row, j] * raw_coef[t, j]
-            residual = (prediction - data.y[row, t]) / scaling.y_scale[t]
-            weighted_squares += 0.5 * weight * residual * residual
-            residual *= weight
-            residual_sum[t] += residual
+            target = data.y[row, t]
+            weighted_loss, derivative = loss_and_derivative(
+                loss, weight, prediction, target, (prediction - target) / scaling.y_scale[t],
+                weighted_loss,
+            )
+            derivative_sum[t] += derivative
             if sparse:
                 for k in range(numba.uint64(indptr[row]), numba.uint64(indptr[row + 1])):
-                    coef_gradient[t, numba.uint64(indices[k])] += values[k] * residual
+                    coef_gradient[t, numba.uint64(indices[k])] += values[k] * derivative
             else:
                 for j in range(n_features):
-                    coef_gradient[t, j] += X[row, j] * residual
-    return weighted_squares
+                    coef_gradient[t, j] += X[row, j] * derivative
+    return weighted_loss
 
 
 @kernel
-def add_full_batch_products(data, scaling, raw_coef, raw_intercept, first, stop, coef_gradient,
-                            residual_sum, weighted_squares):
+def add_full_batch_products(data, scaling, loss, raw_coef, raw_intercept, first, stop,
+                            coef_gradient, derivative_sum, weighted_loss):
     # What add_residual_products adds for the training rows at positions
     # first to stop in the order they lie (a full batch, or a part of one),
     # by add_sparse_row_products or add_dense_row_products.
     if data.indptr.size:
-        return add_sparse_row_products(data, scaling, raw_coef, raw_intercept, first, stop,
-                                       coef_gradient, residual_sum, weighted_squares)
-    return add_dense_row_products(data, scaling, raw_coef, raw_intercept, first, stop,
-                                  coef_gradient, residual_sum, weighted_squares)
+        return add_sparse_row_products(data, scaling, loss, raw_coef, raw_intercept, first,
+                                       stop, coef_gradient, derivative_sum, weighted_loss)
+    return add_dense_row_products(data, scaling, loss, raw_coef, raw_intercept, first, stop,
+                                  coef_gradient, derivative_sum, weighted_loss)
 
 
 @kernel(in_order=True)
-def add_dense_row_products(data, scaling, raw_coef, raw_intercept, first, stop, coef_gradient,
-                           residual_sum, weighted_squares):
+def add_dense_row_products(data, scaling, loss, raw_coef, raw_intercept, first, stop,
+                           coef_gradient, derivative_sum, weighted_loss):
     # What add_residual_products does for the dense rows at positions first
     # to stop in the order they lie, ROW_BLOCK rows at a time: each row's
-    # prediction (row_dot) and residual, then the block's products added
+    # prediction (row_dot) and derivative, then the block's products added
     # into the gradient a column at a time, the column's sum held across the
     # block's rows instead of read and written once a row; added in the
     # order of the rows, as one row at a time would (a last, shorter block
@@ -181,7 +186,7 @@ def add_dense_row_products(data, scaling, raw_coef, raw_intercept, first, stop, 
     # the same.
     X, rows = data.X, data.rows
     n_targets, n_features = raw_coef.shape
-    residuals = np.empty((n_targets, ROW_BLOCK))
+    derivatives = np.empty((n_targets, ROW_BLOCK))
     for block in range(first, stop, ROW_BLOCK):
         size = min(ROW_BLOCK, stop - block)
         for i in range(size):
@@ -189,24 +194,26 @@ def add_dense_row_products(data, scaling, raw_coef, raw_intercept, first, stop, 
             weight = data.sample_weight[row]
             for t in range(n_targets):
                 prediction = raw_intercept[t] + row_dot(X, row, raw_coef[t])
-                residual = (prediction - data.y[row, t]) / scaling.y_scale[t]
-                weighted_squares += 0.5 * weight * residual * residual
-                residual *= weight
-                residual_sum[t] += residual
-                residuals[t, i] = residual
+                target = data.y[row, t]
+                weighted_loss, derivative = loss_and_derivative(
+                    loss, weight, prediction, target,
+                    (prediction - target) / scaling.y_scale[t], weighted_loss,
+                )
+                derivative_sum[t] += derivative
+                derivatives[t, i] = derivative
         for t in range(n_targets):
             if size == ROW_BLOCK and not rows.size:
                 for j in range(n_features):
                     total = coef_gradient[t, j]
                     for i in range(ROW_BLOCK):  # a constant count, unrolled
-                        total += X[block + i, j] * residuals[t, i]
+                        total += X[block + i, j] * derivatives[t, i]
                     coef_gradient[t, j] = total
             else:
                 for i in range(size):
                     row = rows[block + i] if rows.size else block + i
                     for j in range(n_features):
-                        coef_gradient[t, j] += X[row, j] * residuals[t, i]
-    return weighted_squares
+                        coef_gradient[t, j] += X[row, j] * derivatives[t, i]
+    return weighted_loss
 
 
 @kernel
@@ -220,8 +227,8 @@ def row_dot(X, row, coef):
 
 
 @kernel(in_order=True)
-def add_sparse_row_products(data, scaling, raw_coef, raw_intercept, first, stop,
-                            coef_gradient, residual_sum, weighted_squares):
+def add_sparse_row_products(data, scaling, loss, raw_coef, raw_intercept, first, stop,
+                            coef_gradient, derivative_sum, weighted_loss):
     # What add_residual_products does for the CSR rows at positions first to
     # stop in the order they lie (a full batch), faster: one pass over the
     # rows per target (sparse_target_pass), which reads each row from memory
@@ -230,22 +237,23 @@ def add_sparse_row_products(data, scaling, raw_coef, raw_intercept, first, stop,
     # parts, whose sums would be added otherwise).
     rows = data.rows[first:stop] if data.rows.size else data.rows
     for t in range(raw_coef.shape[0]):
-        squares, residuals = sparse_target_pass(
+        target_loss, derivatives = sparse_target_pass(
             data.values, data.indices, data.indptr, rows, data.sample_weight, data.y[:, t],
-            first, stop, raw_coef[t], coef_gradient[t], raw_intercept[t], 1.0 / scaling.y_scale[t],
+            (first, stop), raw_coef[t], coef_gradient[t], raw_intercept[t],
+            1.0 / scaling.y_scale[t], loss,
         )
-        weighted_squares += squares
-        residual_sum[t] += residuals
-    return weighted_squares
+        weighted_loss += target_loss
+        derivative_sum[t] += derivatives
+    return weighted_loss
 
 
 @kernel(in_order=True)
-def sparse_target_pass(values, indices, indptr, rows, weights, targets, first, stop, coef,
-                       gradient, intercept, inverse_scale):
-    # For each CSR row at positions first to stop: its prediction and its
-    # residual for one target, and the row's products with the residual
-    # added into gradient while the row is in cache; returns the half
-    # weighted squares and the sum of the weighted residuals. The prediction
+def sparse_target_pass(values, indices, indptr, rows, weights, targets, span, coef, gradient,
+                       intercept, inverse_scale, loss):
+    # For each CSR row at positions span = (first, stop): its prediction and
+    # its derivative for one target, and the row's products with the
+    # derivative added into gradient while the row is in cache; returns the
+    # weighted loss and the sum of the weighted derivatives. The prediction
     # takes CHUNK stored values at a time into as many sums, those past the
     # row's end (the next rows') times zero, so that its loop ends after a
     # number of turns the processor predicts more often than the row's
@@ -256,8 +264,9 @@ def sparse_target_pass(values, indices, indptr, rows, weights, targets, first, s
     n_stored = numba.uint64(values.size)
     one, two, three = numba.uint64(1), numba.uint64(2), numba.uint64(3)
     chunk = numba.uint64(CHUNK)
-    squares = 0.0
-    residuals = 0.0
+    first, stop = span
+    weighted_loss = 0.0
+    derivatives = 0.0
     for position in range(stop - first):
         row = numba.uint64(rows[position] if rows.size else first + position)
         start, end = numba.uint64(indptr[row]), numba.uint64(indptr[row + one])
@@ -274,11 +283,13 @@ def sparse_target_pass(values, indices, indptr, rows, weights, targets, first, s
         else:
             for k in range(start, end):
                 sum0 += values[k] * coef[numba.uint64(indices[k])]
-        weight = weights[row]
-        residual = ((sum0 + sum1) + (sum2 + sum3) - targets[row]) * inverse_scale
-        squares += 0.5 * weight * residual * residual
-        residual *= weight
-        residuals += residual
+        prediction = (sum0 + sum1) + (sum2 + sum3)
+        target = targets[row]
+        weighted_loss, derivative = loss_and_derivative(
+            loss, weights[row], prediction, target, (prediction - target) * inverse_scale,
+            weighted_loss,
+        )
+        derivatives += derivative
         for k in range(start, end):
-            gradient[numba.uint64(indices[k])] += values[k] * residual
-    return squares, residuals
+            gradient[numba.uint64(indices[k])] += values[k] * derivative
+    return weighted_loss, derivatives

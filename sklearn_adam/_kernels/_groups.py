@@ -16,9 +16,18 @@ Data.__doc__ = """The training data and the objective's terms.
 
 X is dense (and values, indices and indptr are empty) or given by its CSR
 arrays (and X is empty). rows are the training rows of X, all when empty.
-penalty_weights is the penalty's weight on each squared coefficient, used
+penalty_weights is the penalty's weight on each squared coefficient, one
+row per target (the same row repeated where the targets share it), used
 when penalized.
 """
+
+Loss = namedtuple("Loss", ["code", "low", "high", "width"])
+Loss.__doc__ = """The datafit's loss, gathered afresh at every call (its width may change):
+its code (a value of sklearn_adam._kernels.LOSS_CODES) and, for the pinball
+loss, its slopes below and above a zero residual and its smoothing width (0
+for the exact loss); the other losses leave those numbers unread. The
+squared error has none: the kernels take None in its place (see
+sklearn_adam._kernels._losses)."""
 
 Scaling = namedtuple("Scaling", ["x_center", "x_scale", "y_center", "y_scale"])
 Scaling.__doc__ = "Centers and scales of the features and the targets."
@@ -53,12 +62,13 @@ them, or one part of an epoch run in several calls."""
 
 EpochSums = namedtuple(
     "EpochSums",
-    ["totals", "coef_gradient", "residual_sum", "gradient_sum", "intercept_gradient_sum"],
+    ["totals", "coef_gradient", "derivative_sum", "gradient_sum", "intercept_gradient_sum"],
 )
 EpochSums.__doc__ = """An epoch's running sums, advanced in place from one part
-of it to the next: totals holds the half weighted sum of squared residuals,
+of it to the next: totals holds the weighted sum of the datafit's loss,
 the penalty and the batch gradients' squared norms so far; coef_gradient and
-residual_sum the sums of the batch in progress; gradient_sum and
+derivative_sum the sums of the batch in progress (of the rows' weighted
+derivatives times the rows, and of those derivatives); gradient_sum and
 intercept_gradient_sum those of the batch gradients so far (zero at the
 start of an epoch)."""
 

@@ -88,6 +88,7 @@ class PoissonDeviance(_LogLinkDatafit):
 
     name = "poisson"
     default_scoring = "d2"
+    kernel_loss = "poisson"
 
     def pointwise(self, xp, prediction, y, y_scale):
         """Loss and its derivative for each linear predictor.
@@ -136,6 +137,7 @@ class GammaDeviance(_LogLinkDatafit):
 
     name = "gamma"
     default_scoring = "d2"
+    kernel_loss = "gamma"
 
     def pointwise(self, xp, prediction, y, y_scale):
         """Loss and its derivative for each linear predictor.

@@ -34,7 +34,11 @@ What a datafit declares, for the rest of the engine to ask:
 - ``smooth``: whether its loss has a derivative everywhere; one that has
   not (absolute error, the pinball loss) is trained on a smoothed version
   and finished exactly (see :mod:`._robust`);
-- ``default_scoring``: what the validation score of ``scoring=None`` is.
+- ``default_scoring``: what the validation score of ``scoring=None`` is;
+- ``kernel_loss``: which loss of the compiled kernels computes its
+  ``pointwise`` (see :mod:`sklearn_adam._kernels`), and, for a loss that
+  has numbers, ``kernel_numbers()``, which gives them; the kernels serve
+  only the datafits whose own class declares a name they list.
 
 and, optionally (:func:`penalty_factor`, :func:`check_targets` and
 :func:`null_prediction` fall back to the squared error's), what it computes
@@ -135,6 +139,7 @@ class SquaredError:
     smooth = True
     link = IdentityLink()
     default_scoring = "r2"
+    kernel_loss = "squared_error"
 
     def pointwise(self, xp, prediction, y, y_scale):
         """Loss and its derivative for each prediction.

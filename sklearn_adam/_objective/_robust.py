@@ -58,6 +58,7 @@ class Pinball:
     smooth = False
     link = IdentityLink()
     default_scoring = "d2"
+    kernel_loss = "pinball"
 
     def __init__(self, quantile=0.5, smoothing=0.0):
         self.quantile = quantile
@@ -67,6 +68,19 @@ class Pinball:
     def slopes(self):
         """tuple of float : The loss's slope below and above a zero residual."""
         return -self.quantile, 1.0 - self.quantile
+
+    def kernel_numbers(self):
+        """The numbers of the kernels' pinball loss, as they are now.
+
+        Read at every compiled call: the smoothing may change between them.
+
+        Returns
+        -------
+        numbers : tuple of float
+            The slopes below and above a zero residual, and the smoothing.
+        """
+        low, high = self.slopes
+        return float(low), float(high), float(self.smoothing)
 
     def with_smoothing(self, smoothing):
         """This loss at another smoothing width.
