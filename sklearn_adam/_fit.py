@@ -220,7 +220,7 @@ class TrainingRun:
             shuffle=estimator.shuffle, validation=self.evaluation, verbose=estimator.verbose,
             streaming=self.streaming, average=estimator.average, **options,
         )
-        history = train_to_exact(self.state, plan, train) if exact else train(self.state, plan)
+        history = train_to_exact(self.state, plan) if exact else train(self.state, plan)
         if not self.streaming and self.evaluation is None:
             history = finish_collapsed_scale(self.state, objective, history)
         self.state.save(estimator, self.components.solver, self.namespace)

@@ -27,6 +27,7 @@ import numpy as np
 from ._averaging import continue_from_average
 from ._objective._finish import StandardizedRows, finish
 from ._objective._robust import AbsoluteError
+from ._training import History, train
 
 FIRST_WIDTH = 0.1
 SHRINK = 0.1
@@ -87,7 +88,7 @@ def smoothed(objective, width):
     return twin
 
 
-def train_to_exact(state, plan, train):
+def train_to_exact(state, plan):
     """Train ``plan``'s objective (of a loss with a kink) to its exact minimizer.
 
     Parameters
@@ -97,32 +98,32 @@ def train_to_exact(state, plan, train):
         where the finish certified one.
     plan : TrainingPlan
         Whose objective holds the exact datafit.
-    train : callable
-        ``train(state, plan) -> History``, the epoch loop.
 
     Returns
     -------
     history : History
         The rounds' epochs, one after another; ``converged`` where the last
-        finish was certified, and ``stationarity`` the distance it reached.
+        finish was certified (or a callback asked to stop, which ends the
+        rounds), and ``stationarity`` the distance it reached.
     """
     progress = state.progress
     target = progress.target
     width = FIRST_WIDTH * _targets_spread(plan.objective)
     smallest = SMALLEST_WIDTH * width / FIRST_WIDTH
-    history = None
+    history = History()
     while True:
-        remaining = plan.max_iter - (0 if history is None else len(history.losses))
         _set_target(progress, max(target, ROUND_TOLERANCE * width))
-        rounds = train(state, dataclasses.replace(
-            plan, objective=smoothed(plan.objective, width), max_iter=remaining))
-        history = rounds if history is None else _joined(history, rounds)
+        train(state, dataclasses.replace(plan, objective=smoothed(plan.objective, width)),
+              history)
         continue_from_average(state)
         result = finish(plan.objective, state.params, width, target)
         history.stationarity = result.distance
         if result.distance <= target:
             for param, value in zip(state.params, result.params):
                 param[...] = value
+            history.converged = True
+            break
+        if history.stop_requested:
             history.converged = True
             break
         if len(history.losses) >= plan.max_iter or width <= smallest:
@@ -207,14 +208,3 @@ def _set_target(progress, target):
     progress.target = target
     if hasattr(progress.monitor, "target"):
         progress.monitor.target = target
-
-
-def _joined(first, second):
-    """The records of two runs of epochs, one after the other."""
-    for field in dataclasses.fields(first):
-        values = getattr(first, field.name)
-        if isinstance(values, list):
-            values.extend(getattr(second, field.name))
-    first.stalled = second.stalled
-    first.stall_action = second.stall_action
-    return first

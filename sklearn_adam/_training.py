@@ -50,6 +50,8 @@ class History:
         Whether training stopped at a stall with nothing left to try.
     stall_action : {"batch grown", "rate lowered"} or None
         What the last stall did.
+    stop_requested : bool
+        Whether a callback asked training to stop.
     stationarity : float or None
         For a loss with a kink, the distance of zero to the subdifferential
         at the parameters training ended with (see
@@ -67,6 +69,7 @@ class History:
     converged: bool = False
     stalled: bool = False
     stall_action: str | None = None
+    stop_requested: bool = False
     stationarity: float | None = None
 
     def record(self, loss, gradient_norm, learning_rate, batch_size, n_steps):
@@ -182,7 +185,7 @@ VALIDATION_SHARE = 0.2
 SCORINGS_PER_PATIENCE = 20
 
 
-def train(state, plan):
+def train(state, plan, history=None):
     """Run epochs until the stopping rule, a callback or ``max_iter`` ends training.
 
     After each epoch the monitor of ``state.progress`` judges it (see
@@ -213,12 +216,19 @@ def train(state, plan):
         ``progress`` (whose monitor is the one for the coming epochs) and
         its random stream ``rng``, which drives the shuffles.
     plan : TrainingPlan
+    history : History or None, default=None
+        The record of earlier runs of the same fit to go on from (the
+        rounds of :func:`sklearn_adam._smoothing.train_to_exact`): epochs
+        are counted from its length, ``plan.max_iter`` included, and its
+        outcome is judged afresh. None starts a new record.
 
     Returns
     -------
     history : History
     """
-    history = History()
+    if history is None:
+        history = History()
+    history.converged = history.stalled = False
     monitor = state.progress.monitor
     if monitor.n_stalled >= monitor.patience:
         # The last call stopped at a stall: resuming gets a fresh patience.
@@ -352,7 +362,7 @@ def _act(state, plan, history, listeners, verdict):
         history.converged, stopped = True, True
         event = "converged: the gradient norm is within tol"
     if listeners.every_epoch is not None and listeners.every_epoch.end(state.model_params()):
-        history.converged, stopped = True, True
+        history.converged, stopped, history.stop_requested = True, True, True
         event = "a callback asked to stop"
     elif plan.act_on_stalls and verdict.stalled and not stopped:
         stopped = _act_on_stall(progress, plan.schedule, plan.batching, history)
@@ -369,7 +379,7 @@ def _act(state, plan, history, listeners, verdict):
     last = stopped or len(history.losses) >= plan.max_iter
     if listeners.reporter.epochs_ended(history, progress.epoch, state.model_params(), event,
                                        last):
-        history.converged, stopped = True, True
+        history.converged, stopped, history.stop_requested = True, True, True
     return stopped
 
 

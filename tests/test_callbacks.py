@@ -386,3 +386,19 @@ def test_convergence_warning_points_at_the_caller_of_fit():
     with pytest.warns(ConvergenceWarning) as record:
         AdamLinearRegressor(max_iter=2, random_state=0).fit(X, y)
     assert [warning.filename for warning in record] == [__file__]
+
+
+@needs_callbacks
+def test_callbacks_see_every_round_of_a_quantile_fit_as_one_run_of_epochs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + rng.standard_t(3, size=500)
+    recorder = Recorder()
+    model = fit_quietly(AdamLinearRegressor(loss="quantile", quantile=0.8).set_callbacks(recorder),
+                        X, y)
+    assert len(recorder.epoch_coefs) == model.n_iter_ == len(model.loss_curve_)
+    stopped = Recorder(stop_after=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = AdamLinearRegressor(loss="quantile", quantile=0.8).set_callbacks(stopped).fit(X, y)
+    assert model.n_iter_ == 5
