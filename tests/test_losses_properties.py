@@ -7,7 +7,8 @@ loss and the absolute error to ``QuantileRegressor(solver="highs")``, at what
 holds before the exact finish of the non-smooth losses lands), or raises an
 error that names the cause; nothing passed is modified; dense and CSR
 storage, and integer weights and repeated rows, take the same steps; a
-stream of chunks gives finite coefficients. Problems are drawn over every
+stream of chunks gives finite coefficients; early stopping stops, and keeps
+the epoch of the best D^2, scikit-learn's metric of the loss. Problems are drawn over every
 loss, float64 and float32, feature offsets and scales from 1e-12 to 1e12,
 targets of any positive scale for the log link (counts for Poisson), constant
 and empty columns and sample weights.
@@ -23,7 +24,14 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import GammaRegressor, PoissonRegressor, QuantileRegressor
-from sklearn.metrics import mean_gamma_deviance, mean_pinball_loss, mean_poisson_deviance
+from sklearn.metrics import (
+    d2_pinball_score,
+    d2_tweedie_score,
+    mean_gamma_deviance,
+    mean_pinball_loss,
+    mean_poisson_deviance,
+    r2_score,
+)
 
 from sklearn_adam import AdamLinearRegressor
 from sklearn_adam._objective._losses import LOSSES
@@ -199,3 +207,37 @@ def test_every_loss_takes_the_same_steps_on_dense_sparse_and_repeated_rows(
         if first is not None:
             assert_allclose(second.coef_ * spread, first.coef_ * spread, rtol=1e-4,
                             atol=1e-4 * first.learning_rate * first.n_iter_)
+
+
+def d2(loss, quantile, y, prediction, weight):
+    """scikit-learn's D^2 of the loss (R^2 for the squared error)."""
+    if loss == "squared_error":
+        return r2_score(y, prediction, sample_weight=weight)
+    if loss in ("poisson", "gamma"):
+        power = 1 if loss == "poisson" else 2
+        return d2_tweedie_score(y, prediction, power=power, sample_weight=weight)
+    alpha = quantile if loss == "quantile" else 0.5
+    return d2_pinball_score(y, prediction, alpha=alpha, sample_weight=weight)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(problem=problems(), n_iter_no_change=st.sampled_from([3, 20]))
+def test_every_loss_stops_early_on_its_d2_and_keeps_the_best_epoch(problem, n_iter_no_change):
+    loss, quantile, X, y, weight = problem
+    hypothesis.assume(X.dtype == np.float64 and X.shape[0] >= 40)
+    hypothesis.assume(np.ptp(y[-10:]) > 0)  # D^2 of constant targets is undefined
+    train, held_out = slice(0, -10), slice(-10, None)
+    weight_val = None if weight is None else weight[held_out]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        stopped = AdamLinearRegressor(
+            loss=loss, quantile=quantile, early_stopping=True,
+            n_iter_no_change=n_iter_no_change, random_state=0,
+        ).fit(X[train], y[train], None if weight is None else weight[train],
+              X_val=X[held_out], y_val=y[held_out], sample_weight_val=weight_val)
+    assert stopped.n_iter_ < stopped.max_iter
+    assert np.isfinite(stopped.coef_).all()
+    assert stopped.best_validation_score_ == max(stopped.validation_scores_)
+    kept = d2(loss, quantile, y[held_out], stopped.predict(X[held_out]), weight_val)
+    assert_allclose(kept, stopped.best_validation_score_, rtol=0, atol=1e-9)

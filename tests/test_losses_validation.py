@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from loss_data import targets_for
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
@@ -189,3 +190,16 @@ def test_warnings_of_a_sound_fit_are_only_about_convergence():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", ConvergenceWarning)
         AdamLinearRegressor(loss="poisson", early_stopping=True, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", *LOSSES])
+def test_early_stopping_on_a_sparse_X_that_stores_nothing(loss):
+    # Its epochs read no value of X: the interval between scorings was once
+    # a division by zero (found by tests/test_losses_properties.py).
+    _, y = targets_for(loss, n_samples=40)
+    X = sp.csr_matrix((40, 2))
+    model = AdamLinearRegressor(loss=loss, quantile=QUANTILE, early_stopping=True,
+                                random_state=0)
+    model.fit(X[:30], y[:30], X_val=X[30:], y_val=y[30:])
+    assert_array_equal(model.coef_, 0.0)
+    assert np.isfinite(model.intercept_)
