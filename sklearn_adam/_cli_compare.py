@@ -65,6 +65,9 @@ def compare(args, dataset, X, y, data):
             f"for testing with --test-size {args.test_size}; R^2 needs at least 2 in each"
         )
     reference_label, closed_form = reference(args)
+    if y.ndim > 1 and args.loss != "squared_error":
+        raise ValueError(f"--loss {args.loss} is compared with {reference_label}, which fits "
+                         f"one target; {name} has {y.shape[1]}")
     models = {ADAM: estimator(args), reference_label: closed_form}
     models = {label: with_preprocessing(preprocessor(data, args.impute), model)
               for label, model in models.items()}
@@ -107,16 +110,19 @@ def _print_comparison(args, models, rows, overflows):
     params = adam.get_params()
     shown = ["solver", "batch_size", "learning_rate", "max_iter", "early_stopping"]
     shown += ["alpha"] if args.alpha else []
+    shown += ["loss"] if args.loss != "squared_error" else []
+    shown += ["quantile"] if args.loss == "quantile" else []
     print("AdamLinearRegressor(" + ", ".join(f"{key}={params[key]!r}" for key in shown)
           + ")\n")
     print(format_table(rows))
     if overflows:
         print(f"\n{OVERFLOW}: the MSE exceeds the largest float64 (1.8e308) at this\n"
               "target's scale; the RMSE rows give the error in the target's units.")
+    against = "closed form" if args.loss == "squared_error" else reference_label
     coef_difference = relative_difference(adam.coef_, exact.coef_)
-    print(f"\nmax |coef difference| / max |coef| (Adam vs closed form): {coef_difference:.2e}")
+    print(f"\nmax |coef difference| / max |coef| (Adam vs {against}): {coef_difference:.2e}")
     gap = rows[reference_label]["train R^2"] - rows[adam_label]["train R^2"]
-    print(f"train R^2 gap (closed form minus Adam): {gap:.2e}")
+    print(f"train R^2 gap ({against} minus Adam): {gap:.2e}")
     if adam.n_iter_ >= args.max_iter:
         print(f"note: Adam ran all {args.max_iter} epochs of --max-iter before its "
               "stopping rule was met")

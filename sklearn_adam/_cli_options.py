@@ -11,11 +11,18 @@ import argparse
 import os
 
 from sklearn import datasets
-from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.linear_model import (
+    GammaRegressor,
+    LinearRegression,
+    PoissonRegressor,
+    QuantileRegressor,
+    Ridge,
+)
 
 from ._cli_csv import UsageError, read_csv
 from ._cli_model import check_output_path
 from ._linear_model import AdamLinearRegressor
+from ._objective._losses import LOSSES
 from ._parameters import checked_components
 from ._rules import SOLVERS
 
@@ -36,6 +43,7 @@ EPILOG = """\
 examples:
   python -m sklearn_adam
   python -m sklearn_adam --data linnerud --solver adamw --batch-size full
+  python -m sklearn_adam --loss quantile --quantile 0.9
   python -m sklearn_adam --data houses.csv --target price --early-stopping \\
       --plot curves.png
   python -m sklearn_adam --data houses.csv --target price --drop id,street \\
@@ -52,7 +60,8 @@ install matplotlib).
 
 # The flag of each estimator parameter that an option sets.
 FLAGS = {"alpha": "--alpha", "batch_size": "--batch-size",
-         "learning_rate": "--learning-rate", "max_iter": "--max-iter", "solver": "--solver"}
+         "learning_rate": "--learning-rate", "max_iter": "--max-iter", "solver": "--solver",
+         "loss": "--loss", "quantile": "--quantile"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,6 +136,13 @@ def _add_model_options(model):
     model.add_argument("--alpha", type=float, default=defaults["alpha"],
                        help="L2 penalty, >= 0, as Ridge's alpha; with alpha > 0 the closed "
                        "form compared with is Ridge (default: %(default)s)")
+    model.add_argument("--loss", choices=list(LOSSES), default=defaults["loss"],
+                       help="the loss of each prediction: %(choices)s; Adam is then compared "
+                       "with scikit-learn's estimator of that loss (PoissonRegressor, "
+                       "GammaRegressor, QuantileRegressor) (default: %(default)s)")
+    model.add_argument("--quantile", type=float, default=defaults["quantile"],
+                       help="the quantile that --loss quantile estimates, in (0, 1) "
+                       "(default: %(default)s)")
     model.add_argument("--early-stopping", action="store_true",
                        help="hold out 10%% of the training rows, stop when their R^2 "
                        "stalls and keep the best epoch's coefficients (default: off)")
@@ -184,7 +200,8 @@ def estimator(args):
     return AdamLinearRegressor(
         solver=args.solver, batch_size=args.batch_size, learning_rate=args.learning_rate,
         max_iter=args.max_iter, early_stopping=args.early_stopping,
-        random_state=args.random_state, alpha=args.alpha,
+        random_state=args.random_state, alpha=args.alpha, loss=args.loss,
+        quantile=args.quantile,
     )
 
 
@@ -199,10 +216,21 @@ def reference(args):
     Returns
     -------
     label : str
-        "Ridge" with ``--alpha`` above 0, else "LinearRegression".
-    estimator : Ridge or LinearRegression
+        The estimator's class name: with the squared error, "Ridge" with
+        ``--alpha`` above 0, else "LinearRegression"; with another loss,
+        scikit-learn's estimator of it, run to its tightest tolerance.
+    estimator : object
         Unfitted.
     """
+    if args.loss in ("poisson", "gamma"):
+        # The same alpha means the same penalty for these two.
+        peer = {"poisson": PoissonRegressor, "gamma": GammaRegressor}[args.loss]
+        return peer.__name__, peer(alpha=args.alpha, solver="newton-cholesky", tol=1e-12,
+                                   max_iter=1000)
+    if args.loss in ("quantile", "absolute_error"):
+        quantile = args.quantile if args.loss == "quantile" else 0.5
+        return "QuantileRegressor", QuantileRegressor(quantile=quantile, alpha=0.0,
+                                                      solver="highs")
     if args.alpha > 0:
         return "Ridge", Ridge(alpha=args.alpha)
     return "LinearRegression", LinearRegression()
@@ -233,6 +261,9 @@ def check_options(args):
                 message = (f"{flag}{message[len(parameter):].rstrip('.')} "
                            f"(AdamLinearRegressor's {parameter})")
         raise UsageError(message) from None
+    if args.alpha > 0 and args.loss in ("quantile", "absolute_error"):
+        raise UsageError(f"--alpha with --loss {args.loss} has no estimator to compare with: "
+                         "QuantileRegressor's alpha is an L1 penalty, Adam's an L2 one")
     outputs = [(flag, path) for flag, path in (("--save-model", args.save_model),
                                                 ("--save-predictions", args.save_predictions))
                if path is not None]

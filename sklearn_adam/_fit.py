@@ -346,8 +346,11 @@ def _held_out_evaluation(estimator, components, state, data, rows):
             where = ("y_val is" if rows is None else
                      f"y is, over the rows held out by validation_fraction="
                      f"{estimator.validation_fraction},")
+            # Every loss's score divides by the loss of the best constant,
+            # which is zero exactly where the targets do not vary.
+            score = "R^2" if components.datafit.default_scoring == "r2" else "D^2"
             raise ValueError(
-                f"{where} constant on the validation rows of positive weight, so R^2, "
+                f"{where} constant on the validation rows of positive weight, so {score}, "
                 "the validation score of scoring=None, is undefined. Pass validation "
                 "rows whose targets vary, or a scoring such as "
                 "'neg_mean_squared_error'."

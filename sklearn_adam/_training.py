@@ -328,6 +328,9 @@ def _validation_interval(driver, plan, patience):
     epoch_cost = getattr(driver, "epoch_cost", None)
     if epoch_cost is None:
         epoch_cost = 2 * values_per_pass(plan.objective)
+    # A sparse X that stores nothing reads no value, yet an epoch costs a
+    # visit per row: at least one multiplication, never a division by zero.
+    epoch_cost = max(epoch_cost, 1.0)
     # Early stopping keeps a scored epoch: a patience with fewer scorings
     # than SCORINGS_PER_PATIENCE would keep one far from the best.
     at_most = max(1, patience // SCORINGS_PER_PATIENCE)

@@ -136,15 +136,20 @@ class Statistics(NamedTuple):
         None when no row has a positive weight, or where a value is not
         finite (there is nothing to standardize on then).
     x_non_finite, y_non_finite : NonFinite
+    targets_refused : bool, default=False
+        Whether the datafit refuses some target of these rows (a negative
+        count for the Poisson deviance): the rows are then named by a check
+        of the targets alone.
     """
 
     x_moments: object
     y_moments: object
     x_non_finite: NonFinite
     y_non_finite: NonFinite
+    targets_refused: bool = False
 
 
-def block_statistics(X_block, y_block, w_block, center, scale, check_finite):
+def block_statistics(X_block, y_block, w_block, center, scale, check_finite, datafit):
     """One block's :class:`Statistics`, measured as :meth:`Standardization.fit` measures.
 
     Parameters
@@ -156,6 +161,8 @@ def block_statistics(X_block, y_block, w_block, center, scale, check_finite):
     check_finite : bool
         False under scikit-learn's ``assume_finite``, read where ``fit``
         was called.
+    datafit : object
+        Whose ``check_targets`` says whether it takes the block's targets.
 
     Returns
     -------
@@ -164,10 +171,25 @@ def block_statistics(X_block, y_block, w_block, center, scale, check_finite):
     X_block, y_block, weight = _aligned(X_block, y_block, w_block)
     x_non_finite = NonFinite.of(X_block) if check_finite else NonFinite()
     y_non_finite = NonFinite.of(y_block) if check_finite else NonFinite()
-    if x_non_finite != NonFinite() or y_non_finite != NonFinite() or not weight.sum() > 0:
-        return Statistics(None, None, x_non_finite, y_non_finite)
+    refused = _refuses(datafit, y_block)
+    if (x_non_finite != NonFinite() or y_non_finite != NonFinite() or refused
+            or not weight.sum() > 0):
+        return Statistics(None, None, x_non_finite, y_non_finite, refused)
     x_moments, y_moments = measure(X_block, y_block, weight, center=center, scale=scale)
     return Statistics(x_moments, y_moments, x_non_finite, y_non_finite)
+
+
+def _refuses(datafit, y_block):
+    """Whether ``datafit`` refuses a target of the block.
+
+    Its check names rows by their place in the block: the caller, told only
+    that some block failed, names them by their place in ``y``.
+    """
+    try:
+        datafit.check_targets(y_block, "y")
+    except ValueError:
+        return True
+    return False
 
 
 def merge_statistics(*parts):
@@ -175,8 +197,9 @@ def merge_statistics(*parts):
     measured = [part for part in parts if part.x_moments is not None]
     x_non_finite = functools.reduce(operator.or_, [part.x_non_finite for part in parts])
     y_non_finite = functools.reduce(operator.or_, [part.y_non_finite for part in parts])
-    if not measured:
-        return Statistics(None, None, x_non_finite, y_non_finite)
+    refused = any(part.targets_refused for part in parts)
+    if not measured or refused:
+        return Statistics(None, None, x_non_finite, y_non_finite, refused)
     return Statistics(
         functools.reduce(lambda a, b: a.merge(b), [part.x_moments for part in measured]),
         functools.reduce(lambda a, b: a.merge(b), [part.y_moments for part in measured]),

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils import check_random_state
 
+from .._data import _check_targets
 from .._engine import NormalEquationSteps
 from .._engine._numpy import solver_step
 from .._engine._result import EpochResult
@@ -103,16 +104,24 @@ def _check_parameters(estimator):
 
 
 def _measure(estimator, data):
-    """The column moments of ``X`` and ``y``, by one pass over the blocks."""
+    """The column moments of ``X`` and ``y``, by one pass over the blocks.
+
+    The same pass checks the targets against the loss; where some are
+    refused, ``y`` alone (never ``X``) is brought here, for the error to
+    name their rows as an in-memory fit names them.
+    """
     center = estimator.fit_intercept and estimator.standardize
     scale = estimator.standardize
+    datafit, _ = estimator._objective_parts()
     statistics = reduce_blocks(
         data.blocks("X", "y", "sample_weight"), block_statistics, merge_statistics,
-        center, scale, not get_config()["assume_finite"],
+        center, scale, not get_config()["assume_finite"], datafit,
     )
     name, dtype = type(estimator).__name__, data.X.dtype
     statistics.x_non_finite.check("X", dtype, name)
     statistics.y_non_finite.check("y", dtype, name)
+    if statistics.targets_refused:
+        _check_targets(estimator, data.y.compute(), "y")
     return statistics.x_moments, statistics.y_moments
 
 

@@ -119,8 +119,12 @@ class Pinball:
         width = self.smoothing
         linear = xp.where(residual > 0, high * residual, low * residual)
         if width == 0:
-            derivative = xp.where(residual > 0, high, xp.where(residual < 0, low, 0.0))
-            return linear, derivative * xp.ones_like(residual)
+            # Arrays on both sides of where: the array API (and so
+            # array_api_strict) refuses two Python scalars there.
+            zero = xp.zeros_like(residual)
+            derivative = xp.where(residual > 0, zero + high,
+                                  xp.where(residual < 0, zero + low, zero))
+            return linear, derivative
         derivative = xp.clip(residual / width, low, high)
         # Inside the band the parabola; outside, the line lowered by
         # slope^2 h / 2, which is where the two meet.
