@@ -39,6 +39,7 @@ from ._smoothing import (
     finish_collapsed_scale,
     has_kink,
     smoothed,
+    targets_spread,
     train_to_exact,
 )
 from ._training import Batching, TrainingPlan, train
@@ -214,7 +215,7 @@ class TrainingRun:
         exact = has_kink(objective.datafit) and not self.streaming and (
             self.evaluation is None and can_finish(objective))
         if has_kink(objective.datafit) and not exact:
-            objective = smoothed(objective, STREAM_WIDTH)
+            objective = smoothed(objective, STREAM_WIDTH * targets_spread(objective))
         plan = TrainingPlan(
             objective, self.components.solver, self.components.schedule, self.batching,
             shuffle=estimator.shuffle, validation=self.evaluation, verbose=estimator.verbose,

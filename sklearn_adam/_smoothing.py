@@ -14,7 +14,8 @@ training has converged, exactly. Otherwise the width shrinks by
 :data:`SMALLEST_WIDTH`.
 
 ``partial_fit`` and early stopping train on the loss smoothed over
-:data:`STREAM_WIDTH`, never finished: neither sees all rows at once, and the
+:data:`STREAM_WIDTH` of the targets' spread (of the rows at hand), never
+finished: neither sees all rows at once, and the
 smoothing changes the objective by at most ``h max(q, 1 - q)^2 / 2`` of the
 targets' scale per row, a relative change far below their own noise.
 """
@@ -25,7 +26,7 @@ import dataclasses
 import numpy as np
 
 from ._averaging import continue_from_average
-from ._objective._finish import StandardizedRows, finish
+from ._objective._finish import StandardizedRows, distance_at, finish
 from ._objective._robust import AbsoluteError
 from ._training import History, train
 
@@ -108,7 +109,7 @@ def train_to_exact(state, plan):
     """
     progress = state.progress
     target = progress.target
-    width = FIRST_WIDTH * _targets_spread(plan.objective)
+    width = FIRST_WIDTH * targets_spread(plan.objective)
     smallest = SMALLEST_WIDTH * width / FIRST_WIDTH
     history = History()
     while True:
@@ -127,6 +128,8 @@ def train_to_exact(state, plan):
             history.converged = True
             break
         if len(history.losses) >= plan.max_iter or width <= smallest:
+            # The warning tells how far the parameters returned are.
+            history.stationarity = distance_at(plan.objective, state.params)
             history.converged = False
             break
         width *= SHRINK
@@ -189,13 +192,13 @@ def finish_collapsed_scale(state, objective, history):
     return history
 
 
-def _targets_spread(objective):
+def targets_spread(objective):
     """The targets' spread in the units the widths are in: one where they are scaled.
 
     Without standardization the residuals are in the targets' own units,
     and the widths follow their spread (the largest of the targets').
     """
-    if np.any(objective.standardization.y_scale != 1):
+    if np.any(objective.standardization.y_scale != 1) or not can_finish(objective):
         return 1.0
     y, weight = objective.finish_rows().targets()
     y = np.asarray(y, dtype=np.float64).reshape(weight.shape[0], -1)

@@ -182,3 +182,41 @@ def test_huber_whose_best_scale_is_zero_finishes_as_the_absolute_error():
     assert_allclose(weighted.predict(X), repeated.predict(X), atol=1e-9)
     error = np.average(np.abs(y - weighted.predict(X)), weights=counts)
     assert error <= np.average(np.abs(y - absolute.predict(X)), weights=counts) + 1e-12
+
+
+@pytest.mark.parametrize("loss", ["quantile", "absolute_error"])
+def test_float32_data_are_finished_exactly(loss):
+    X, y = _problem(seed=11)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    ours = _fit_quietly(AdamLinearRegressor(loss=loss, quantile=0.8), X32, y32)
+    quantile = 0.8 if loss == "quantile" else 0.5
+    peer = QuantileRegressor(quantile=quantile, alpha=0, solver="highs").fit(
+        X32.astype(np.float64), y32.astype(np.float64))
+    ours_loss = _pinball(y32.astype(np.float64), ours.predict(X32).astype(np.float64), quantile)
+    assert ours_loss <= _pinball(y32.astype(np.float64), peer.predict(X32), quantile) * (1 + 1e-6)
+
+
+def test_huber_fits_go_on_from_a_scale_of_zero():
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(15, 10), rng.randint(0, 3, 15).astype(float)
+    model = _fit_quietly(AdamLinearRegressor(loss="huber", warm_start=True), X, y)
+    assert model.scale_ == 0.0
+    coef = model.coef_.copy()
+    _fit_quietly(model, X, y)
+    assert np.all(np.isfinite(model.coef_))
+    assert_allclose(model.coef_, coef, atol=1e-8)
+    model.partial_fit(X, y)
+    assert np.all(np.isfinite(model.coef_)) and np.isfinite(model.scale_)
+
+
+def test_early_stoppings_smoothing_follows_unscaled_targets():
+    """Without standardization, tiny targets get a smoothing of their own size, not 1e-3."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(2000, 2))
+    y = (X @ np.array([1.0, 2.0]) + rng.normal(size=2000)) * 1e-5
+    model = AdamLinearRegressor(loss="quantile", quantile=0.9, standardize=False,
+                                early_stopping=True, learning_rate=1e-8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    assert 0.85 <= np.mean(y <= model.predict(X)) <= 0.95

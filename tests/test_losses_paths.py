@@ -132,13 +132,17 @@ def test_memory_mapped_sparse_weighted_and_float32_take_the_same_steps(loss, tmp
     same.append(quiet_fit(adam(loss, max_iter=60), X, y, sample_weight=repeats.astype(float)))
     same.append(quiet_fit(adam(loss, max_iter=60), np.repeat(X, repeats, axis=0),
                           np.repeat(y, repeats)))
+    # Sums in another order differ by rounding, which sixty steps carry on.
     for model in same[:3]:
-        assert_allclose(model.coef_, dense.coef_, rtol=1e-10)
-        assert_allclose(model.intercept_, dense.intercept_, rtol=1e-10)
-    assert_allclose(same[3].coef_, same[4].coef_, rtol=1e-9)
-    single = quiet_fit(adam(loss, max_iter=60), X.astype(np.float32), y)
+        assert_allclose(model.coef_, dense.coef_, rtol=1e-8)
+        assert_allclose(model.intercept_, dense.intercept_, rtol=1e-8)
+    assert_allclose(same[3].coef_, same[4].coef_, rtol=1e-8)
+    # float32's tol is raised to its rounding, which a finished loss with a
+    # kink may reach sooner than float64's: both are compared at their end.
+    single = quiet_fit(adam(loss), X.astype(np.float32), y)
+    double = quiet_fit(adam(loss), X, y)
     assert single.coef_.dtype == np.float32
-    assert_allclose(single.coef_, dense.coef_, rtol=1e-4, atol=1e-5 * np.abs(dense.coef_).max())
+    assert_allclose(single.coef_, double.coef_, rtol=1e-4, atol=1e-5 * np.abs(double.coef_).max())
 
 
 @pytest.mark.parametrize("loss", LOSSES)
@@ -190,3 +194,16 @@ def test_a_fit_modifies_nothing_it_was_given():
         model.partial_fit(X, y, sample_weight=weight)
         for before, after in zip(passed, (X, y, weight)):
             assert_allclose(after, before, rtol=0)
+
+
+def test_counts_of_large_mean_start_from_the_log_of_their_mean():
+    """A log link's fit starts at the best constant: large counts converge as small ones do."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = rng.poisson(np.exp(9 + X @ np.array([0.3, 0.1, -0.2]))).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = AdamLinearRegressor(loss="poisson").fit(X, y)
+    peer = PoissonRegressor(alpha=0, tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(model.coef_, peer.coef_, rtol=1e-6)
+    assert model.n_iter_ < 2000

@@ -31,14 +31,14 @@ class DaskRows:
 
     def predictions(self, raw_coef, raw_intercept):
         """``X @ raw_coef.T + raw_intercept`` of every row."""
-        X = self.data.X
-        return np.asarray((X @ raw_coef.T.astype(X.dtype)).compute(), dtype=np.float64) + (
+        # In float64 whatever X's dtype, as the finish measures residuals.
+        return np.asarray((self.data.X @ raw_coef.T).compute(), dtype=np.float64) + (
             raw_intercept)
 
     def column_products(self, vector):
         """``X.T @ vector``, summed over the blocks where they live."""
         X = self.data.X
-        column = da.from_array(vector.astype(X.dtype), chunks=(X.chunks[0],))
+        column = da.from_array(vector.astype(np.float64), chunks=(X.chunks[0],))
         return np.asarray((X.T @ column).compute(), dtype=np.float64)
 
     def rows_at(self, positions):

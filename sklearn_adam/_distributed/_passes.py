@@ -18,6 +18,7 @@ import dask
 import numpy as np
 from sklearn.utils import assert_all_finite
 
+from .._objective._datafits import check_targets
 from .._objective._layout import pointwise_with_extras
 from .._objective._normal_equations import block_sums
 from .._objective._standardization import measure
@@ -186,7 +187,7 @@ def _refuses(datafit, y_block):
     that some block failed, names them by their place in ``y``.
     """
     try:
-        datafit.check_targets(y_block, "y")
+        check_targets(datafit, y_block, "y")
     except ValueError:
         return True
     return False

@@ -29,12 +29,8 @@ _LARGEST_EXPONENT = 700.0
 
 
 class _LogLinkDatafit:
-    """What the log-link datafits share: link, declarations, penalty and null model."""
+    """What the log-link datafits share: link, penalty and null model."""
 
-    quadratic = False
-    centers_y = True
-    scales_y = False
-    smooth = True
     link = LogLink()
 
     def penalty_factor(self, y_scale):
@@ -87,6 +83,12 @@ class PoissonDeviance(_LogLinkDatafit):
     """
 
     name = "poisson"
+    # Declared by each class itself (see _datafits.declares): centered at
+    # the log of the targets' mean, not scaled.
+    quadratic = False
+    centers_y = True
+    scales_y = False
+    smooth = True
     default_scoring = "d2"
     kernel_loss = "poisson"
 
@@ -136,6 +138,12 @@ class GammaDeviance(_LogLinkDatafit):
     """
 
     name = "gamma"
+    # Declared by each class itself (see _datafits.declares): centered at
+    # the log of the targets' mean, not scaled.
+    quadratic = False
+    centers_y = True
+    scales_y = False
+    smooth = True
     default_scoring = "d2"
     kernel_loss = "gamma"
 

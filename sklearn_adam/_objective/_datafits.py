@@ -246,7 +246,7 @@ def check_targets(datafit, y, name="y"):
 
 
 def null_prediction(datafit, y, weight):
-    """``datafit.null_prediction(y, weight)``, or the weighted mean for a datafit without one.
+    """``datafit.null_prediction(y, weight)``, or the link of the weighted mean for one without.
 
     Parameters
     ----------
@@ -260,7 +260,12 @@ def null_prediction(datafit, y, weight):
     """
     if hasattr(datafit, "null_prediction"):
         return datafit.null_prediction(y, weight)
-    return (weight @ y) / weight.sum()
+    mean = (weight @ y) / weight.sum()
+    link = getattr(datafit, "link", None)
+    if link is None or getattr(link, "name", "identity") == "identity":
+        return mean
+    with np.errstate(divide="ignore"):
+        return link.forward(np, mean)
 
 
 def check_rows(bad, y, name, requirement):

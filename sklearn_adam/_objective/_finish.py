@@ -122,7 +122,10 @@ def _candidate(rows, params, width, slopes):
     low, high = slopes
     coef, intercept = params[0], (params[1] if len(params) > 1 else None)
     residuals = rows.residuals(coef, intercept)
-    new_coef, new_intercept = coef.copy(), None if intercept is None else intercept.copy()
+    # In float64 whatever the parameters' dtype: the candidate is certified
+    # as it is, and rounded to that dtype only where it is taken.
+    new_coef = coef.astype(np.float64)
+    new_intercept = None if intercept is None else intercept.astype(np.float64)
     for target in range(coef.shape[0]):
         beta = rows.stack(coef, intercept, target)
         residual = residuals[:, target]
@@ -136,6 +139,23 @@ def _candidate(rows, params, width, slopes):
         if intercept is not None:
             new_intercept[target] = beta[-1]
     return [new_coef] + ([] if intercept is None else [new_intercept])
+
+
+def distance_at(objective, params):
+    """The distance of zero to the subdifferential at ``params`` (see :func:`certify`).
+
+    Parameters
+    ----------
+    objective : object
+        Of the exact pinball loss or absolute error.
+    params : list of ndarray
+
+    Returns
+    -------
+    distance : float
+    """
+    rows = StandardizedRows(objective, len(params) > 1)
+    return certify(rows, params, objective.datafit.slopes)[0]
 
 
 def certify(rows, params, slopes):
@@ -373,9 +393,13 @@ class StandardizedRows:
 
     def residuals(self, coef, intercept):
         """Scaled residuals ``(prediction - y) / y_scale`` of every row, per target."""
-        raw_coef, raw_intercept = self.objective.standardization.to_original(coef, intercept)
-        prediction = self.access.predictions(raw_coef.astype(np.float64),
-                                             np.asarray(raw_intercept, dtype=np.float64))
+        # In float64 whatever the data's dtype: the candidate's kink rows are
+        # interpolated in float64, and must be seen at the kink.
+        raw_coef = coef.astype(np.float64) * self.y_scale[:, None] * self.inverse_scale
+        raw_intercept = self.y_center - raw_coef @ self.center
+        if intercept is not None:
+            raw_intercept = raw_intercept + self.y_scale * intercept.astype(np.float64)
+        prediction = self.access.predictions(raw_coef, raw_intercept)
         return (prediction - self.y) / self.y_scale
 
     def residual_of(self, beta, target):

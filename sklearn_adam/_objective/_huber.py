@@ -46,7 +46,7 @@ which is :math:`1 / \sigma_y` times HuberRegressor's term of that row:
 ``penalty_factor`` is :math:`1 / (S \sigma_y)` times its objective, whose
 ``alpha`` means the same here.
 
-The fit starts :math:`t` at the best scale of the residuals of the starting
+The fit starts :math:`s` at the best scale of the residuals of the starting
 model (the targets about their center), and the held-out score's reference
 is the weighted median with its best scale (see :meth:`HuberLoss.best_extras`).
 """
@@ -95,11 +95,13 @@ class HuberLoss:
         loss, derivative : arrays of shape (n_rows, n_targets)
             The derivative with respect to ``prediction / y_scale``.
         """
-        size_of_scale, z = self._scaled(xp, prediction, y, y_scale, scale)
+        size, residual, z, inlier = self._scaled(xp, prediction, y, y_scale, scale)
         epsilon = self.epsilon
-        size = xp.abs(z)
-        huber = xp.where(size < epsilon, z * z, (2 * epsilon) * size - epsilon * epsilon)
-        return size_of_scale * (1 + huber), 2 * xp.clip(z, -epsilon, epsilon)
+        # size * (1 + H(z)), written so that a scale of zero (where every
+        # residual but an exact fit is an outlier) takes its limit.
+        loss = xp.where(inlier, size + residual * z,
+                        size * (1 - epsilon * epsilon) + (2 * epsilon) * xp.abs(residual))
+        return loss, xp.where(inlier, 2 * z, (2 * epsilon) * xp.sign(residual))
 
     def extra_derivatives(self, xp, prediction, y, y_scale, scale=None):
         """The derivative of each prediction's loss by ``scale``.
@@ -115,10 +117,12 @@ class HuberLoss:
         -------
         derivatives : tuple of one array of shape (n_rows, n_targets)
         """
-        _, z = self._scaled(xp, prediction, y, y_scale, scale)
-        clipped = xp.clip(z, -self.epsilon, self.epsilon)
-        sign = 1.0 if scale is None else xp.sign(scale)
-        return (sign * (1 - clipped * clipped),)
+        _, _, z, inlier = self._scaled(xp, prediction, y, y_scale, scale)
+        epsilon = self.epsilon
+        # At a scale of zero, the slope as it leaves zero upwards.
+        sign = 1.0 if scale is None else xp.where(scale < 0, -xp.ones_like(scale),
+                                                 xp.ones_like(scale))
+        return (sign * xp.where(inlier, 1 - z * z, (1 - epsilon * epsilon) * xp.ones_like(z)),)
 
     def penalty_factor(self, y_scale):
         """``alpha * ||w||^2`` next to the weighted sum of losses in the data's units.
@@ -202,12 +206,13 @@ class HuberLoss:
         return f"{type(self).__name__}(epsilon={self.epsilon!r})"
 
     def _scaled(self, xp, prediction, y, y_scale, scale):
-        # The scale's size |s| and the residual in its units, z = u / |s|.
+        # The scale's size |s|, the scaled residual u, u in units of the
+        # scale z = u / |s| (u where the scale is zero, unread there), and
+        # which residuals are inliers, |u| < epsilon |s|.
         residual = (prediction - y) / y_scale
-        if scale is None:
-            return 1.0, residual
-        size = xp.abs(scale)
-        return size, residual / size
+        size = xp.ones_like(y_scale) if scale is None else xp.abs(scale)
+        divisor = xp.where(size > 0, size, xp.ones_like(size))
+        return size, residual, residual / divisor, xp.abs(residual) < self.epsilon * size
 
 
 def best_scale(residual, weight, epsilon):
