@@ -13,6 +13,7 @@ import os
 from sklearn import datasets
 from sklearn.linear_model import (
     GammaRegressor,
+    HuberRegressor,
     LinearRegression,
     PoissonRegressor,
     QuantileRegressor,
@@ -227,6 +228,9 @@ def reference(args):
         peer = {"poisson": PoissonRegressor, "gamma": GammaRegressor}[args.loss]
         return peer.__name__, peer(alpha=args.alpha, solver="newton-cholesky", tol=1e-12,
                                    max_iter=1000)
+    if args.loss == "huber":
+        # The same alpha, and epsilon the default huber_epsilon.
+        return "HuberRegressor", HuberRegressor(alpha=args.alpha, tol=1e-12, max_iter=10_000)
     if args.loss in ("quantile", "absolute_error"):
         quantile = args.quantile if args.loss == "quantile" else 0.5
         return "QuantileRegressor", QuantileRegressor(quantile=quantile, alpha=0.0,
