@@ -49,3 +49,12 @@ def test_several_targets_with_a_peer_of_one_target_are_refused():
     result = run("--data", "linnerud", "--loss", "poisson")
     assert result.returncode == 1
     assert "PoissonRegressor, which fits one target; linnerud has 3" in result.stderr
+
+
+def test_huber_is_compared_with_huber_regressor():
+    result = run("--loss", "huber", "--alpha", "0.1")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"AdamLinearRegressor +HuberRegressor\n", result.stdout)
+    difference = re.search(r"\(Adam vs HuberRegressor\): (\S+)", result.stdout).group(1)
+    # HuberRegressor's L-BFGS stops on its relative decrease about 1e-5 short.
+    assert float(difference) < 1e-3
