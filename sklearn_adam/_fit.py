@@ -33,15 +33,7 @@ from ._objective._held_out import varying_targets
 from ._objective._layout import extra_parameters
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
-from ._smoothing import (
-    STREAM_WIDTH,
-    can_finish,
-    finish_collapsed_scale,
-    has_kink,
-    smoothed,
-    targets_spread,
-    train_to_exact,
-)
+from ._smoothing import finish_collapsed_scale, objective_to_train, train_to_exact
 from ._training import Batching, TrainingPlan, train
 
 # batch_size="auto" in partial_fit: mini-batches of this many rows, or one
@@ -209,13 +201,9 @@ class TrainingRun:
             for name in _LOSS_ATTRIBUTES:
                 # A loss's own attribute does not outlive the fits of that loss.
                 vars(estimator).pop(name, None)
-        objective = self.objective
-        # A loss with a kink is finished exactly where fit sees every row
-        # and nothing else decides when to stop; elsewhere it is smoothed.
-        exact = has_kink(objective.datafit) and not self.streaming and (
-            self.evaluation is None and can_finish(objective))
-        if has_kink(objective.datafit) and not exact:
-            objective = smoothed(objective, STREAM_WIDTH * targets_spread(objective))
+        # Every row seen, and nothing else deciding when to stop.
+        objective, exact = objective_to_train(
+            self.objective, not self.streaming and self.evaluation is None)
         plan = TrainingPlan(
             objective, self.components.solver, self.components.schedule, self.batching,
             shuffle=estimator.shuffle, validation=self.evaluation, verbose=estimator.verbose,

@@ -56,6 +56,33 @@ def has_kink(datafit):
     return not vars(type(datafit)).get("smooth", True) and hasattr(datafit, "with_smoothing")
 
 
+def objective_to_train(objective, sees_every_row):
+    """What a run trains, and whether it finishes exactly.
+
+    A loss with a kink is finished exactly where ``fit`` sees every row and
+    nothing else decides when to stop (no early stopping); elsewhere it is
+    trained smoothed over :data:`STREAM_WIDTH` of the targets' spread. Any
+    other loss is trained as it is.
+
+    Parameters
+    ----------
+    objective : object
+    sees_every_row : bool
+        Whether the run trains on every row until its own stopping rule.
+
+    Returns
+    -------
+    objective : object
+    exact : bool
+        Whether to train it by :func:`train_to_exact`.
+    """
+    if not has_kink(objective.datafit):
+        return objective, False
+    if sees_every_row and can_finish(objective):
+        return objective, True
+    return smoothed(objective, STREAM_WIDTH * targets_spread(objective)), False
+
+
 def can_finish(objective):
     """Whether the exact finish can read ``objective``'s rows (it says what it reads of them).
 

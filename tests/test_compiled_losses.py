@@ -87,7 +87,10 @@ def test_compiled_epochs_of_each_loss_agree_with_numpy(monkeypatch, compiled_cal
     fast, slow = fit_both_ways(monkeypatch, container(X), y, fit_params=dict(sample_weight=weight),
                                loss=loss, quantile=0.8, **settings)
     assert compiled_calls
-    assert_same(fast, slow, rtol=1e-12)
+    # Forty full-batch steps at a high rate carry the sums' different order
+    # of addition further than mini-batch epochs do.
+    full_batch = "batch_size" in settings and settings["batch_size"] is None
+    assert_same(fast, slow, rtol=1e-9 if full_batch else 1e-12)
     assert_same_average(fast, slow)
 
 

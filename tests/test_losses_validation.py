@@ -165,7 +165,7 @@ def test_score_refuses_targets_the_loss_cannot_take(loss):
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"loss": "squared"}, r"loss must be one of 'squared_error', 'absolute_error', "
+    ({"loss": "squared"}, r"loss must be one of 'squared_error', 'huber', 'absolute_error', "
                           r"'quantile', 'poisson'.*; got 'squared'"),
     ({"loss": "quantile", "quantile": 0.0}, r"quantile must be .* \(0, 1\); got 0.0"),
     ({"loss": "quantile", "quantile": 1.0}, r"quantile must be .* \(0, 1\); got 1.0"),
