@@ -4,7 +4,7 @@ The absolute error and the pinball loss have no derivative where a residual
 is zero (:mod:`sklearn_adam._objective._robust`), and at their minimizer
 some residuals are exactly zero: gradient steps on them can only hover
 around it. So ``fit`` trains on the loss smoothed over a width ``h``, first
-:data:`FIRST_WIDTH` of the targets' scale, until the gradient of that smooth
+:data:`FIRST_WIDTH` of the targets' spread, until the gradient of that smooth
 objective is small, and then asks the exact finish
 (:mod:`sklearn_adam._objective._finish`) for the minimizer that the split of
 the rows suggests. The finish certifies its candidate by the distance of
