@@ -187,15 +187,6 @@ class SquaredError:
         """
         return np.ones_like(y_scale), True
 
-    def check_targets(self, y, name="y"):
-        """Accept any finite target (the data checks have seen to finiteness).
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_targets)
-        name : str, default="y"
-        """
-
     def null_prediction(self, y, weight):
         """The best constant linear predictor of each target: its weighted mean.
 
@@ -234,6 +225,9 @@ def penalty_factor(datafit, y_scale):
 
 def check_targets(datafit, y, name="y"):
     """``datafit.check_targets(y, name)``, where the datafit restricts its targets.
+
+    A datafit without the method takes any finite target (the data checks
+    have seen to finiteness).
 
     Parameters
     ----------

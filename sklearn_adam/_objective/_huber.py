@@ -141,15 +141,6 @@ class HuberLoss:
         """
         return 2 * np.asarray(y_scale, dtype=float), True
 
-    def check_targets(self, y, name="y"):
-        """Accept any finite target.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_targets)
-        name : str, default="y"
-        """
-
     def null_prediction(self, y, weight):
         """A robust constant: each target's weighted median.
 

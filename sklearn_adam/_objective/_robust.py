@@ -151,15 +151,6 @@ class Pinball:
         """
         return np.asarray(y_scale, dtype=float).copy(), False
 
-    def check_targets(self, y, name="y"):
-        """Accept any finite target.
-
-        Parameters
-        ----------
-        y : ndarray of shape (n_samples, n_targets)
-        name : str, default="y"
-        """
-
     def null_prediction(self, y, weight):
         """The best constant: each target's weighted quantile.
 
