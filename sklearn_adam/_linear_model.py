@@ -22,8 +22,7 @@ from ._fit import TrainingRun
 from ._namespace import ArrayNamespace, check_fitted_namespace, fitted_on_host, to_numpy
 from ._objective._datafits import check_targets, null_prediction
 from ._objective._layout import extra_parameters
-from ._objective._losses import datafit_for
-from ._objective._penalties import L2
+from ._objective._losses import datafit_for, penalty_for
 from ._parameters import checked_components
 
 
@@ -135,7 +134,21 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         with "absolute_error" and "quantile", ``alpha / 2 * ||w||**2`` next
         to the weighted mean loss (QuantileRegressor's ``alpha`` is an L1
         penalty's; the two agree at ``alpha=0``). The user guide's "Losses"
-        page writes out each objective.
+        page writes out each objective. With ``penalty="l1"`` or
+        ``"elasticnet"``, ElasticNet's meaning instead, for every loss.
+    penalty : {"l2", "l1", "elasticnet"}, default="l2"
+        The penalty on the coefficients. "l2" is the ridge penalty above.
+        "l1" and "elasticnet" add ``alpha * (l1_ratio * ||w||_1 + (1 -
+        l1_ratio) / 2 * ||w||**2)`` to the weighted mean loss (half the
+        squared error: exactly Lasso's and ElasticNet's objective; the
+        pinball loss: QuantileRegressor's at ``penalty="l1"``). They are
+        trained by proximal steps in the solver's own metric, which set
+        coefficients exactly to zero, and the fit stops on the distance of
+        the negative gradient to the penalty's subdifferential. The user
+        guide's "Penalties" page writes out each combination.
+    l1_ratio : float or None, default=None
+        The share of the L1 part of ``penalty="elasticnet"``, in [0, 1];
+        None means 0.5. Only for "elasticnet" ("l1" is 1, "l2" has none).
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     standardize : bool, default=True
@@ -417,6 +430,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         quantile=0.5,
         huber_epsilon=1.35,
         alpha=0.0,
+        penalty="l2",
+        l1_ratio=None,
         fit_intercept=True,
         standardize=True,
         batch_size="auto",
@@ -450,6 +465,8 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.quantile = quantile
         self.huber_epsilon = huber_epsilon
         self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.batch_size = batch_size
@@ -737,9 +754,11 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         -------
         datafit : object
             The datafit of ``loss`` (see :mod:`sklearn_adam._objective._losses`).
-        penalty : L2
+        penalty : object
+            The penalty of ``penalty`` (see :func:`penalty_for`).
         """
-        return datafit_for(self.loss, self.quantile, self.huber_epsilon), L2(self.alpha)
+        datafit = datafit_for(self.loss, self.quantile, self.huber_epsilon)
+        return datafit, penalty_for(self.penalty, self.alpha, self.l1_ratio)
 
     def _link(self):
         """The datafit's link: what turns the linear predictor into the prediction."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
 
-from ._objective._losses import LOSSES
+from ._objective._losses import LOSSES, PENALTIES
 from ._rules import SOLVERS, check_proximal, check_update_signature, rule_from_parameters
 from ._rules._family import HYPERPARAMETER_CONSTRAINTS
 from ._schedules import CONSTRAINTS as SCHEDULE_CONSTRAINTS
@@ -55,6 +55,8 @@ PARAMETER_CONSTRAINTS = {
     "quantile": [Interval("real", 0, 1, closed="neither")],
     "huber_epsilon": [Interval("real", 1)],
     "alpha": [NON_NEGATIVE_REAL],
+    "penalty": [Options(*PENALTIES)],
+    "l1_ratio": [Interval("real", 0, 1, closed="both"), None],
     "fit_intercept": [BOOLEAN],
     "standardize": [BOOLEAN],
     "batch_size": [Options("auto", "full"), Interval("int", 1), None],
@@ -83,6 +85,18 @@ PARAMETER_CONSTRAINTS = {
     ],
     "verbose": [BOOLEAN, Interval("int", 0)],
 }
+
+
+def _check_l1_ratio(penalty, l1_ratio):
+    # A ratio that the penalty would ignore is a mistake, not a default.
+    if l1_ratio is None or penalty == "elasticnet":
+        return
+    share = "has no L1 part" if penalty == "l2" else "is all L1 (l1_ratio=1)"
+    raise ValueError(
+        f"l1_ratio={l1_ratio!r} is given with penalty={penalty!r}, which {share}: "
+        "l1_ratio is the share of the L1 part of penalty='elasticnet'. Set "
+        "penalty='elasticnet', or leave l1_ratio=None."
+    )
 
 
 def _rate_hint(value):
@@ -171,6 +185,7 @@ def checked_components(estimator):
     """
     parameters = estimator.get_params(deep=False)
     check_parameters(parameters, PARAMETER_CONSTRAINTS, _HINTS)
+    _check_l1_ratio(parameters["penalty"], parameters["l1_ratio"])
     if isinstance(estimator.solver, str):
         # The rule takes the estimator's parameters it declares, by name.
         solver = rule_from_parameters(estimator.solver, parameters)

@@ -84,7 +84,10 @@ def objective_to_train(objective, sees_every_row):
 
 
 def can_finish(objective):
-    """Whether the exact finish can read ``objective``'s rows (it says what it reads of them).
+    """Whether the exact finish serves ``objective``: it reads its rows, and its penalty is smooth.
+
+    The finish says what it reads of the rows (``finish_rows``); it solves
+    the ridge penalty's optimality conditions, not an L1 penalty's.
 
     Parameters
     ----------
@@ -94,7 +97,7 @@ def can_finish(objective):
     -------
     bool
     """
-    return hasattr(objective, "finish_rows")
+    return hasattr(objective, "finish_rows") and objective.penalty.smooth
 
 
 def smoothed(objective, width):

@@ -17,9 +17,12 @@ What a penalty provides:
   penalty's subdifferential, coordinate by coordinate: zero exactly at the
   optimum, and the measure that a full-batch fit stops on;
 
-and what it declares: ``name``, ``smooth``, and ``quadratic`` (whether the
+and what it declares: ``name``, ``smooth``, ``quadratic`` (whether the
 normal equations may carry it, as for datafits only on the class's own
-word).
+word), and ``mean_form``: whether ``alpha`` weighs the penalty next to the
+mean of the datafit's loss, as the elastic net's does for every loss
+(:mod:`._elastic_net`), rather than with the meaning the loss's peer
+estimator gives it, as the ridge penalty's does.
 """
 
 import math
@@ -50,6 +53,7 @@ class L2:
     name = "l2"
     smooth = True
     quadratic = True
+    mean_form = False
 
     def __init__(self, alpha):
         self.alpha = alpha
@@ -156,15 +160,12 @@ class L2:
         return f"{type(self).__name__}(alpha={self.alpha!r})"
 
 
-PENALTIES = {L2.name: L2}
-"""The built-in penalties by the estimator's name for them."""
-
-
 def weights_for(penalty, datafit, standardization, weight_sum, weight_unit=1.0):
     """The penalty's weights next to ``datafit``: ``alpha`` with the peer estimator's meaning.
 
-    The penalty computes its weights for the squared error, whose peer
-    (Ridge) sets ``alpha`` next to the weights' sum; a datafit whose peer
+    A penalty in the mean form weighs the datafit's mean loss, in the units
+    its factor gives. Otherwise the penalty computes its weights for the
+    squared error, whose peer (Ridge) sets ``alpha`` next to the weights' sum; a datafit whose peer
     sets it next to a weighted mean, or whose loss is in other units of the
     targets, says so by its ``penalty_factor`` (see
     :mod:`sklearn_adam._objective._datafits`).
@@ -182,6 +183,9 @@ def weights_for(penalty, datafit, standardization, weight_sum, weight_unit=1.0):
     weights : ndarray of shape (n_features,) or (n_targets, n_features)
     """
     factor, per_weight = penalty_factor(datafit, standardization.y_scale)
+    # An optional declaration: a penalty without it has the ridge's meaning.
+    if getattr(penalty, "mean_form", False):
+        return penalty.weights(standardization, np.asarray(factor))
     if per_weight and np.all(factor == 1):
         return penalty.weights(standardization, weight_sum, weight_unit)
     if not per_weight:
