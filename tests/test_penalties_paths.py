@@ -156,6 +156,23 @@ def test_a_warm_started_elastic_net_path_follows_the_peer(diabetes):
         assert _relative(model.coef_, peer.coef_) < 1e-7
 
 
+def test_a_warm_started_lasso_path_follows_the_lasso(diabetes):
+    # The first alpha's fit lowers the plateau schedule's rate once; a
+    # lowered rate carried to the next alphas crept and was lowered twice
+    # more, leaving alpha=0.5 at 7% from the lasso after 20,000 epochs.
+    X, y = diabetes
+    model = _adam("l1", None, warm_start=True, max_iter=5000)
+    for alpha in [2.0, 1.0, 0.5]:
+        n_iter = getattr(model, "n_iter_", 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model.set_params(alpha=alpha).fit(X, y)
+        assert model.n_iter_ - n_iter < 2500
+        peer = _peer(None, alpha).fit(X, y)
+        assert_array_equal(model.coef_ == 0, peer.coef_ == 0)
+        assert _relative(model.coef_, peer.coef_) < 1e-7
+
+
 @pytest.mark.parametrize("penalty, l1_ratio", PENALTIES)
 def test_a_warm_start_at_the_same_alpha_resumes_from_the_optimum(diabetes, penalty, l1_ratio):
     X, y = diabetes
