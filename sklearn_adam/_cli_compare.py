@@ -112,13 +112,16 @@ def _print_comparison(args, models, rows, overflows):
     shown += ["alpha"] if args.alpha else []
     shown += ["loss"] if args.loss != "squared_error" else []
     shown += ["quantile"] if args.loss == "quantile" else []
+    shown += ["penalty"] if args.penalty != "l2" else []
+    shown += ["l1_ratio"] if args.l1_ratio is not None else []
     print("AdamLinearRegressor(" + ", ".join(f"{key}={params[key]!r}" for key in shown)
           + ")\n")
     print(format_table(rows))
     if overflows:
         print(f"\n{OVERFLOW}: the MSE exceeds the largest float64 (1.8e308) at this\n"
               "target's scale; the RMSE rows give the error in the target's units.")
-    against = "closed form" if args.loss == "squared_error" else reference_label
+    closed_form = args.loss == "squared_error" and (args.penalty == "l2" or not args.alpha)
+    against = "closed form" if closed_form else reference_label
     coef_difference = relative_difference(adam.coef_, exact.coef_)
     print(f"\nmax |coef difference| / max |coef| (Adam vs {against}): {coef_difference:.2e}")
     gap = rows[reference_label]["train R^2"] - rows[adam_label]["train R^2"]

@@ -12,8 +12,10 @@ import os
 
 from sklearn import datasets
 from sklearn.linear_model import (
+    ElasticNet,
     GammaRegressor,
     HuberRegressor,
+    Lasso,
     LinearRegression,
     PoissonRegressor,
     QuantileRegressor,
@@ -23,7 +25,7 @@ from sklearn.linear_model import (
 from ._cli_csv import UsageError, read_csv
 from ._cli_model import check_output_path
 from ._linear_model import AdamLinearRegressor
-from ._objective._losses import LOSSES
+from ._objective._losses import LOSSES, PENALTIES
 from ._parameters import checked_components
 from ._rules import SOLVERS
 
@@ -45,6 +47,7 @@ examples:
   python -m sklearn_adam
   python -m sklearn_adam --data linnerud --solver adamw --batch-size full
   python -m sklearn_adam --loss quantile --quantile 0.9
+  python -m sklearn_adam --penalty elasticnet --l1-ratio 0.7 --alpha 0.1
   python -m sklearn_adam --data houses.csv --target price --early-stopping \\
       --plot curves.png
   python -m sklearn_adam --data houses.csv --target price --drop id,street \\
@@ -59,10 +62,16 @@ number in every row. --plot needs matplotlib, which is not a dependency (pip
 install matplotlib).
 """
 
+# The (penalty, loss) pairs that a scikit-learn estimator fits with alpha > 0.
+PEERS = {("l2", "squared_error"), ("l2", "poisson"), ("l2", "gamma"), ("l2", "huber"),
+         ("l1", "squared_error"), ("elasticnet", "squared_error"), ("l1", "quantile"),
+         ("l1", "absolute_error")}
+
 # The flag of each estimator parameter that an option sets.
 FLAGS = {"alpha": "--alpha", "batch_size": "--batch-size",
          "learning_rate": "--learning-rate", "max_iter": "--max-iter", "solver": "--solver",
-         "loss": "--loss", "quantile": "--quantile"}
+         "loss": "--loss", "quantile": "--quantile",
+         "penalty": "--penalty", "l1_ratio": "--l1-ratio"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,8 +144,16 @@ def _add_model_options(model):
                        help="maximum number of epochs; a full-batch epoch is one step "
                        "(default: %(default)s)")
     model.add_argument("--alpha", type=float, default=defaults["alpha"],
-                       help="L2 penalty, >= 0, as Ridge's alpha; with alpha > 0 the closed "
-                       "form compared with is Ridge (default: %(default)s)")
+                       help="penalty strength, >= 0: Ridge's alpha with --penalty l2 (the "
+                       "closed form compared with is then Ridge), Lasso's with l1, "
+                       "ElasticNet's with elasticnet (default: %(default)s)")
+    model.add_argument("--penalty", choices=list(PENALTIES), default=defaults["penalty"],
+                       help="the penalty that --alpha weighs: %(choices)s; with l1 or "
+                       "elasticnet Adam is compared with Lasso or ElasticNet (with --loss "
+                       "quantile, QuantileRegressor at l1) (default: %(default)s)")
+    model.add_argument("--l1-ratio", type=float, default=defaults["l1_ratio"],
+                       help="ElasticNet's l1_ratio, in [0, 1], only with --penalty "
+                       "elasticnet (default: 0.5 there)")
     model.add_argument("--loss", choices=list(LOSSES), default=defaults["loss"],
                        help="the loss of each prediction: %(choices)s; Adam is then compared "
                        "with scikit-learn's estimator of that loss (PoissonRegressor, "
@@ -202,7 +219,7 @@ def estimator(args):
         solver=args.solver, batch_size=args.batch_size, learning_rate=args.learning_rate,
         max_iter=args.max_iter, early_stopping=args.early_stopping,
         random_state=args.random_state, alpha=args.alpha, loss=args.loss,
-        quantile=args.quantile,
+        quantile=args.quantile, penalty=args.penalty, l1_ratio=args.l1_ratio,
     )
 
 
@@ -217,9 +234,10 @@ def reference(args):
     Returns
     -------
     label : str
-        The estimator's class name: with the squared error, "Ridge" with
-        ``--alpha`` above 0, else "LinearRegression"; with another loss,
-        scikit-learn's estimator of it, run to its tightest tolerance.
+        The estimator's class name: with the squared error, "Ridge",
+        "Lasso" or "ElasticNet" (as ``--penalty`` says) with ``--alpha``
+        above 0, else "LinearRegression"; with another loss, scikit-learn's
+        estimator of it, run to its tightest tolerance.
     estimator : object
         Unfitted.
     """
@@ -233,11 +251,19 @@ def reference(args):
         return "HuberRegressor", HuberRegressor(alpha=args.alpha, tol=1e-12, max_iter=10_000)
     if args.loss in ("quantile", "absolute_error"):
         quantile = args.quantile if args.loss == "quantile" else 0.5
-        return "QuantileRegressor", QuantileRegressor(quantile=quantile, alpha=0.0,
+        # QuantileRegressor's alpha weighs the same L1 penalty as Adam's at l1.
+        alpha = args.alpha if args.penalty == "l1" else 0.0
+        return "QuantileRegressor", QuantileRegressor(quantile=quantile, alpha=alpha,
                                                       solver="highs")
-    if args.alpha > 0:
-        return "Ridge", Ridge(alpha=args.alpha)
-    return "LinearRegression", LinearRegression()
+    if args.alpha == 0:
+        return "LinearRegression", LinearRegression()
+    if args.penalty == "l1":
+        return "Lasso", Lasso(alpha=args.alpha, tol=1e-12, max_iter=100_000)
+    if args.penalty == "elasticnet":
+        l1_ratio = 0.5 if args.l1_ratio is None else args.l1_ratio
+        return "ElasticNet", ElasticNet(alpha=args.alpha, l1_ratio=l1_ratio, tol=1e-12,
+                                        max_iter=100_000)
+    return "Ridge", Ridge(alpha=args.alpha)
 
 
 def check_options(args):
@@ -261,13 +287,14 @@ def check_options(args):
     except ValueError as exc:
         message = str(exc)
         for parameter, flag in FLAGS.items():
-            if message.startswith(f"{parameter} must be"):
-                message = (f"{flag}{message[len(parameter):].rstrip('.')} "
-                           f"(AdamLinearRegressor's {parameter})")
+            # "l1_ratio must be ..." and "l1_ratio=0.5 is given with ...".
+            for prefix, shown in ((f"{parameter} must be", f"{flag} must be"),
+                                  (f"{parameter}=", f"{flag} ")):
+                if message.startswith(prefix):
+                    message = (f"{shown}{message[len(prefix):].rstrip('.')} "
+                               f"(AdamLinearRegressor's {parameter})")
         raise UsageError(message) from None
-    if args.alpha > 0 and args.loss in ("quantile", "absolute_error"):
-        raise UsageError(f"--alpha with --loss {args.loss} has no estimator to compare with: "
-                         "QuantileRegressor's alpha is an L1 penalty, Adam's an L2 one")
+    _check_peer(args)
     outputs = [(flag, path) for flag, path in (("--save-model", args.save_model),
                                                 ("--save-predictions", args.save_predictions))
                if path is not None]
@@ -275,6 +302,20 @@ def check_options(args):
         check_output_path(flag, path, args.data)
     if len(outputs) == 2 and os.path.abspath(outputs[0][1]) == os.path.abspath(outputs[1][1]):
         raise UsageError("--save-model and --save-predictions name the same file")
+
+
+def _check_peer(args):
+    # Options with which no scikit-learn estimator minimizes Adam's objective.
+    if args.alpha == 0 or (args.penalty, args.loss) in PEERS:
+        return
+    if args.penalty == "l2":
+        raise UsageError(f"--alpha with --loss {args.loss} has no estimator to compare with: "
+                         "QuantileRegressor's alpha is an L1 penalty, Adam's an L2 one "
+                         "(--penalty l1 is QuantileRegressor's)")
+    raise UsageError(f"--penalty {args.penalty} with --loss {args.loss} has no estimator to "
+                     "compare with: scikit-learn's estimators of this loss take "
+                     + ("an L2 penalty only" if args.loss in ("poisson", "gamma", "huber")
+                        else "an L1 penalty only"))
 
 
 def load(args):

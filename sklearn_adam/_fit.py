@@ -396,10 +396,13 @@ def _progress_for(estimator, state, evaluation, full_after):
     n_params = sum(p.size for p in state.params)
     target = gradient_target(estimator.tol, coef.dtype, n_params)
     progress = state.progress
+    penalty = (estimator.penalty, estimator.alpha, estimator.l1_ratio)
     if progress is None:
         progress = Progress(estimator.validation_tol, target, estimator.n_iter_no_change)
         progress.watch(validation=validating, full_batch=full_after(0))
+        progress.follow_penalty(penalty)
         return progress
+    progress.follow_penalty(penalty)
     full_batch = full_after(progress.n_growths)
     progress.configure(estimator.validation_tol, target, estimator.n_iter_no_change, full_batch)
     if progress.monitors_validation != validating or (

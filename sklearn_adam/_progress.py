@@ -271,6 +271,9 @@ class Progress:
         Whether the monitor was started at full batch (:meth:`watch`): a
         validation score's patience stays that of its start. None in models
         pickled before it was kept, whose patience follows the batch.
+    penalty : tuple or None, default=None
+        ``(penalty, alpha, l1_ratio)`` of the objective the rate was lowered
+        on (:meth:`follow_penalty`); None in models pickled before it was kept.
     """
 
     tol: float
@@ -284,6 +287,24 @@ class Progress:
     best_params: list | None = None
     scored_epoch: int = 0
     watched_at_full_batch: bool | None = None
+    penalty: tuple | None = None
+
+    def follow_penalty(self, penalty):
+        """Restart the plateau schedule's rate where a warm start changes the penalty.
+
+        The rate was lowered on the previous objective's plateaus; on a new
+        objective (a lasso path's next alpha) a lowered rate would creep,
+        and be lowered further on the way, so the new objective starts from
+        the base rate. The same penalty continues as one longer run.
+
+        Parameters
+        ----------
+        penalty : tuple
+            ``(penalty, alpha, l1_ratio)`` of this call.
+        """
+        if self.penalty is not None and self.penalty != penalty:
+            self.n_reductions = self.n_fruitless = 0
+        self.penalty = penalty
 
     @property
     def monitors_validation(self):

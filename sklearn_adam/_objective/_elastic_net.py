@@ -102,8 +102,8 @@ class ElasticNet:
         -------
         value : array of shape ()
         """
-        return (0.5 * xp.sum(weights[0] * (coef * coef))
-                + xp.sum(weights[1] * xp.abs(coef)))
+        return (0.5 * xp.sum(weights[0, ...] * (coef * coef))
+                + xp.sum(weights[1, ...] * xp.abs(coef)))
 
     def prox(self, xp, coef, steps, weights):
         r"""The proximal operator in the diagonal metric of ``steps``.
@@ -124,9 +124,9 @@ class ElasticNet:
         -------
         coef : array of shape (n_targets, n_features)
         """
-        size = xp.abs(coef) - steps * weights[1]
+        size = xp.abs(coef) - steps * weights[1, ...]
         shrunk = xp.where(size > 0, size, xp.zeros_like(size))
-        return xp.sign(coef) * shrunk / (1 + steps * weights[0])
+        return xp.sign(coef) * shrunk / (1 + steps * weights[0, ...])
 
     def subdiff_distance(self, xp, coef, gradient, weights):
         """Distance of ``-gradient`` to the penalty's subdifferential at ``coef``.
@@ -147,10 +147,10 @@ class ElasticNet:
         -------
         distance : array of shape (n_targets, n_features)
         """
-        smooth = gradient + weights[0] * coef
-        at_zero = xp.abs(smooth) - weights[1]
+        smooth = gradient + weights[0, ...] * coef
+        at_zero = xp.abs(smooth) - weights[1, ...]
         at_zero = xp.where(at_zero > 0, at_zero, xp.zeros_like(at_zero))
-        away = xp.abs(smooth + weights[1] * xp.sign(coef))
+        away = xp.abs(smooth + weights[1, ...] * xp.sign(coef))
         return xp.where(coef == 0, at_zero, away)
 
     def __repr__(self):
