@@ -128,6 +128,22 @@ class ElasticNet:
         shrunk = xp.where(size > 0, size, xp.zeros_like(size))
         return xp.sign(coef) * shrunk / (1 + steps * weights[0])
 
+    def thresholds(self, xp, steps, weights):
+        """The size below which :meth:`prox` sets a coefficient to zero: ``steps`` times lambda.
+
+        Parameters
+        ----------
+        xp : array namespace
+        steps : array of shape (n_targets, n_features)
+            The step sizes :meth:`prox` is given.
+        weights : array
+
+        Returns
+        -------
+        thresholds : array of shape (n_targets, n_features)
+        """
+        return steps * weights[1]
+
     def subdiff_distance(self, xp, coef, gradient, weights):
         """Distance of ``-gradient`` to the penalty's subdifferential at ``coef``.
 
