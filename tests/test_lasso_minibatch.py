@@ -223,3 +223,24 @@ def test_a_stream_ends_near_the_optimum_with_exact_zeros(epoch_calls, share, sca
     reached = lasso_objective(X, y, model.coef_, model.intercept_, alpha)
     assert optimum <= reached * (1 + 1e-12) and reached < optimum * 1.01
     assert np.all(model.coef_[10:] == 0) and np.all(model.coef_[:10] != 0)
+
+
+def test_an_average_of_proximal_steps_goes_on_through_ridge_steps(monkeypatch):
+    # partial_fit with the ridge penalty after lasso calls: its steps clip
+    # nothing, and join the averages of the clipped parts as zeros,
+    # compiled as in numpy; the model's thresholds fade with them.
+    X, y = load_diabetes(return_X_y=True)
+    averages = []
+    for enabled in (True, False):
+        monkeypatch.setattr(compiled, "ENABLED", enabled)
+        model = AdamLinearRegressor(penalty="l1", alpha=0.3, batch_size=32, random_state=0)
+        for _ in range(3):
+            model.partial_fit(X, y)
+        thresholds = model._fit_state.average.thresholds.copy()
+        model.set_params(penalty="l2", alpha=0.0).partial_fit(X, y)
+        average = model._fit_state.average
+        assert np.all(average.thresholds < thresholds) and np.all(average.thresholds > 0)
+        averages.append(average)
+    for name in ("clipped", "thresholds"):
+        assert_allclose(getattr(averages[0], name), getattr(averages[1], name), rtol=1e-12,
+                        atol=1e-12 * np.abs(getattr(averages[1], name)).max())

@@ -259,7 +259,8 @@ def kernel_average(kernels, average, arrays, proximal=False):
     proximal : bool, default=False
         Whether the steps are proximal: the average then keeps the
         averages of what their thresholds clipped, and of the thresholds
-        (see :meth:`~sklearn_adam._averaging.AveragedIterate.add`).
+        (see :meth:`~sklearn_adam._averaging.AveragedIterate.add`); one
+        that kept them from earlier proximal steps goes on averaging them.
 
     Returns
     -------
@@ -272,7 +273,8 @@ def kernel_average(kernels, average, arrays, proximal=False):
         return kernels.Average(scratch, np.zeros(0, dtype=dtype), np.zeros(1, dtype=np.int64),
                                float(AVERAGING_POWER), False, scratch, scratch)
     intercept = average.params[1] if len(average.params) > 1 else arrays.intercept.copy()
-    clipped, thresholds = average.proximal_parts() if proximal else (scratch, scratch)
+    kept = proximal or average.clipped is not None
+    clipped, thresholds = average.proximal_parts() if kept else (scratch, scratch)
     return kernels.Average(average.params[0], intercept,
                            np.array([average.n_averaged], dtype=np.int64),
                            float(AVERAGING_POWER), True, clipped, thresholds)

@@ -12,8 +12,9 @@ def add_to_average(state, average, penalty):
     # After a step: one more averaged step, whose parameters join the average
     # with the polynomial-decay weight (power + 1) / (count + power), element
     # by element as the numpy update computes it; the first is taken as it is.
-    # After a proximal step, the parts its threshold clipped and the
-    # thresholds join their averages alike.
+    # An average that keeps the averages of what proximal steps clipped and
+    # of their thresholds takes those of this step in alike: zeros after a
+    # step of a smooth penalty (an inactive one), which clips nothing.
     count = average.count[0] + 1
     average.count[0] = count
     weight = (average.power + 1.0) / (count + average.power)
@@ -22,13 +23,13 @@ def add_to_average(state, average, penalty):
         for feature in range(n_features):
             average.coef[target, feature] = average_in(
                 average.coef[target, feature], state.coef[target, feature], count, weight)
-            if penalty.active:
+            if average.clipped.size:
+                clipped = penalty.clipped[target, feature] if penalty.active else 0.0
+                threshold = penalty.thresholds[target, feature] if penalty.active else 0.0
                 average.clipped[target, feature] = average_in(
-                    average.clipped[target, feature], penalty.clipped[target, feature], count,
-                    weight)
+                    average.clipped[target, feature], clipped, count, weight)
                 average.thresholds[target, feature] = average_in(
-                    average.thresholds[target, feature], penalty.thresholds[target, feature],
-                    count, weight)
+                    average.thresholds[target, feature], threshold, count, weight)
         if state.has_intercept:
             average.intercept[target] = average_in(
                 average.intercept[target], state.intercept[target], count, weight)

@@ -52,9 +52,9 @@ Average = namedtuple(
 Average.__doc__ = """The averaged iterate, advanced in place after each step when active:
 the averaged coefficients and intercept (scratch without an intercept), the
 count of averaged steps (an array of one element) and the averaging power;
-with a proximal penalty (an active Penalty), the averages of the parts its
-steps clipped and of their thresholds (see sklearn_adam._averaging).
-Inactive, its arrays are scratch space, left unread."""
+after proximal steps, the averages of the parts they clipped and of their
+thresholds, which every later step joins (see sklearn_adam._averaging), else
+empty. Inactive, its arrays are scratch space, left unread."""
 
 Penalty = namedtuple("Penalty", ["quadratic", "absolute", "clipped", "thresholds", "active"])
 Penalty.__doc__ = """The elastic-net penalty that a proximal step takes after each of the
