@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from .._averaging import AVERAGING_POWER
 from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
-from .._objective._datafits import served_by
+from .._objective._datafits import declares, served_by
 from .._objective._problem import batch_spread
 from .._rules import kernel_spec
 from .._stopping import CONVERGED, Standing, reached
@@ -74,6 +74,9 @@ class CompiledEpochs:
         """
         kernels = compiled_kernels()
         if kernels is None or not served_by(objective, kernels.SERVES):
+            return None
+        # A proximal penalty says itself how the kernels read its weights.
+        if not (objective.penalty.smooth or declares(objective.penalty, "kernel_weights")):
             return None
         X = objective.data.X
         if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
@@ -302,9 +305,9 @@ def kernel_penalty(kernels, objective):
     if objective.penalty.smooth:
         scratch = np.zeros((0, 0), dtype=dtype)
         return kernels.Penalty(scratch, scratch, scratch, scratch, False)
-    # The elastic net's weights: the quadratic part's, then the absolute part's.
     quadratic, absolute = (np.ascontiguousarray(np.broadcast_to(weights, coef_shape))
-                           for weights in objective.penalty_weights)
+                           for weights in objective.penalty.kernel_weights(
+                               objective.penalty_weights))
     return kernels.Penalty(quadratic, absolute, np.zeros(coef_shape, dtype=dtype),
                            np.zeros(coef_shape, dtype=dtype), True)
 

@@ -64,8 +64,9 @@ class NumpyEpochs:
             if self._proximal:
                 steps = proximal_steps(self.solver, state, learning_rate)
                 share = n_batch / batch_size
-                if average is not None:
-                    # What the soft threshold takes, for the averaged iterate's model.
+                # What the soft threshold takes, for the averaged iterate's
+                # model; a penalty that gives no thresholds is averaged plainly.
+                if average is not None and hasattr(objective.penalty, "thresholds"):
                     thresholds = objective.penalty.thresholds(
                         np, share * steps[0], objective.penalty_weights)
                     clipped = np.clip(params[0], -thresholds, thresholds)

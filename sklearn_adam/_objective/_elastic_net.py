@@ -144,6 +144,23 @@ class ElasticNet:
         """
         return steps * weights[1]
 
+    def kernel_weights(self, weights):
+        """The weights as the compiled kernels read them: the quadratic part's, the absolute part's.
+
+        Declared by each class the kernels serve (its own declaration, as
+        for datafits).
+
+        Parameters
+        ----------
+        weights : ndarray
+            As :meth:`weights` gives them.
+
+        Returns
+        -------
+        quadratic, absolute : ndarray
+        """
+        return weights[0], weights[1]
+
     def subdiff_distance(self, xp, coef, gradient, weights):
         """Distance of ``-gradient`` to the penalty's subdifferential at ``coef``.
 
@@ -183,6 +200,7 @@ class L1(ElasticNet):
     """
 
     name = "l1"
+    kernel_weights = ElasticNet.kernel_weights
 
     def __init__(self, alpha):
         super().__init__(alpha, 1.0)
