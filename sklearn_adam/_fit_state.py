@@ -248,7 +248,7 @@ class FitState:
         self.standardization = standardization
         self.params = change.parameters(self.params)
         if self.average is not None:
-            self.average.params = change.parameters(self.average.params)
+            self.average.in_new_coordinates(change)
         self.solver_state = state_in_new_coordinates(solver, self.solver_state, change,
                                                      self.params)
 
@@ -258,11 +258,13 @@ class FitState:
         Returns
         -------
         params : list of ndarray
-            The averaged iterate while stochastic steps are averaged, else
+            The averaged iterate's model while stochastic steps are
+            averaged (after proximal steps, thresholded: see
+            :meth:`~sklearn_adam._averaging.AveragedIterate.model`), else
             the parameters of the last step.
         """
         average = self.average
-        return self.params if average is None or not average.n_averaged else average.params
+        return self.params if average is None or not average.n_averaged else average.model()
 
     def fitted_attributes(self, params):
         """``coef_`` and ``intercept_`` in the units of the data, from standardized ``params``.

@@ -258,7 +258,12 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         scores it), while training continues from the last step. When the
         batch grows to every row, training continues from the average and
         averaging ends: full-batch steps are exact. The average resumes
-        with warm starts, ``partial_fit`` and pickles.
+        with warm starts, ``partial_fit`` and pickles. With
+        ``penalty="l1"`` or ``"elasticnet"``, the model is the average put
+        through the penalty's soft threshold, by the averaged thresholds of
+        the steps (see :mod:`sklearn_adam._averaging`): the plain average
+        where the steps kept a coefficient's sign, and exactly zero where
+        they kept it at zero, as the lasso's zeros are.
     early_stopping : bool, default=False
         Whether to monitor a score on held-out data instead of the training
         objective, stop once it has not risen by ``validation_tol`` in

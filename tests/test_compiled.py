@@ -108,6 +108,15 @@ SETTINGS = {
     "no shuffle, last batch short": dict(shuffle=False, batch_size=100),
     "validation split": dict(early_stopping=True),
     "schedule and growth": dict(schedule="plateau", tol=0.5, n_iter_no_change=1),
+    # No penalty gradient: a proximal step after each step, in the rule's metric.
+    "lasso": dict(penalty="l1", alpha=0.05),
+    "elastic net, no shuffle, last batch short": dict(
+        penalty="elasticnet", alpha=0.1, l1_ratio=0.7, shuffle=False, batch_size=100),
+    "lasso, amsgrad": dict(penalty="l1", alpha=0.05, solver="amsgrad"),
+    "elastic net, adamw": dict(penalty="elasticnet", alpha=0.05, solver="adamw",
+                               weight_decay=0.5),
+    "lasso, full batch, to convergence": dict(penalty="l1", alpha=0.05, batch_size=None,
+                                              max_iter=1000, tol=0, n_iter_no_change=10**6),
 }
 
 
@@ -121,10 +130,12 @@ def test_compiled_epoch_agrees_with_numpy(monkeypatch, container, settings):
     assert_same(fast, slow, rtol=1e-12, whole_history=settings.get("batch_size", 1) is not None)
 
 
+@pytest.mark.parametrize("penalty", [dict(alpha=2.0), dict(penalty="l1", alpha=0.05)],
+                         ids=["ridge", "lasso"])
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
-def test_several_targets(monkeypatch, container):
+def test_several_targets(monkeypatch, container, penalty):
     X, y, _ = make_data(n_targets=3)
-    assert_same(*fit_both_ways(monkeypatch, container(X), y, alpha=2.0), rtol=1e-12)
+    assert_same(*fit_both_ways(monkeypatch, container(X), y, **penalty), rtol=1e-12)
 
 
 # NAdam and Adamax, on their own compiled steps: every setting that changes
@@ -141,6 +152,10 @@ RULE_SETTINGS = {
     "full batch": dict(batch_size=None, max_iter=30, learning_rate=0.05),
     "full batch, to convergence": dict(batch_size=None, max_iter=1000, tol=0,
                                        n_iter_no_change=10**6),
+    "lasso": dict(penalty="l1", alpha=0.05),
+    "elastic net, zero epsilon": dict(penalty="elasticnet", alpha=0.1, epsilon=0.0),
+    "lasso, raw epsilon, no shuffle": dict(penalty="l1", alpha=0.05, epsilon_placement="raw",
+                                           epsilon=1e-3, shuffle=False, batch_size=100),
 }
 NADAM_SETTINGS = {"momentum decay 0.1": dict(momentum_decay=0.1),
                   "momentum decay 0": dict(momentum_decay=0.0)}
@@ -207,6 +222,12 @@ def assert_same_average(fast, slow, rtol=1e-12):
     assert fast_average.n_averaged == slow_average.n_averaged > 0
     for a, b in zip(fast_average.params, slow_average.params, strict=True):
         assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
+    # After proximal steps, the averages of what their thresholds clipped.
+    assert (fast_average.clipped is None) == (slow_average.clipped is None)
+    if slow_average.clipped is not None:
+        for name in ("clipped", "thresholds"):
+            a, b = getattr(fast_average, name), getattr(slow_average, name)
+            assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
 
 
 AVERAGED_SETTINGS = {
@@ -220,6 +241,10 @@ AVERAGED_SETTINGS = {
     "validation split": dict(early_stopping=True),
     # The batch grows to every row: training goes on from the average.
     "growth to full batch": dict(batch_size=175, n_iter_no_change=1, max_iter=40),
+    "lasso": dict(penalty="l1", alpha=0.05),
+    "elastic net, adamax": dict(penalty="elasticnet", alpha=0.1, solver="adamax"),
+    "lasso, growth to full batch": dict(penalty="l1", alpha=0.05, batch_size=175,
+                                        n_iter_no_change=1, max_iter=40),
 }
 
 
@@ -236,17 +261,21 @@ def test_compiled_averaging_agrees_with_numpy(monkeypatch, container, settings):
         assert slow.batch_size_curve_[-1] == 700 and slow._fit_state.average is None
 
 
+@pytest.mark.parametrize("penalty", [{}, dict(penalty="l1", alpha=0.05)], ids=["ridge", "lasso"])
 @pytest.mark.parametrize("solver", ["adam", "nadam"])
-def test_compiled_averaging_of_partial_fit_agrees_with_numpy(monkeypatch, solver):
+def test_compiled_averaging_of_partial_fit_agrees_with_numpy(monkeypatch, solver, penalty):
     # Chunks of several batches and of one (150 rows), the standardization
     # changing between them. (A first chunk of one batch would take a full
     # batch from zero, whose centered intercept gradient is rounding noise.)
+    # With the lasso, the averages of the clipped parts follow the new scales.
     X, y, weight = make_data()
     X = X * (1 + np.arange(700)[:, None] // 350)
     models = stream_both_ways(monkeypatch, X, y, weight, [(0, 350), (350, 500), (500, 700)],
-                              solver=solver)
+                              solver=solver, **penalty)
     assert_same(*models, rtol=1e-12)
-    assert_same_average(*models)
+    # The lasso's averaged standardized intercept is 1e-4 (the centered
+    # targets' intercept), whose rounding is compared to its own size.
+    assert_same_average(*models, rtol=1e-11 if penalty else 1e-12)
 
 
 def test_float32_stays_float32_and_agrees_to_its_precision(monkeypatch):
@@ -273,13 +302,16 @@ def compiled_calls(monkeypatch):
     return calls
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("batch_size", [100, None], ids=["mini-batch", "full batch"])
-def test_every_built_in_rule_takes_the_compiled_path(compiled_calls, solver, batch_size):
+def test_every_built_in_rule_takes_the_compiled_path(compiled_calls, solver, batch_size,
+                                                     penalty):
     X, y, _ = make_data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        AdamLinearRegressor(max_iter=1, solver=solver, batch_size=batch_size).fit(X, y)
+        AdamLinearRegressor(max_iter=1, solver=solver, batch_size=batch_size,
+                            penalty=penalty).fit(X, y)
     assert compiled_calls
 
 

@@ -75,6 +75,17 @@ SETTINGS = {
     # Runs of full-batch steps, each a compiled pass over X.
     "full batch": dict(batch_size=None, max_iter=40, learning_rate=0.05),
     "full batch, nadam, ridge": dict(batch_size=None, max_iter=40, solver="nadam", alpha=0.05),
+    # The lasso and the elastic net, weighed in each loss's units: a proximal
+    # step after each step.
+    "lasso": dict(penalty="l1", alpha=0.01, batch_size=64),
+    "elastic net, adamax, no shuffle": dict(penalty="elasticnet", alpha=0.02, solver="adamax",
+                                            shuffle=False, batch_size=100),
+    # Without an intercept: the first full-batch step moves a centered
+    # intercept by the rate in the direction of its gradient's rounding
+    # noise (a few 1e-11 apart between the paths), which the gamma fit's
+    # intercept, crossing zero at the fortieth step, shows at 1e-9.
+    "lasso, full batch": dict(penalty="l1", alpha=0.01, batch_size=None, max_iter=40,
+                              learning_rate=0.05, fit_intercept=False),
 }
 
 
@@ -96,28 +107,31 @@ def test_compiled_epochs_of_each_loss_agree_with_numpy(monkeypatch, compiled_cal
     assert_same_average(fast, slow)
 
 
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet"])
 @pytest.mark.parametrize("batch_size", [64, None], ids=["mini-batch", "full batch"])
 @pytest.mark.parametrize("container", CONTAINERS.values(), ids=CONTAINERS)
 @pytest.mark.parametrize("loss", LOSSES)
-def test_several_targets(monkeypatch, compiled_calls, loss, container, batch_size):
+def test_several_targets(monkeypatch, compiled_calls, loss, container, batch_size, penalty):
     # The quantile's penalty weighs each target by its own scale.
     X, y, weight = make_data(loss, n_targets=3)
     fast, slow = fit_both_ways(monkeypatch, container(X), y, fit_params=dict(sample_weight=weight),
                                loss=loss, quantile=0.3, alpha=0.05, batch_size=batch_size,
-                               max_iter=10)
+                               max_iter=10, penalty=penalty)
     assert fast.coef_.shape == (3, 6) and compiled_calls
     assert_same(fast, slow, rtol=1e-12)
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
 @pytest.mark.parametrize("container", CONTAINERS.values(), ids=CONTAINERS)
 @pytest.mark.parametrize("loss", LOSSES)
 def test_partial_fit_and_its_averaged_iterate_agree_with_numpy(monkeypatch, compiled_calls, loss,
-                                                               container):
+                                                               container, penalty):
     # Every step of partial_fit is averaged; chunks of several batches and
     # of one, the standardization changing between them.
     X, y, weight = make_data(loss)
     models = stream_both_ways(monkeypatch, container(X), y, weight,
-                              [(0, 350), (350, 400), (400, 700)], loss=loss, batch_size=50)
+                              [(0, 350), (350, 400), (400, 700)], loss=loss, batch_size=50,
+                              penalty=penalty, alpha=0.01 if penalty == "l1" else 0.0)
     assert models[1]._fit_state.average.n_averaged > 0 and compiled_calls
     assert_same(*models, rtol=1e-12)
     assert_same_average(*models)

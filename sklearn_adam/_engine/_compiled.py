@@ -9,6 +9,10 @@ and each epoch, gradients and steps of every batch, is one call of
 :func:`sklearn_adam._kernels.epoch`, which reads each row of ``X`` in place
 (no batch copies); over a memory-mapped ``X``, one call per part of the
 epoch, whose pages are released in between (:mod:`sklearn_adam._mapped`).
+A penalty that is not smooth (the elastic net) takes its proximal step after
+each of the rule's steps, in the kernel, as the numpy epoch does; its
+full-batch epochs are run one per call (the runs of full-batch steps take
+no proximal step).
 """
 
 import numpy as np
@@ -17,7 +21,7 @@ import scipy.sparse as sp
 from .._averaging import AVERAGING_POWER
 from .._fast import compiled_kernels
 from .._mapped import MappedPages, epoch_parts
-from .._objective._datafits import served_by
+from .._objective._datafits import declares, served_by
 from .._objective._problem import batch_spread
 from .._rules import kernel_spec
 from .._stopping import CONVERGED, Standing, reached
@@ -46,6 +50,7 @@ class CompiledEpochs:
             standardization.y_center, standardization.y_scale,
         )
         self._rule = spec.kernel_rule(kernels)
+        self._penalty = kernel_penalty(kernels, objective)
 
     @classmethod
     def for_fit(cls, objective, solver, full_batch=False):
@@ -70,6 +75,9 @@ class CompiledEpochs:
         kernels = compiled_kernels()
         if kernels is None or not served_by(objective, kernels.SERVES):
             return None
+        # A proximal penalty says itself how the kernels read its weights.
+        if not (objective.penalty.smooth or declares(objective.penalty, "kernel_weights")):
+            return None
         X = objective.data.X
         if not (isinstance(X, np.ndarray) or (sp.issparse(X) and X.format == "csr")):
             return None
@@ -81,9 +89,10 @@ class CompiledEpochs:
         """bool : Whether :meth:`run_steps` can take many full-batch epochs in one call.
 
         Not over a memory-mapped ``X``, whose epochs release its pages part
-        by part.
+        by part, nor with a penalty that takes proximal steps.
         """
-        return self._full_batch and MappedPages.of(self.objective.data.X) is None
+        return (self._full_batch and not self._penalty.active
+                and MappedPages.of(self.objective.data.X) is None)
 
     def run_steps(self, params, state, rates, *, target, patience, standing=None):
         """Full-batch epochs, one pass over ``X`` each, in one compiled call.
@@ -104,7 +113,10 @@ class CompiledEpochs:
     def run(self, params, state, learning_rate, batch_size, order, target=-1.0, average=None):
         """One epoch; see :meth:`sklearn_adam._engine.EpochDriver.run`."""
         arrays, steps_before = kernel_state(self._kernels, self._spec, params, state)
-        averaged = kernel_average(self._kernels, average, arrays)
+        averaged = kernel_average(self._kernels, average, arrays, self._penalty.active)
+        # Where a full batch's gradient is taken, for a proximal penalty's
+        # stopping measure.
+        coef_at_start = params[0].copy() if self._penalty.active else None
         # The kernel steps as it goes: a full-batch epoch that converges is
         # undone from copies.
         judged = target >= 0 and batch_size >= self.objective.n_samples
@@ -127,14 +139,15 @@ class CompiledEpochs:
                 visits, batch_size, float(learning_rate), steps_before + steps, first, stop
             )
             weighted_loss, penalty, part_steps, coef_sum, intercept_sum = self._kernels.epoch(
-                data, self._scaling, loss, self._rule, arrays, plan, sums, averaged
+                data, self._scaling, loss, self._rule, arrays, plan, sums, averaged,
+                self._penalty,
             )
             steps += part_steps
         if average is not None:
             average.n_averaged = int(averaged.count[0])
         gradient_sums = [coef_sum] + ([intercept_sum] if len(params) > 1 else [])
         loss, gradient_norm = self.objective.epoch_summary(
-            weighted_loss, penalty, gradient_sums, batch_size
+            weighted_loss, penalty, gradient_sums, batch_size, coef_at_start
         )
         if judged and reached(gradient_norm, target):
             for array, before in zip(advanced, kept, strict=True):
@@ -160,7 +173,12 @@ def kernel_data(kernels, objective):
     y = objective.data.y
     # A row of weights per target: a datafit whose penalty factor differs
     # between targets (the pinball loss's, their scales) weighs each its own.
-    penalty_weights = np.broadcast_to(objective.penalty_weights, (y.shape[1], X.shape[1]))
+    # Unread without a penalty gradient (a proximal penalty's weights are in
+    # kernel_penalty).
+    weights = objective.penalty_weights
+    if not objective.adds_penalty_gradient:
+        weights = np.zeros(1, dtype=objective.standardization.x_scale.dtype)
+    penalty_weights = np.broadcast_to(weights, (y.shape[1], X.shape[1]))
     return kernels.Data(
         dense, values, indices, indptr, y, objective.data.sample_weight,
         rows.astype(np.intp, copy=False), objective.n_samples, objective.weight_sum,
@@ -230,7 +248,7 @@ def kernel_state(kernels, spec, params, state):
     return arrays, steps_before
 
 
-def kernel_average(kernels, average, arrays):
+def kernel_average(kernels, average, arrays, proximal=False):
     """The averaged iterate as the kernels' ``Average``, advanced in place; inactive for None.
 
     Parameters
@@ -241,21 +259,57 @@ def kernel_average(kernels, average, arrays):
     arrays : State
         The kernels' state of the parameters: the dtype and, without an
         intercept, the shape of the scratch intercept.
+    proximal : bool, default=False
+        Whether the steps are proximal: the average then keeps the
+        averages of what their thresholds clipped, and of the thresholds
+        (see :meth:`~sklearn_adam._averaging.AveragedIterate.add`); one
+        that kept them from earlier proximal steps goes on averaging them.
 
     Returns
     -------
     average : Average
         Its count, an array of one element, is read back after the epoch.
     """
+    dtype = arrays.coef.dtype
+    scratch = np.zeros((0, 0), dtype=dtype)
     if average is None:
-        dtype = arrays.coef.dtype
-        return kernels.Average(np.zeros((0, 0), dtype=dtype), np.zeros(0, dtype=dtype),
-                               np.zeros(1, dtype=np.int64),
-                               float(AVERAGING_POWER), False)
+        return kernels.Average(scratch, np.zeros(0, dtype=dtype), np.zeros(1, dtype=np.int64),
+                               float(AVERAGING_POWER), False, scratch, scratch)
     intercept = average.params[1] if len(average.params) > 1 else arrays.intercept.copy()
+    kept = proximal or average.clipped is not None
+    clipped, thresholds = average.proximal_parts() if kept else (scratch, scratch)
     return kernels.Average(average.params[0], intercept,
                            np.array([average.n_averaged], dtype=np.int64),
-                           float(AVERAGING_POWER), True)
+                           float(AVERAGING_POWER), True, clipped, thresholds)
+
+
+def kernel_penalty(kernels, objective):
+    """The kernels' :data:`~sklearn_adam._kernels.Penalty` of an objective.
+
+    Active for a penalty that is not smooth (the elastic net and the lasso,
+    the kernels' only such penalties), whose weights it holds one row per
+    target; inactive, with scratch arrays, for a smooth one.
+
+    Parameters
+    ----------
+    kernels : module
+        :mod:`sklearn_adam._kernels`.
+    objective : Objective
+
+    Returns
+    -------
+    penalty : Penalty
+    """
+    coef_shape = (objective.data.y.shape[1], objective.data.X.shape[1])
+    dtype = objective.standardization.x_scale.dtype
+    if objective.penalty.smooth:
+        scratch = np.zeros((0, 0), dtype=dtype)
+        return kernels.Penalty(scratch, scratch, scratch, scratch, False)
+    quadratic, absolute = (np.ascontiguousarray(np.broadcast_to(weights, coef_shape))
+                           for weights in objective.penalty.kernel_weights(
+                               objective.penalty_weights))
+    return kernels.Penalty(quadratic, absolute, np.zeros(coef_shape, dtype=dtype),
+                           np.zeros(coef_shape, dtype=dtype), True)
 
 
 def full_batch_steps(kernels, spec, params, state, rates, target, patience, standing,

@@ -60,11 +60,19 @@ class NumpyEpochs:
             if batch_size >= n_samples and reached(objective.stationarity(params, grads), target):
                 break
             state = solver_step(self._update, grads, state, learning_rate, params, decayed)
+            clipped = thresholds = None
             if self._proximal:
                 steps = proximal_steps(self.solver, state, learning_rate)
-                objective.proximal_step(params[0], steps[0], n_batch / batch_size)
+                share = n_batch / batch_size
+                # What the soft threshold takes, for the averaged iterate's
+                # model; a penalty that gives no thresholds is averaged plainly.
+                if average is not None and hasattr(objective.penalty, "thresholds"):
+                    thresholds = objective.penalty.thresholds(
+                        np, share * steps[0], objective.penalty_weights)
+                    clipped = np.clip(params[0], -thresholds, thresholds)
+                objective.proximal_step(params[0], steps[0], share)
             if average is not None:
-                average.add(params)
+                average.add(params, clipped, thresholds)
         loss, gradient_norm = objective.epoch_summary(
             weighted_loss, penalty, gradient_sum, batch_size, coef_at_start
         )

@@ -14,17 +14,23 @@ another order, so the two agree to rounding.
 The modules: ``_groups`` (the named groups), ``_rules`` (the update rules'
 steps, one coordinate at a time), ``_losses`` (the datafits' loss of one
 prediction and its derivative), ``_gradient`` (the datafit's gradient from
-the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_averaging``
+the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_proximal`` (the
+elastic-net penalty's proximal step and value), ``_averaging``
 (the averaged iterate's update after each of its steps), ``_full_batch``
 (runs of full-batch steps), ``_stopping`` (their stopping test, :func:`judge`),
 ``_columns`` (the columns' sums of squares) and ``_compile`` (how they are
 compiled and cached).
 
-The kernels serve the ridge penalty (penalty ``"l2"``) with the datafits
-:data:`SERVES` names: the squared error, the absolute error and the pinball
-(quantile) loss, smoothed or exact, and the Poisson and Gamma deviances. A
-driver that runs them checks the objective's components against it and
-leaves any other objective to the numpy code; it gathers the datafit's
+The kernels serve the datafits :data:`SERVES` names: the squared error, the
+absolute error and the pinball (quantile) loss, smoothed or exact, and the
+Poisson and Gamma deviances, with the ridge penalty (penalty ``"l2"``),
+whose gradient joins the data's, and, in mini-batch epochs, the lasso and
+elastic-net penalties (``"l1"``, ``"elasticnet"``), which add no gradient
+but take their proximal step after each of the rule's steps, in its metric
+(:data:`Penalty`). A driver that runs them checks the objective's
+components against it and leaves any other objective to the numpy code
+(the runs of full-batch steps of ``_full_batch`` take no proximal step: a
+driver leaves a proximal penalty's full batches to the epoch kernel); it gathers the datafit's
 :data:`Loss` (:func:`loss_group` of its ``kernel_loss`` and its
 ``kernel_numbers()``; None for the squared error) at every call, so that a
 smoothing width that changes between calls is read as it is.
@@ -73,9 +79,21 @@ from ._gradient import (
     batch_gradient,
     original_units,
 )
-from ._groups import Average, Data, Epoch, EpochSums, Loss, Quadratic, Scaling, State, Steps
+from ._groups import (
+    Average,
+    Data,
+    Epoch,
+    EpochSums,
+    Loss,
+    Penalty,
+    Quadratic,
+    Scaling,
+    State,
+    Steps,
+)
 from ._losses import LARGEST_EXPONENT, LOSS_CODES, loss_and_derivative, loss_group
-from ._rules import AdamaxRule, AdamRule, NAdamRule, rule_step
+from ._proximal import penalty_value, proximal_pass
+from ._rules import AdamaxRule, AdamRule, NAdamRule, coordinate_step_size, rule_step
 from ._stopping import (
     CONVERGED,
     GOING_ON,
@@ -94,7 +112,7 @@ ENABLED = True
 # kernels compute; a compiled driver serves no other.
 SERVES = {
     "datafits": frozenset({"squared_error", "absolute_error", "quantile", "poisson", "gamma"}),
-    "penalties": frozenset({"l2"}),
+    "penalties": frozenset({"l2", "l1", "elasticnet"}),
 }
 
 __all__ = [
@@ -117,6 +135,7 @@ __all__ = [
     "EpochSums",
     "Loss",
     "NAdamRule",
+    "Penalty",
     "Quadratic",
     "Scaling",
     "State",
@@ -128,6 +147,7 @@ __all__ = [
     "add_to_average",
     "batch_gradient",
     "column_sums",
+    "coordinate_step_size",
     "data_full_batch_steps",
     "data_gradient",
     "epoch",
@@ -138,6 +158,8 @@ __all__ = [
     "loss_and_derivative",
     "loss_group",
     "original_units",
+    "penalty_value",
+    "proximal_pass",
     "quadratic_gradient",
     "rule_step",
     "step",

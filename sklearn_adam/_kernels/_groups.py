@@ -46,11 +46,24 @@ Those a rule does not keep, and the intercept's without an intercept, are
 scratch space, left unread.
 """
 
-Average = namedtuple("Average", ["coef", "intercept", "count", "power", "active"])
+Average = namedtuple(
+    "Average", ["coef", "intercept", "count", "power", "active", "clipped", "thresholds"]
+)
 Average.__doc__ = """The averaged iterate, advanced in place after each step when active:
 the averaged coefficients and intercept (scratch without an intercept), the
-count of averaged steps (an array of one element) and the averaging power.
-Inactive, its arrays are scratch space, left unread."""
+count of averaged steps (an array of one element) and the averaging power;
+after proximal steps, the averages of the parts they clipped and of their
+thresholds, which every later step joins (see sklearn_adam._averaging), else
+empty. Inactive, its arrays are scratch space, left unread."""
+
+Penalty = namedtuple("Penalty", ["quadratic", "absolute", "clipped", "thresholds", "active"])
+Penalty.__doc__ = """The elastic-net penalty that a proximal step takes after each of the
+rule's steps, when active: its weights on each squared coefficient
+(quadratic) and on each coefficient's size (absolute), one row per target;
+clipped and thresholds, written by each step, are the part of each
+coefficient that its soft threshold took and that threshold. Inactive (a
+smooth penalty, whose gradient is in the data's), its arrays are scratch
+space, left unread."""
 
 Epoch = namedtuple(
     "Epoch", ["order", "batch_size", "learning_rate", "steps_before", "first", "stop"]

@@ -1,12 +1,15 @@
 """The update rules' compiled steps, the twins of the numpy updates of :mod:`sklearn_adam._rules`.
 
-A rule's kernel is a named tuple of its constants whose class names two
+A rule's kernel is a named tuple of its constants whose class names three
 functions: ``factors``, what one step shares across coordinates (bias
-corrections, NAdam's momentum weights), and ``element``, the step of one
-coordinate. :func:`rule_step` compiles, for the class of the tuple it is
-given, a loop over the coordinates that calls that class's two; a rule's
-kernel spec (:class:`sklearn_adam._rules.AdamKernelSpec` and its siblings)
-builds its tuple.
+corrections, NAdam's momentum weights), ``element``, the step of one
+coordinate, and ``step_size``, one coordinate's step size after a step (the
+rule's ``step_sizes``, the metric of a penalty's proximal step).
+:func:`rule_step` compiles, for the class of the tuple it is given, a loop
+over the coordinates that calls that class's first two, and
+:func:`coordinate_step_size` calls its third; a rule's kernel spec
+(:class:`sklearn_adam._rules.AdamKernelSpec` and its siblings) builds its
+tuple.
 """
 
 import math
@@ -56,6 +59,14 @@ def adam_element(rule, factors, g, m, v, v_max, theta, decays):
 
 
 @kernel
+def adam_step_size(rule, learning_rate, step_number, second, maximum):
+    # Adam.step_sizes (AMSGrad's, of the running maximum) of one coordinate:
+    # the rate over the denominator its update divides by.
+    root = maximum if rule.running_maximum else second
+    return divide_by_root(learning_rate, root, rule, 1.0 - rule.beta_2**step_number)
+
+
+@kernel
 def nadam_momentum(rule, step_number):
     # NAdam._momentum: the scheduled momentum mu_t of step t.
     return rule.beta_1 * (1.0 - 0.5 * 0.96 ** (step_number * rule.momentum_decay))
@@ -87,6 +98,12 @@ def nadam_element(rule, factors, g, m, v, unused, theta, decays):
 
 
 @kernel
+def nadam_step_size(rule, learning_rate, step_number, second, unused):
+    # NAdam.step_sizes (Adam's) of one coordinate.
+    return divide_by_root(learning_rate, second, rule, 1.0 - rule.beta_2**step_number)
+
+
+@kernel
 def adamax_factors(rule, state, learning_rate, step_number):
     # What Adamax.update computes once per step: the step size.
     return (-learning_rate / (1.0 - rule.beta_1**step_number),)
@@ -105,6 +122,13 @@ def adamax_element(rule, factors, g, m, u, unused, theta, decays):
     return m, u, unused, theta + update
 
 
+@kernel
+def adamax_step_size(rule, learning_rate, step_number, u, unused):
+    # Adamax.step_sizes of one coordinate: the rate over the infinity norm
+    # (zero where it is, as a step is).
+    return learning_rate / u if rule.epsilon > 0.0 or u > 0.0 else 0.0
+
+
 class AdamRule(
     namedtuple(
         "AdamRule",
@@ -116,6 +140,7 @@ class AdamRule(
     __slots__ = ()
     factors = adam_factors
     element = adam_element
+    step_size = adam_step_size
 
 
 class NAdamRule(
@@ -126,6 +151,7 @@ class NAdamRule(
     __slots__ = ()
     factors = nadam_factors
     element = nadam_element
+    step_size = nadam_step_size
 
 
 class AdamaxRule(namedtuple("AdamaxRule", ["beta_1", "beta_2", "epsilon"])):
@@ -134,11 +160,12 @@ class AdamaxRule(namedtuple("AdamaxRule", ["beta_1", "beta_2", "epsilon"])):
     __slots__ = ()
     factors = adamax_factors
     element = adamax_element
+    step_size = adamax_step_size
 
 
-# step_factors and element call, in compiled code, the functions that the
-# class of the rule's tuple names, chosen when the caller is compiled for
-# that class. In Python they are never called.
+# step_factors, element and coordinate_step_size call, in compiled code,
+# the functions that the class of the rule's tuple names, chosen when the
+# caller is compiled for that class. In Python they are never called.
 
 
 def step_factors(rule, state, learning_rate, step_number):
@@ -149,6 +176,11 @@ def step_factors(rule, state, learning_rate, step_number):
 def element(rule, factors, g, first, second, third, theta, decays):
     """The ``element`` kernel of ``rule``'s class, for compiled callers."""
     return type(rule).element(rule, factors, g, first, second, third, theta, decays)
+
+
+def coordinate_step_size(rule, learning_rate, step_number, second, third):
+    """The ``step_size`` kernel of ``rule``'s class, for compiled callers."""
+    return type(rule).step_size(rule, learning_rate, step_number, second, third)
 
 
 @overload(step_factors)
@@ -167,6 +199,16 @@ def _compiled_element(rule, factors, g, first, second, third, theta, decays):
 
     def call(rule, factors, g, first, second, third, theta, decays):
         return declared(rule, factors, g, first, second, third, theta, decays)
+
+    return call
+
+
+@overload(coordinate_step_size)
+def _compiled_coordinate_step_size(rule, learning_rate, step_number, second, third):
+    declared = rule.instance_class.step_size
+
+    def call(rule, learning_rate, step_number, second, third):
+        return declared(rule, learning_rate, step_number, second, third)
 
     return call
 

@@ -128,6 +128,39 @@ class ElasticNet:
         shrunk = xp.where(size > 0, size, xp.zeros_like(size))
         return xp.sign(coef) * shrunk / (1 + steps * weights[0, ...])
 
+    def thresholds(self, xp, steps, weights):
+        """The size below which :meth:`prox` sets a coefficient to zero: ``steps`` times lambda.
+
+        Parameters
+        ----------
+        xp : array namespace
+        steps : array of shape (n_targets, n_features)
+            The step sizes :meth:`prox` is given.
+        weights : array
+
+        Returns
+        -------
+        thresholds : array of shape (n_targets, n_features)
+        """
+        return steps * weights[1]
+
+    def kernel_weights(self, weights):
+        """The weights as the compiled kernels read them: the quadratic part's, the absolute part's.
+
+        Declared by each class the kernels serve (its own declaration, as
+        for datafits).
+
+        Parameters
+        ----------
+        weights : ndarray
+            As :meth:`weights` gives them.
+
+        Returns
+        -------
+        quadratic, absolute : ndarray
+        """
+        return weights[0], weights[1]
+
     def subdiff_distance(self, xp, coef, gradient, weights):
         """Distance of ``-gradient`` to the penalty's subdifferential at ``coef``.
 
@@ -167,6 +200,7 @@ class L1(ElasticNet):
     """
 
     name = "l1"
+    kernel_weights = ElasticNet.kernel_weights
 
     def __init__(self, alpha):
         super().__init__(alpha, 1.0)
