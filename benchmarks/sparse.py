@@ -20,9 +20,12 @@ fitted at the same ``alpha``. Sections:
 4. streams: one pass of ``partial_fit`` in chunks of 10,000 over 200,000 x 50:
    the objective's excess over the optimum, and the exact zeros on the
    features whose true coefficient is zero, ours and
-   ``SGDRegressor(penalty="l1")``'s (same alpha, same meaning);
+   ``SGDRegressor(penalty="l1")``'s (same alpha, same meaning), and ours
+   without averaging the iterates (``average=False``), to show what the
+   default averaging does to the zeros;
 5. a 20-alpha path on 200,000 x 50: ours refitted with ``warm_start=True``
-   along ``lasso_path``'s alpha grid, against ``lasso_path``'s time;
+   along ``lasso_path``'s alpha grid, against ``lasso_path``'s time, and the
+   same path of fits from scratch, to show what the warm starts save;
 6. quantile + l1 on 5,000 x 20 against ``QuantileRegressor(alpha,
    solver="highs")``: relative objective difference (not a target of the
    issue, shown beside them).
