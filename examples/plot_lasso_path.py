@@ -92,7 +92,7 @@ ax_path.invert_xaxis()
 ax_path.set_xlabel("alpha (decreasing)")
 ax_path.set_ylabel("coefficient")
 ax_path.set_title("lasso_path (lines) and warm-started AdamLinearRegressor (dots)")
-ax_path.legend(ncol=2, fontsize=8, loc="upper left")
+ax_path.legend(ncol=2, fontsize=8, loc="lower left")
 
 ax_count.step(alphas, np.count_nonzero(reference, axis=0), where="mid", color="black",
               linewidth=3, alpha=0.3, label="lasso_path")
