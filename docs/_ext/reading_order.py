@@ -10,6 +10,8 @@ class ReadingOrder:
         "plot_early_stopping.py",
         "plot_robust_regression.py",
         "plot_quantile_bands.py",
+        "plot_lasso_path.py",
+        "plot_support_recovery.py",
         "plot_batch_size.py",
         "plot_partial_fit.py",
         "plot_dask_cluster.py",
