@@ -26,7 +26,7 @@ import dataclasses
 import numpy as np
 
 from ._averaging import continue_from_average
-from ._objective._finish import StandardizedRows, distance_at, finish
+from ._objective._finish import StandardizedRows, distance_at, finish, serves
 from ._objective._robust import AbsoluteError
 from ._training import History, train
 
@@ -84,10 +84,12 @@ def objective_to_train(objective, sees_every_row):
 
 
 def can_finish(objective):
-    """Whether the exact finish serves ``objective``: it reads its rows, and its penalty is smooth.
+    """Whether the exact finish serves ``objective``: it reads its rows, and its penalty.
 
-    The finish says what it reads of the rows (``finish_rows``); it solves
-    the ridge penalty's optimality conditions, not an L1 penalty's.
+    The objective says what the finish reads of its rows (``finish_rows``);
+    the finish says which penalties it solves for (its ``SERVES``: the
+    ridge, lasso and elastic-net penalties), by the names their own classes
+    declare.
 
     Parameters
     ----------
@@ -97,7 +99,7 @@ def can_finish(objective):
     -------
     bool
     """
-    return hasattr(objective, "finish_rows") and objective.penalty.smooth
+    return hasattr(objective, "finish_rows") and serves(objective.penalty)
 
 
 def smoothed(objective, width):
@@ -173,11 +175,12 @@ def finish_collapsed_scale(state, objective, history):
 
     When more than ``1 - 1 / epsilon^2`` of the weight can be fitted
     exactly, HuberRegressor's objective falls as the scale shrinks to zero,
-    where it is ``2 epsilon`` times the absolute error of the same
+    where its datafit is ``2 epsilon`` times the absolute error of the same
     coefficients: the scale's steps head for zero and the gradient of the
     others never settles. Where a fit ended so, short of its target, with a
     scale near zero, the exact finish of the absolute error (with the
-    penalty divided by ``2 epsilon``) gives the coefficients, and the scale
+    penalty divided by ``2 epsilon``: every part of it, ridge, lasso or
+    elastic net, is linear in its weights) gives the coefficients, and the scale
     is zero: a minimizer, certified by the distance of zero to the joint
     subdifferential (that of the coefficients, and the scale's own
     condition, that the objective does not fall as the scale grows).

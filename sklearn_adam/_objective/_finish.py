@@ -5,50 +5,82 @@ width :math:`h`. Near the minimizer of the smoothed objective, the rows split
 into those clearly above their target (slope ``high``), clearly below (slope
 ``low``), and those in the band where the smoothing acts: the candidates to
 sit exactly at the kink. Given that split, the exact minimizer solves a
-small linear system (the optimality conditions of the objective restricted
-to it):
+small problem (:mod:`._finish_solve`): a linear program where the penalty
+has no quadratic part (none, or the lasso's), else the optimality
+conditions of the objective restricted to the split,
 
 .. math::
 
-    g + \Lambda \beta + \tfrac1S \hat X_Z^\top (s_Z \odot v) = 0, \qquad
+    g + \Lambda \beta + \lambda \odot \operatorname{sign} \beta
+        + \tfrac1S \hat X_Z^\top (s_Z \odot v) = 0, \qquad
     \hat X_Z \beta = \tilde y_Z
 
 for the standardized parameters :math:`\beta` (coefficients and intercept,
-rows :math:`\hat x_i = (\tilde x_i, 1)`) and the subgradients :math:`v` of
-the rows at the kink, with :math:`g` the gradient of the rows off it and
-:math:`\Lambda` the ridge penalty's weights. Where a subgradient leaves its
-interval :math:`[\text{low}, \text{high}]` or a row off the kink changes
-side, the split is corrected and the system solved again (a primal-dual
-active set), a few times at most.
+rows :math:`\hat x_i = (\tilde x_i, 1)`; those held at zero left out) and
+the subgradients :math:`v` of the rows at the kink, with :math:`g` the
+gradient of the rows off it, :math:`\Lambda` the quadratic part's weights
+and :math:`\lambda` the absolute part's.
 
 Whatever the split, the candidate is judged exactly: by the distance of zero
 to the objective's subdifferential there,
 
 .. math::
 
-    \min_{v \in [\text{low}, \text{high}]^K} \Big\lVert g + \Lambda \beta
-        + \tfrac1S \hat X_K^\top (s_K \odot v) \Big\rVert
+    \min_{v \in [\text{low}, \text{high}]^K,\ t \in [-\lambda_J, \lambda_J]}
+        \Big\lVert g + \Lambda \beta + \lambda \odot \operatorname{sign} \beta
+        + \tfrac1S \hat X_K^\top (s_K \odot v) + E_J t \Big\rVert
 
 over the rows :math:`K` whose residual is zero (within :data:`AT_KINK` of
-the targets' scale), :math:`g` now the gradient of all others. It is zero
-exactly at a minimizer, and it is the measure that ``tol`` bounds for these
-losses, in the same standardized units as the gradient norm of the smooth
-ones.
+the targets' scale) and the coefficients :math:`J` that are zero (the
+lasso's subgradient there is any of :math:`[-\lambda_j, \lambda_j]`),
+:math:`g` now the gradient of all other rows: a bounded least squares. It
+is zero exactly at a minimizer, and it is the measure that ``tol`` bounds
+for these losses, in the same standardized units as the gradient norm of
+the smooth ones.
+
+The finish serves the penalties of :data:`SERVES`, and no other.
 """
 
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import linprog, lsq_linear
+from scipy.optimize import lsq_linear
 
-# Residuals within this many units of the targets' scale count as zero: at
-# the kink. Solving for the candidate leaves its zero residuals at rounding
-# error of this size times the rows' norms, far below it.
-AT_KINK = 1e-9
+from ._finish_solve import AT_KINK, solve_active_set, solve_linear_program
 
-# Residuals of a linear program's solution that count as its zeros: above
-# the solver's feasibility tolerance.
-_LP_TOLERANCE = 1e-6
+# How the weights of each penalty the finish serves (by the name its class
+# declares) split into the quadratic part's, on half each squared
+# coefficient, and the absolute part's, on each coefficient's size: the
+# ridge penalty's are all quadratic, the elastic net's (and the lasso's) are
+# stacked, the quadratic part's first (see ._elastic_net).
+_PENALTY_PARTS = {
+    "l2": lambda weights: (weights, np.zeros_like(weights)),
+    "l1": lambda weights: (weights[0], weights[1]),
+    "elasticnet": lambda weights: (weights[0], weights[1]),
+}
+
+# The penalties the finish serves, by their declared names.
+SERVES = frozenset(_PENALTY_PARTS)
+
+
+def serves(penalty):
+    """Whether the finish solves for ``penalty``: by the name its own class declares.
+
+    Parameters
+    ----------
+    penalty : object
+
+    Returns
+    -------
+    bool
+        Whether the name is one of :data:`SERVES`.
+    """
+    return _declared_name(penalty) in SERVES
+
+
+def _declared_name(penalty):
+    # A subclass that changes the penalty must declare a name of its own.
+    return vars(type(penalty)).get("name")
 
 # The linear program frees the rows nearest to the kink, this many per
 # parameter and at most MAX_BAND_ROWS: at a minimizer as many rows as there
@@ -58,9 +90,6 @@ MAX_BAND_ROWS = 4000
 
 # Candidates tried per finish, each from the split of the rows at the last.
 REFINEMENTS = 3
-
-# Corrections of the split before the candidate is judged as it stands.
-MAX_CORRECTIONS = 20
 
 
 class Finish(NamedTuple):
@@ -129,12 +158,12 @@ def _candidate(rows, params, width, slopes):
     for target in range(coef.shape[0]):
         beta = rows.stack(coef, intercept, target)
         residual = residuals[:, target]
-        if not rows.penalized:
-            beta = _solve_reduced(rows, target, beta, _nearest(residual, beta.size), residual,
-                                  slopes)
+        if not rows.has_quadratic:
+            beta = solve_linear_program(rows, target, beta, _nearest(residual, beta.size),
+                                        residual, slopes)
         else:
             band = (residual > low * width) & (residual < high * width)
-            beta = _solve_split(rows, target, beta, band, residual, slopes)
+            beta = solve_active_set(rows, target, beta, band, residual, slopes)
         new_coef[target] = beta[: coef.shape[1]]
         if intercept is not None:
             new_intercept[target] = beta[-1]
@@ -187,9 +216,17 @@ def certify(rows, params, slopes):
         beta = rows.stack(coef, intercept, target)
         gradient = rows.gradient(slope) + rows.penalty_gradient(beta, target)
         at_kink = np.flatnonzero(kink)
-        if at_kink.size:
-            columns = rows.gathered(at_kink).T * (rows.weight[at_kink] / rows.weight_sum)
-            fit = lsq_linear(columns, -gradient, bounds=(low, high), method="bvls")
+        # The lasso's subgradient at a zero coefficient is any of [-lambda, lambda].
+        box = rows.absolute_weights(target)
+        at_zero = np.flatnonzero((beta == 0) & (box > 0))
+        if at_kink.size or at_zero.size:
+            columns = np.zeros((beta.size, at_kink.size + at_zero.size))
+            columns[:, :at_kink.size] = (rows.gathered(at_kink).T
+                                         * (rows.weight[at_kink] / rows.weight_sum))
+            columns[at_zero, at_kink.size + np.arange(at_zero.size)] = 1.0
+            lower = np.concatenate([np.full(at_kink.size, low), -box[at_zero]])
+            upper = np.concatenate([np.full(at_kink.size, high), box[at_zero]])
+            fit = lsq_linear(columns, -gradient, bounds=(lower, upper), method="bvls")
             gradient = gradient + columns @ fit.x
         squared += float(gradient @ gradient)
         loss = rows.weight @ np.maximum(high * u, low * u) / rows.weight_sum
@@ -204,105 +241,6 @@ def _nearest(residual, n_params):
     band = np.zeros(residual.shape[0], dtype=bool)
     band[nearest] = True
     return band
-
-
-def _solve_reduced(rows, target, beta, band, residual, slopes):
-    """The exact minimizer, by the linear program on the band's rows, the others' slopes fixed.
-
-    Unpenalized only. The program solved is the dual one (Koenker's):
-    one bounded subgradient per row of the band, and one equality per
-    parameter, that the subgradients balance the fixed rows' gradient,
-
-    .. math::
-
-        \\min_{v \\in [\\text{low}, \\text{high}]^Z} \\sum_i c_i \\tilde y_i v_i
-        \\quad \\text{s.t.} \\quad \\hat X_Z^\\top (c \\odot v) = -g,
-
-    with :math:`c_i` the rows' shares of the weight; its multipliers are
-    the parameters. Far smaller than the primal program (as many
-    equalities as parameters), it is solved many times faster. The
-    solution is then polished: as many rows as there are parameters, those
-    nearest the kink, are interpolated exactly. Where the program has no
-    solution (the split was wrong: no subgradients can balance it),
-    ``beta`` is returned.
-    """
-    low, high = slopes
-    at_band = np.flatnonzero(band)
-    slope = np.where(residual > 0, high, low)
-    slope[at_band] = 0.0
-    gradient = rows.gradient(slope)
-    band_rows = rows.gathered(at_band)
-    targets = rows.targets_of(at_band, target)
-    # Shares of the largest weight rather than of the weight sum: numbers of
-    # order one, which the solver's absolute tolerances suit; the same
-    # program, scaled, with the same multipliers.
-    unit = rows.weight_sum / rows.weight[at_band].max()
-    shares = rows.weight[at_band] / rows.weight_sum * unit
-    result = linprog(shares * targets, A_eq=band_rows.T * shares, b_eq=-gradient * unit,
-                     bounds=(low, high), method="highs")
-    if result.status != 0:
-        return beta
-    candidate = np.asarray(result.eqlin.marginals, dtype=np.float64)
-    residual_band = band_rows @ candidate - targets
-    basis = np.argsort(np.abs(residual_band), kind="stable")[: candidate.size]
-    basis = basis[np.abs(residual_band[basis]) <= _LP_TOLERANCE]
-    if basis.size:
-        correction = np.linalg.lstsq(band_rows[basis], -residual_band[basis], rcond=None)[0]
-        candidate = candidate + correction
-    return candidate
-
-
-def _solve_split(rows, target, beta, band, residual, slopes):
-    """Correct the split of the rows until its candidate is consistent, or give up."""
-    low, high = slopes
-    n_params = beta.shape[0]
-    at_kink = _fewest(np.flatnonzero(band), residual, n_params)
-    side = residual > 0
-    for _ in range(MAX_CORRECTIONS):
-        slope = np.where(side, high, low)
-        slope[at_kink] = 0.0
-        candidate, subgradients = _kkt(rows, target, slope, at_kink)
-        new_residual = rows.residual_of(candidate, target)
-        off = np.ones(residual.shape[0], dtype=bool)
-        off[at_kink] = False
-        crossed = np.flatnonzero(off & ((side & (new_residual < -AT_KINK))
-                                        | (~side & (new_residual > AT_KINK))))
-        above = subgradients > high * (1 + 1e-12)
-        below = subgradients < low * (1 + 1e-12)
-        if not crossed.size and not above.any() and not below.any():
-            return candidate
-        side[at_kink[above]] = True
-        side[at_kink[below]] = False
-        side[crossed] = new_residual[crossed] > 0
-        at_kink = _fewest(np.union1d(at_kink[~(above | below)], crossed), new_residual,
-                          n_params)
-        beta = candidate
-    return beta
-
-
-def _fewest(positions, residual, count):
-    """Of ``positions``, the ``count`` with the smallest residuals: no more rows than
-    parameters can sit at the kink of a penalized minimizer in general position."""
-    if positions.size <= count:
-        return positions
-    return np.sort(positions[np.argsort(np.abs(residual[positions]), kind="stable")[:count]])
-
-
-def _kkt(rows, target, slope, at_kink):
-    """The split's optimality conditions, solved for the parameters and the kink's subgradients."""
-    gradient = rows.gradient(slope)
-    penalty = rows.penalty_diagonal(target)
-    n_params = gradient.shape[0]
-    kink_rows = rows.gathered(at_kink)
-    scaled = kink_rows.T * (rows.weight[at_kink] / rows.weight_sum)
-    size = n_params + at_kink.size
-    system = np.zeros((size, size))
-    system[:n_params, :n_params] = np.diag(penalty)
-    system[:n_params, n_params:] = scaled
-    system[n_params:, :n_params] = kink_rows
-    right = np.concatenate([-gradient, rows.targets_of(at_kink, target)])
-    solution = np.linalg.lstsq(system, right, rcond=None)[0]
-    return solution[:n_params], solution[n_params:]
 
 
 class BlockRows:
@@ -379,11 +317,13 @@ class StandardizedRows:
         self.y = np.asarray(y, dtype=np.float64).reshape(weight.shape[0], -1)
         self.weight = np.asarray(weight, dtype=np.float64)
         self.weight_sum = float(self.weight.sum())
-        self.penalty_weights = np.broadcast_to(
-            np.asarray(objective.penalty_weights, dtype=np.float64),
-            (self.y.shape[1], self.center.shape[0]),
-        )
         self.penalized = bool(objective.penalty.active)
+        parts = _PENALTY_PARTS[_declared_name(objective.penalty)](
+            np.asarray(objective.penalty_weights, dtype=np.float64))
+        shape = (self.y.shape[1], self.center.shape[0])
+        self.quadratic, self.absolute = (np.broadcast_to(part, shape) for part in parts)
+        self.has_quadratic = self.penalized and bool(np.any(self.quadratic != 0))
+        self.has_absolute = self.penalized and bool(np.any(self.absolute != 0))
 
     def stack(self, coef, intercept, target):
         """One target's parameters as one vector: coefficients, then the intercept."""
@@ -440,14 +380,27 @@ class StandardizedRows:
         return (self.y[positions, target] - self.y_center[target]) / self.y_scale[target]
 
     def penalty_diagonal(self, target):
-        """The ridge penalty's weight on each stacked parameter (zero on the intercept)."""
-        weights = self.penalty_weights[target] if self.penalized else np.zeros_like(self.center)
-        return np.append(weights, 0.0) if self.intercept_fitted else weights.copy()
+        """The quadratic part's weight on each stacked parameter (zero on the intercept)."""
+        return self._stacked(self.quadratic, target)
+
+    def absolute_weights(self, target):
+        """The absolute part's weight on each stacked parameter (zero on the intercept)."""
+        return self._stacked(self.absolute, target)
 
     def penalty_gradient(self, beta, target):
-        """The ridge penalty's gradient at the stacked parameters."""
-        return self.penalty_diagonal(target) * beta
+        """The penalty's gradient at the stacked parameters, the absolute part's zero at zero."""
+        gradient = self.penalty_diagonal(target) * beta
+        if self.has_absolute:
+            gradient = gradient + self.absolute_weights(target) * np.sign(beta)
+        return gradient
 
     def penalty_value(self, beta, target):
-        """The ridge penalty at the stacked parameters."""
-        return 0.5 * float(beta @ (self.penalty_diagonal(target) * beta))
+        """The penalty at the stacked parameters."""
+        value = 0.5 * float(beta @ (self.penalty_diagonal(target) * beta))
+        if self.has_absolute:
+            value += float(self.absolute_weights(target) @ np.abs(beta))
+        return value
+
+    def _stacked(self, weights, target):
+        weights = weights[target] if self.penalized else np.zeros_like(self.center)
+        return np.append(weights, 0.0) if self.intercept_fitted else weights.copy()
