@@ -83,12 +83,14 @@ class NamespaceEpochs:
             ), target):
                 break
             device_params, state = self._step(grads, state, learning_rate, device_params)
+            clipped = thresholds = None
             if not objective.penalty.smooth:
-                device_params[0] = self._proximal_step(
-                    device_params[0], state, learning_rate, (stop - start) / batch_size
+                device_params[0], clipped, thresholds = self._proximal_step(
+                    device_params[0], state, learning_rate, (stop - start) / batch_size,
+                    averaged is not None,
                 )
             if averaged is not None:
-                averaged.add(device_params)
+                averaged.add(device_params, clipped, thresholds)
         # Summed up while params still hold the coefficients the epoch started from.
         host_sums = [to_numpy(s) for s in gradient_sums]
         loss, gradient_norm = objective.epoch_summary(
@@ -119,12 +121,25 @@ class NamespaceEpochs:
                   for param, update in zip(params, updates)]
         return params, state
 
-    def _proximal_step(self, coef, state, learning_rate, share):
-        """``coef`` through the penalty's proximal operator in the rule's metric."""
+    def _proximal_step(self, coef, state, learning_rate, share, averaging):
+        """``coef`` through the penalty's proximal operator in the rule's metric.
+
+        Also, where ``averaging`` and the penalty gives its thresholds, the
+        part of ``coef`` the soft threshold takes and the threshold, for
+        the averaged iterate's model (as the NumPy epoch does); else None.
+        """
         objective = self.objective
         xp = objective.namespace.xp
         steps = proximal_steps(self.solver, state, learning_rate)[0]
         if not self._on_device:
             steps = objective.namespace.from_numpy(np.asarray(steps))
-        coef_out = objective.penalty.prox(xp, coef, share * steps, objective.device_weights)
-        return xp.astype(coef_out, coef.dtype, copy=False)
+        steps = share * steps
+        clipped = thresholds = None
+        if averaging and hasattr(objective.penalty, "thresholds"):
+            thresholds = xp.astype(
+                objective.penalty.thresholds(xp, steps, objective.device_weights),
+                coef.dtype, copy=False,
+            )
+            clipped = xp.minimum(xp.maximum(coef, -thresholds), thresholds)
+        coef_out = objective.penalty.prox(xp, coef, steps, objective.device_weights)
+        return xp.astype(coef_out, coef.dtype, copy=False), clipped, thresholds

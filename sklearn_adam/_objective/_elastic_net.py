@@ -142,7 +142,7 @@ class ElasticNet:
         -------
         thresholds : array of shape (n_targets, n_features)
         """
-        return steps * weights[1]
+        return steps * weights[1, ...]
 
     def kernel_weights(self, weights):
         """The weights as the compiled kernels read them: the quadratic part's, the absolute part's.
