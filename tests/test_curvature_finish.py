@@ -3,9 +3,10 @@
 A full-batch ``fit`` of these losses on at least ``SMALLEST_PROBLEM`` values
 of ``X`` takes Newton steps on the local quadratic model
 (:mod:`sklearn_adam._engine._newton`): tens of epochs where Adam's take
-hundreds, to the same certificate, the exact gradient norm within ``tol``. The references are the peers at their tightest (Huber's
-polished to the optimum of its objective, as in test_huber.py) and the
-gradient written out here in the data's units.
+hundreds, to the same certificate, the exact gradient norm within ``tol``.
+The references are the peers at their tightest (Huber's polished to the
+optimum of its objective, as in test_huber.py) and the gradient written out
+here in the data's units.
 """
 
 import warnings
@@ -23,8 +24,8 @@ from sklearn_adam._engine import NumpyEpochs, epoch_driver
 from sklearn_adam._engine._newton import SMALLEST_PROBLEM, NewtonEpochs, newton_driver
 from sklearn_adam._objective import L2, Objective, SquaredError, Standardization, TrainingRows
 from sklearn_adam._objective._counts import PoissonDeviance
-from sklearn_adam._objective._elastic_net import L1
 from sklearn_adam._objective._curvature import hessians
+from sklearn_adam._objective._elastic_net import L1
 from sklearn_adam._objective._huber import HuberLoss
 
 PEERS = {"poisson": PoissonRegressor, "gamma": GammaRegressor}

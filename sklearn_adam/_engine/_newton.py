@@ -164,7 +164,8 @@ class NewtonEpochs:
             return not fresh and self._step(params, loss, grads, norm)
         length = 1.0
         for _ in range(MAX_HALVINGS):
-            trial = [(p + length * d).astype(p.dtype, copy=False) for p, d in zip(params, direction)]
+            trial = [(p + length * d).astype(p.dtype, copy=False)
+                     for p, d in zip(params, direction)]
             if all(np.array_equal(p, q) for p, q in zip(params, trial)):
                 break  # the step is below the parameters' precision
             trial_loss, trial_grads = self._evaluate(trial)
