@@ -147,10 +147,10 @@ class PartsRegressor(AdamLinearRegressor):
 
 def test_a_user_datafit_without_curvature_keeps_the_first_order_epochs():
     X, y = targets_for("poisson", n_samples=N_SAMPLES)
-    user = fit_quietly(PartsRegressor(tol=1e-8, max_iter=20_000, random_state=0), X, y)
-    builtin = fit_quietly(AdamLinearRegressor(loss="poisson", tol=1e-8, random_state=0), X, y)
-    # The same minimizer, by Adam's hundreds of epochs against Newton's tens.
-    assert_allclose(user.coef_, builtin.coef_, rtol=0, atol=1e-6)
+    user = fit_quietly(PartsRegressor(tol=1e-7, max_iter=20_000, random_state=0), X, y)
+    builtin = fit_quietly(AdamLinearRegressor(loss="poisson", tol=1e-7, random_state=0), X, y)
+    # The same minimizer, by Adam's epochs against a few Newton steps.
+    assert_allclose(user.coef_, builtin.coef_, rtol=0, atol=1e-5)
     assert user.n_iter_ > 5 * builtin.n_iter_
 
 
