@@ -10,6 +10,7 @@ import numpy as np
 
 from ._averaging import averaged_steps, continue_from_average
 from ._engine import epoch_driver
+from ._engine._newton import newton_driver
 from ._objective._normal_equations import values_per_pass
 from ._progress import GradientMonitor, grow_to_full, noise_dominates, relieve_stall
 from ._reporting import EpochReporter, StepPacer, stall_event
@@ -271,9 +272,15 @@ def _driver(drivers, progress, plan):
     """The epoch driver for the coming batch size, built once per fit and kind of batch."""
     full_batch = plan.batching.size(progress.n_growths) >= plan.objective.n_samples
     if full_batch not in drivers:
-        drivers[full_batch] = epoch_driver(
-            plan.objective, plan.solver, full_batch, single_epoch=plan.streaming
-        )
+        def solver_epochs():
+            return epoch_driver(plan.objective, plan.solver, full_batch,
+                                single_epoch=plan.streaming)
+
+        # Full-batch epochs of fit on a smooth loss that gives its curvature
+        # take Newton steps (falling back on the solver's where they fail).
+        newton = (newton_driver(plan.objective, solver_epochs)
+                  if full_batch and not plan.streaming else None)
+        drivers[full_batch] = newton or solver_epochs()
     return drivers[full_batch]
 
 

@@ -77,7 +77,8 @@ class PoissonDeviance(_LogLinkDatafit):
     .. math::
 
         f(\eta, y) = y \log(y / \mu) - y + \mu, \qquad
-        \partial f / \partial \eta = \mu - y
+        \partial f / \partial \eta = \mu - y, \qquad
+        \partial^2 f / \partial \eta^2 = \mu
 
     (with :math:`0 \log 0 = 0`), for non-negative targets.
     """
@@ -115,6 +116,21 @@ class PoissonDeviance(_LogLinkDatafit):
         loss = y_log_y - y * prediction - y + mean
         return loss, mean - y
 
+    def curvature(self, xp, prediction, y, y_scale):
+        """The loss's second derivative by each linear predictor: the mean.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction, y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+
+        Returns
+        -------
+        second : array of shape (n_rows, n_targets)
+        """
+        return _mean(xp, prediction)
+
     def check_targets(self, y, name="y"):
         """Refuse negative targets, naming their rows.
 
@@ -132,7 +148,8 @@ class GammaDeviance(_LogLinkDatafit):
     .. math::
 
         f(\eta, y) = \log(\mu / y) + y / \mu - 1, \qquad
-        \partial f / \partial \eta = 1 - y / \mu
+        \partial f / \partial \eta = 1 - y / \mu, \qquad
+        \partial^2 f / \partial \eta^2 = y / \mu
 
     for positive targets.
     """
@@ -166,6 +183,21 @@ class GammaDeviance(_LogLinkDatafit):
         ratio = y * _mean(xp, -prediction)
         loss = ratio - xp.log(ratio) - 1
         return loss, 1 - ratio
+
+    def curvature(self, xp, prediction, y, y_scale):
+        """The loss's second derivative by each linear predictor: ``y / mu``.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction, y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+
+        Returns
+        -------
+        second : array of shape (n_rows, n_targets)
+        """
+        return y * _mean(xp, -prediction)
 
     def check_targets(self, y, name="y"):
         """Refuse targets that are not positive, naming their rows.

@@ -46,6 +46,10 @@ besides its loss: ``penalty_factor`` (how the ridge
 penalty's ``alpha`` is weighed against it, so that ``alpha`` means what the
 peer estimator's does), ``check_targets`` (the targets it can take) and
 ``null_prediction`` (the best constant, the reference of its score).
+A smooth datafit may also give its second derivative by the prediction,
+``curvature`` (and, with parameters of its own, ``extra_curvature``):
+declared by its own class, it lets full-batch fits take Newton steps
+(:mod:`sklearn_adam._engine._newton`); one without keeps the solver's epochs.
 """
 
 import numpy as np

@@ -124,6 +124,57 @@ class HuberLoss:
                                                  xp.ones_like(scale))
         return (sign * xp.where(inlier, 1 - z * z, (1 - epsilon * epsilon) * xp.ones_like(z)),)
 
+    def curvature(self, xp, prediction, y, y_scale, scale=None):
+        """The second derivative of each prediction's loss by the scaled prediction.
+
+        :math:`2 / |s|` for an inlier, zero for an outlier (the loss is
+        linear there).
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction, y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+        scale : array of shape (n_targets,) or None, default=None
+
+        Returns
+        -------
+        second : array of shape (n_rows, n_targets)
+        """
+        size, _, _, inlier = self._scaled(xp, prediction, y, y_scale, scale)
+        divisor = xp.where(size > 0, size, xp.ones_like(size))
+        return xp.where(inlier, 2 / divisor * xp.ones_like(y), xp.zeros_like(y))
+
+    def extra_curvature(self, xp, prediction, y, y_scale, scale=None):
+        """The second derivatives that involve ``scale``.
+
+        For an inlier, with :math:`z = u / |s|`: :math:`\\partial_u
+        \\partial_s f = -2 z \\operatorname{sign}(s) / |s|` and
+        :math:`\\partial_s^2 f = 2 z^2 / |s|`; zero for an outlier.
+
+        Parameters
+        ----------
+        xp : array namespace
+        prediction, y : array of shape (n_rows, n_targets)
+        y_scale : array of shape (n_targets,)
+        scale : array of shape (n_targets,) or None, default=None
+
+        Returns
+        -------
+        mixed : tuple of one array of shape (n_rows, n_targets)
+            By the scaled prediction and ``scale``.
+        second : tuple of one tuple of one array of shape (n_rows, n_targets)
+            By ``scale`` twice.
+        """
+        size, _, z, inlier = self._scaled(xp, prediction, y, y_scale, scale)
+        divisor = xp.where(size > 0, size, xp.ones_like(size))
+        sign = 1.0 if scale is None else xp.where(scale < 0, -xp.ones_like(scale),
+                                                 xp.ones_like(scale))
+        zero = xp.zeros_like(z)
+        mixed = xp.where(inlier, -2 * z * sign / divisor, zero)
+        second = xp.where(inlier, 2 * z * z / divisor, zero)
+        return (mixed,), ((second,),)
+
     def penalty_factor(self, y_scale):
         """``alpha * ||w||^2`` next to the weighted sum of losses in the data's units.
 
