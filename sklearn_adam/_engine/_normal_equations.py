@@ -5,18 +5,30 @@ that declares a kernel spec (its ``kernel_spec()``) takes them in
 compiled code instead, many per call (:meth:`NormalEquationSteps.run_steps`),
 with the full-batch stopping rule applied after each, so that thousands of
 steps on a small problem take milliseconds.
+
+A penalty that is not smooth (the lasso's, the elastic net's) adds nothing
+to the gradient: after each step of the rule, its proximal step is taken in
+the rule's own metric, and the stopping rule reads the distance of the
+negative data gradient to its subdifferential. Where the fit has converged,
+or the signs of the coefficients have settled, the exact solution on their
+support is tried (:mod:`sklearn_adam._objective._support_finish`) and kept
+where it is closer to the optimum: an epoch without a step.
 """
 
 import numpy as np
 
 from .._fast import compiled_kernels
 from .._objective import normal_equations_serve
-from .._objective._penalties import joint_norm
-from .._rules import UpdateCalls, kernel_spec
-from .._stopping import reached
+from .._objective._support_finish import SupportFinish
+from .._rules import UpdateCalls, kernel_spec, proximal_steps
+from .._stopping import CONVERGED, GOING_ON, RAN_OUT, judge, reached
 from ._compiled import full_batch_steps
 from ._numpy import solver_step
 from ._result import EpochResult
+
+# Steps of the first compiled call between two looks at the support, where
+# a finish may be tried; each look after it doubles them.
+FIRST_LOOK = 16
 
 
 class NormalEquationSteps:
@@ -34,12 +46,9 @@ class NormalEquationSteps:
         self._update = UpdateCalls(solver)
         self._kernels = kernels = compiled_kernels()
         self._spec = kernel_spec(solver) if kernels is not None else None
+        self._finish = SupportFinish(equations) if equations.proximal else None
         if self._spec is not None:
-            self._quadratic = kernels.Quadratic(
-                equations.gram, equations.feature_means, equations.moments,
-                equations.target_means, equations.target_squares, equations.penalty_weights,
-                equations.penalized,
-            )
+            self._quadratic = quadratic_group(kernels, equations)
             self._rule = self._spec.kernel_rule(kernels)
 
     @staticmethod
@@ -63,22 +72,39 @@ class NormalEquationSteps:
 
         ``batch_size`` (every row) and ``order`` do not change a full-batch
         step and are not read; nor is ``average``, as exact steps are not
-        averaged.
+        averaged. An epoch that keeps a finish's candidate takes no step: its
+        record is the candidate's.
         """
+        if self._finish is not None:
+            kept = self._try_finish(params, target)
+            if kept is not None:
+                return EpochResult(*kept, state)
         if self._spec is not None:
             # One step, judged by the caller's monitor: no stall can end it.
-            losses, norms, _, _, state = self.run_steps(
-                params, state, np.array([float(learning_rate)]), target=target, patience=1,
+            losses, norms, _, _, state = self._kernel_steps(
+                params, state, np.array([float(learning_rate)]), target, 1, None,
             )
             return EpochResult(float(losses[0]), float(norms[0]), state)
         grads = [np.empty_like(p) for p in params]
         loss = self.equations.gradient(params, grads)
-        gradient_norm = joint_norm(grads)
+        gradient_norm = self.equations.stationarity(params, grads)
         if reached(gradient_norm, target):
             return EpochResult(loss, gradient_norm, state)
         decayed = [params[0]] + [None] * (len(params) - 1)
         state = solver_step(self._update, grads, state, learning_rate, params, decayed)
+        if self.equations.proximal:
+            steps = proximal_steps(self.solver, state, learning_rate)
+            self.equations.proximal_step(params[0], steps[0])
         return EpochResult(loss, gradient_norm, state)
+
+    def _try_finish(self, params, target):
+        """The objective and stationarity of a finish kept at ``params``, or None."""
+        grads = [np.empty_like(p) for p in params]
+        self.equations.gradient(params, grads)
+        norm = self.equations.stationarity(params, grads)
+        if not self._finish.worth_trying(params, norm, reached(norm, target)):
+            return None
+        return self._finish.improve(params, norm)
 
     def run_steps(self, params, state, rates, *, target, patience, standing=None):
         """Full-batch epochs, one per rate, until converged, stalled or out of rates.
@@ -112,9 +138,88 @@ class NormalEquationSteps:
             Where the stopping rule stands after them, for the monitor to take.
         state : object
         """
+        if self._finish is None:
+            return self._kernel_steps(params, state, rates, target, patience, standing)
+        return self._steps_with_finish(params, state, rates, target, patience, standing)
+
+    def _kernel_steps(self, params, state, rates, target, patience, standing):
+        """:meth:`run_steps` in one compiled call, without a finish."""
         return full_batch_steps(
             self._kernels, self._spec, params, state, rates, target, patience, standing,
             lambda arrays, plan, losses, norms: self._kernels.full_batch_steps(
                 self._quadratic, self._rule, arrays, plan, losses, norms
             ),
         )
+
+    def _steps_with_finish(self, params, state, rates, target, patience, standing):
+        """:meth:`run_steps` in calls of growing length, a finish tried between them.
+
+        A finish kept is the record of one epoch without a step, which
+        takes one of the rates; the stopping rule judges it as any other.
+        """
+        losses, norms = [], []
+        outcome, done, length = RAN_OUT, 0, FIRST_LOOK
+        while done < rates.size:
+            part_losses, part_norms, outcome, standing, state = self._kernel_steps(
+                params, state, rates[done:done + length], target, patience, standing,
+            )
+            losses.append(part_losses)
+            norms.append(part_norms)
+            done += part_losses.size
+            length *= 2
+            converged = outcome == CONVERGED
+            if not (converged or outcome == RAN_OUT) or done == rates.size and not converged:
+                break
+            norm = float(part_norms[-1])
+            kept = None
+            if self._finish.worth_trying(params, norm, converged):
+                kept = self._finish.improve(params, norm)
+            if kept is None:
+                if converged:
+                    break
+                continue
+            if converged:
+                # The converged epoch took no step: its record becomes the candidate's.
+                losses[-1], norms[-1] = part_losses[:-1], part_norms[:-1]
+                done -= 1
+            outcome, standing = judge(*kept, standing, target, patience)
+            losses.append(np.array([kept[0]]))
+            norms.append(np.array([kept[1]]))
+            done += 1
+            if outcome != GOING_ON:
+                break
+            outcome = RAN_OUT
+        return np.concatenate(losses), np.concatenate(norms), outcome, standing, state
+
+
+def quadratic_group(kernels, equations):
+    """The kernels' :data:`~sklearn_adam._kernels.Quadratic` of ``equations``.
+
+    Parameters
+    ----------
+    kernels : module
+        :mod:`sklearn_adam._kernels`.
+    equations : NormalEquations
+
+    Returns
+    -------
+    quadratic : Quadratic
+        For a penalty taken by proximal steps, its weights broadcast to
+        (2, n_targets, n_features); for another, an empty array in their
+        place.
+    """
+    n_targets, n_features = equations.moments.shape
+    weights = equations.penalty_weights
+    if equations.proximal:
+        ridge = np.zeros(n_features)
+        stacked = np.ascontiguousarray(np.stack([
+            np.broadcast_to(weights[0], (n_targets, n_features)),
+            np.broadcast_to(weights[1], (n_targets, n_features)),
+        ]))
+    else:
+        ridge = weights
+        stacked = np.zeros((2, 0, 0))
+    return kernels.Quadratic(
+        equations.gram, equations.feature_means, equations.moments, equations.target_means,
+        equations.target_squares, ridge, equations.penalized, stacked, equations.proximal,
+    )

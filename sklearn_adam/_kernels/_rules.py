@@ -1,12 +1,14 @@
 """The update rules' compiled steps, the twins of the numpy updates of :mod:`sklearn_adam._rules`.
 
-A rule's kernel is a named tuple of its constants whose class names two
+A rule's kernel is a named tuple of its constants whose class names three
 functions: ``factors``, what one step shares across coordinates (bias
-corrections, NAdam's momentum weights), and ``element``, the step of one
-coordinate. :func:`rule_step` compiles, for the class of the tuple it is
-given, a loop over the coordinates that calls that class's two; a rule's
-kernel spec (:class:`sklearn_adam._rules.AdamKernelSpec` and its siblings)
-builds its tuple.
+corrections, NAdam's momentum weights), ``element``, the step of one
+coordinate, and ``step_size``, the size of one coordinate's last step
+(the twin of the rule's ``step_sizes``: the metric of a proximal step).
+:func:`rule_step` compiles, for the class of the tuple it is given, a loop
+over the coordinates that calls that class's functions; a rule's kernel
+spec (:class:`sklearn_adam._rules.AdamKernelSpec` and its siblings) builds
+its tuple.
 """
 
 import math
@@ -53,6 +55,27 @@ def adam_element(rule, factors, g, m, v, v_max, theta, decays):
     if decays and rule.weight_decay != 0.0:
         update = update - (learning_rate * rule.weight_decay) * theta
     return m, v, v_max, theta + update
+
+
+@kernel
+def adam_step_size(rule, learning_rate, step_number, v, v_max):
+    # Adam.step_sizes (AMSGrad's: of the running maximum) on one coordinate
+    # after the step_number-th update: the rate over the update's denominator.
+    root = v_max if rule.running_maximum else v
+    return divide_by_root(learning_rate, root, rule, 1.0 - rule.beta_2**step_number)
+
+
+@kernel
+def nadam_step_size(rule, learning_rate, step_number, v, unused):
+    # NAdam's step_sizes, Adam's: the rate over the root of the second moment.
+    return divide_by_root(learning_rate, v, rule, 1.0 - rule.beta_2**step_number)
+
+
+@kernel
+def adamax_step_size(rule, learning_rate, step_number, u, unused):
+    # Adamax.step_sizes on one coordinate: the rate over the infinity norm,
+    # none where u = 0 (epsilon=0, gradients all zero so far).
+    return learning_rate / u if rule.epsilon > 0.0 or u > 0.0 else 0.0
 
 
 @kernel
@@ -116,6 +139,7 @@ class AdamRule(
     __slots__ = ()
     factors = adam_factors
     element = adam_element
+    step_size = adam_step_size
 
 
 class NAdamRule(
@@ -126,6 +150,7 @@ class NAdamRule(
     __slots__ = ()
     factors = nadam_factors
     element = nadam_element
+    step_size = nadam_step_size
 
 
 class AdamaxRule(namedtuple("AdamaxRule", ["beta_1", "beta_2", "epsilon"])):
@@ -134,9 +159,10 @@ class AdamaxRule(namedtuple("AdamaxRule", ["beta_1", "beta_2", "epsilon"])):
     __slots__ = ()
     factors = adamax_factors
     element = adamax_element
+    step_size = adamax_step_size
 
 
-# step_factors and element call, in compiled code, the functions that the
+# step_factors, element and step_size call, in compiled code, the functions that the
 # class of the rule's tuple names, chosen when the caller is compiled for
 # that class. In Python they are never called.
 
@@ -149,6 +175,21 @@ def step_factors(rule, state, learning_rate, step_number):
 def element(rule, factors, g, first, second, third, theta, decays):
     """The ``element`` kernel of ``rule``'s class, for compiled callers."""
     return type(rule).element(rule, factors, g, first, second, third, theta, decays)
+
+
+def step_size(rule, learning_rate, step_number, second, third):
+    """The ``step_size`` kernel of ``rule``'s class, for compiled callers."""
+    return type(rule).step_size(rule, learning_rate, step_number, second, third)
+
+
+@overload(step_size)
+def _compiled_step_size(rule, learning_rate, step_number, second, third):
+    declared = rule.instance_class.step_size
+
+    def call(rule, learning_rate, step_number, second, third):
+        return declared(rule, learning_rate, step_number, second, third)
+
+    return call
 
 
 @overload(step_factors)

@@ -40,8 +40,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._datafits import SquaredError, declares, served_by
+from ._elastic_net import L1, ElasticNet
 from ._gram import add_products, adds_in_place, mirror_lower, scaled_leading_block
-from ._penalties import L2
+from ._penalties import L2, joint_norm, stationarity
 from ._sparse_sums import centered_products
 
 # Above this many features the matrix (8 * n_features**2 bytes) and each
@@ -49,17 +50,20 @@ from ._sparse_sums import centered_products
 MAX_FEATURES = 2048
 
 
-# What the normal equations stand for: the squared error's quadratic and
-# the ridge penalty's.
-SERVES = {"datafits": frozenset({SquaredError.name}), "penalties": frozenset({L2.name})}
+# What the normal equations stand for: the squared error's quadratic, with
+# the ridge penalty's quadratic added to it, or with the lasso's and the
+# elastic net's taken by proximal steps after each of the rule's.
+SERVES = {"datafits": frozenset({SquaredError.name}),
+          "penalties": frozenset({L2.name, L1.name, ElasticNet.name})}
 
 
 def serves(objective):
     """Whether the normal equations can stand for ``objective``'s data and penalty.
 
-    Only an objective whose datafit and penalty are quadratics of the kind
-    written here, on their own classes' word (a subclass that changes the
-    loss is not taken for its parent).
+    Only an objective whose datafit is a quadratic of the kind written
+    here, and whose penalty is a quadratic too or is taken by its proximal
+    step (not smooth), on their own classes' word (a subclass that changes
+    the loss is not taken for its parent).
 
     Parameters
     ----------
@@ -70,8 +74,9 @@ def serves(objective):
     -------
     bool
     """
+    penalty = objective.penalty
     return (served_by(objective, SERVES) and declares(objective.datafit, "quadratic")
-            and declares(objective.penalty, "quadratic"))
+            and (declares(penalty, "quadratic") or getattr(penalty, "smooth", True) is False))
 
 
 def pays_off(X, n_rows):
@@ -156,21 +161,30 @@ class NormalEquations:
         :math:`\\bar y`.
     target_squares : ndarray of shape (n_targets,)
         :math:`c`.
-    penalty_weights : ndarray of shape (n_features,)
-        The penalty's weight on each squared standardized coefficient.
-    penalized : bool
-        Whether any penalty weight is non-zero.
+    penalty_weights : ndarray
+        The penalty's weights on the standardized coefficients, float64: for
+        the ridge penalty one per squared coefficient, shape (n_features,)
+        or (n_targets, n_features); for the elastic net both of its parts,
+        stacked on a first axis of two (see
+        :mod:`~sklearn_adam._objective._elastic_net`).
+    penalty : object
+        The penalty. A smooth one with weight adds its gradient to the
+        data's (:attr:`penalized`); one that is not smooth adds nothing to
+        the gradient and is taken by :meth:`proximal_step` after each step
+        of the rule (:attr:`proximal`).
     """
 
     def __init__(self, gram, feature_means, moments, target_means, target_squares,
-                 penalty_weights, penalized):
+                 penalty_weights, penalty):
         self.gram = gram
         self.feature_means = feature_means
         self.moments = moments
         self.target_means = target_means
         self.target_squares = target_squares
         self.penalty_weights = penalty_weights
-        self.penalized = penalized
+        self.penalty = penalty
+        self.penalized = bool(penalty.smooth and penalty.active)
+        self.proximal = bool(not penalty.smooth and penalty.active)
 
     @classmethod
     def build(cls, objective):
@@ -202,11 +216,11 @@ class NormalEquations:
         del scratch
         return cls.from_sums(
             sums, centering, objective.weight_sum, objective.n_samples,
-            objective.penalty_weights, objective.adds_penalty_gradient, objective.data.X.dtype,
+            objective.penalty_weights, objective.penalty, objective.data.X.dtype,
         )
 
     @classmethod
-    def from_sums(cls, sums, centering, weight_sum, n_rows, penalty_weights, penalized, dtype):
+    def from_sums(cls, sums, centering, weight_sum, n_rows, penalty_weights, penalty, dtype):
         """The normal equations from the sums of every block (:func:`block_sums`), added up.
 
         Parameters
@@ -218,8 +232,9 @@ class NormalEquations:
         weight_sum : float
         n_rows : int
             Rows summed, whose count the sums' rounding grows with.
-        penalty_weights : ndarray of shape (n_features,)
-        penalized : bool
+        penalty_weights : ndarray
+            The objective's weights of ``penalty``.
+        penalty : object
         dtype : numpy dtype
             The data's, whose rounding of the centers is dropped.
 
@@ -248,7 +263,7 @@ class NormalEquations:
         _drop_rounding(target_means, centering.y_center, centering.y_scale, dtype, n_rows)
         return cls(
             gram, feature_means, moments, target_means, 0.5 * target_squares,
-            penalty_weights.astype(np.float64), penalized,
+            penalty_weights.astype(np.float64), penalty,
         )
 
     def gradient(self, params, grads):
@@ -265,7 +280,9 @@ class NormalEquations:
         Returns
         -------
         loss : float
-            The objective at ``params``, averaged over targets.
+            The objective at ``params``, averaged over targets. For a penalty
+            that is not smooth, its value is in the objective but not its
+            gradient in ``grads``: see :meth:`stationarity`.
         """
         coef = params[0].astype(np.float64)
         intercept = params[1].astype(np.float64) if len(params) > 1 else None
@@ -280,9 +297,45 @@ class NormalEquations:
         if self.penalized:
             coef_gradient += self.penalty_weights * coef
             penalty = 0.5 * float((self.penalty_weights * np.square(coef)).sum())
+        elif self.proximal:
+            penalty = float(self.penalty.value(np, coef, self.penalty_weights))
         grads[0][...] = coef_gradient
         # The expansion can round a zero residual to slightly below zero.
         return (float(np.maximum(data, 0.0).sum()) + penalty) / coef.shape[0]
+
+    def stationarity(self, params, grads):
+        """How far ``params`` are from the optimum, by their gradient ``grads`` (:meth:`gradient`).
+
+        See :func:`~sklearn_adam._objective._penalties.stationarity`: the
+        gradient's norm, or for a penalty that is not smooth the distance
+        of the negative data gradient to its subdifferential.
+
+        Parameters
+        ----------
+        params, grads : list of ndarray
+
+        Returns
+        -------
+        norm : float
+        """
+        if not self.proximal:
+            return joint_norm(grads)
+        return stationarity(self.penalty, params[0].astype(np.float64), grads,
+                            self.penalty_weights)
+
+    def proximal_step(self, coef, steps):
+        """The penalty's proximal step on ``coef``, in place, in the metric of ``steps``.
+
+        Only where :attr:`proximal`.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_targets, n_features)
+        steps : ndarray of shape (n_targets, n_features)
+            The rule's step size of each coefficient in its last update.
+        """
+        coef[...] = self.penalty.prox(np, coef.astype(np.float64), steps.astype(np.float64),
+                                      self.penalty_weights)
 
     def data_losses(self, params):
         """Half the weighted mean squared standardized residual of each target, without the penalty.

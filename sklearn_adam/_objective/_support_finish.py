@@ -1,0 +1,203 @@
+r"""The exact finish of the squared error with an L1 part, on the normal equations.
+
+Adam's proximal steps find the lasso's zeros, but on collinear columns they
+close in on the optimum's non-zero values slowly. Once the support and the
+signs are known, the optimum is the solution of a linear system: with
+:math:`S` the non-zero coefficients and :math:`s` their signs, the
+stationarity of the elastic net's objective on the standardized
+coefficients (:mod:`._normal_equations`, :mod:`._elastic_net`) reads
+
+.. math::
+
+    (G_{SS} + \operatorname{diag}(\kappa_S)) \tilde w_S + \tilde b \, m_S
+        = B_S - \lambda_S \odot s, \qquad
+    m_S^\top \tilde w_S + \tilde b = \bar y,
+
+(the second row only where an intercept is fitted), and every other
+coefficient is exactly zero. Its solution is the optimum exactly when its
+signs are :math:`s` and every zero coefficient's data gradient is within
+its weight, :math:`\lvert g_j \rvert \le \lambda_j`: the conditions that the
+subdifferential distance (``subdiff_distance``) measures.
+
+:func:`support_finish` solves it in float64 from the support and signs of
+the parameters trained so far, and corrects the support where the solution
+says it is wrong: a coefficient whose sign flips leaves the support, the
+zero coefficient whose gradient exceeds its weight the most joins it (a few
+rounds of an active-set method). The caller accepts the candidate only if
+its own stationarity, at the parameters as stored, is below that of the
+parameters it would replace (:class:`SupportFinish`).
+"""
+
+import numpy as np
+
+# Corrections of the support, each one solve, before a candidate is given up.
+MAX_ROUNDS = 20
+
+# A finish is tried again, on a support that has not changed, only once
+# the stationarity has fallen this many times below that of the last try.
+RETRY_FACTOR = 0.1
+
+
+def support_finish(equations, params):
+    """The exact optimum on the support and signs of ``params``, corrected where wrong.
+
+    Parameters
+    ----------
+    equations : NormalEquations
+        Of the squared error with the elastic net (weights stacked on a
+        first axis of two).
+    params : list of ndarray
+        Standardized coefficients, shape (n_targets, n_features), then the
+        intercept, shape (n_targets,), where fitted.
+
+    Returns
+    -------
+    candidate : list of ndarray
+        float64, shaped as ``params``: each target's solution where one
+        with consistent signs was found, else its parameters as they were.
+    """
+    coef = params[0].astype(np.float64)
+    intercept = params[1].astype(np.float64) if len(params) > 1 else None
+    weights = equations.penalty_weights
+    quadratic = np.broadcast_to(weights[0], coef.shape)
+    absolute = np.broadcast_to(weights[1], coef.shape)
+    new_coef = coef.copy()
+    new_intercept = None if intercept is None else intercept.copy()
+    for t in range(coef.shape[0]):
+        solved = _target_finish(equations, t, coef[t], quadratic[t], absolute[t],
+                                intercept is not None)
+        if solved is not None:
+            new_coef[t] = solved[0]
+            if new_intercept is not None:
+                new_intercept[t] = solved[1]
+    return [new_coef] + ([] if new_intercept is None else [new_intercept])
+
+
+def _target_finish(equations, t, coef, quadratic, absolute, has_intercept):
+    """One target's solution from the support of ``coef``; None where none is consistent."""
+    support = np.flatnonzero(coef)
+    signs = np.sign(coef[support])
+    best, best_excess = None, np.inf
+    for _ in range(MAX_ROUNDS):
+        solved = _restricted_solve(equations, t, support, signs, quadratic, absolute,
+                                   has_intercept)
+        if solved is None:
+            return best
+        values, intercept = solved
+        agree = np.sign(values) == signs
+        if not agree.all():
+            support, signs = support[agree], signs[agree]
+            continue
+        full = np.zeros_like(coef)
+        full[support] = values
+        gradient = equations.gram @ full - equations.moments[t]
+        if has_intercept:
+            gradient += intercept * equations.feature_means
+        excess = np.abs(gradient) - absolute
+        excess[support] = -np.inf
+        worst = int(np.argmax(excess)) if excess.size else 0
+        largest = excess[worst] if excess.size else -np.inf
+        if largest < best_excess:
+            best, best_excess = (full, intercept), largest
+        if largest <= 0:
+            return best
+        support = np.append(support, worst)
+        signs = np.append(signs, -np.sign(gradient[worst]))
+    return best
+
+
+def _restricted_solve(equations, t, support, signs, quadratic, absolute, has_intercept):
+    """The coefficients on ``support`` and the intercept (0.0 unfitted); None where singular."""
+    size = support.size
+    n_unknowns = size + has_intercept
+    matrix = np.empty((n_unknowns, n_unknowns))
+    right = np.empty(n_unknowns)
+    matrix[:size, :size] = equations.gram[np.ix_(support, support)]
+    matrix[np.arange(size), np.arange(size)] += quadratic[support]
+    right[:size] = equations.moments[t, support] - absolute[support] * signs
+    if has_intercept:
+        means = equations.feature_means[support]
+        matrix[:size, size] = means
+        matrix[size, :size] = means
+        matrix[size, size] = 1.0
+        right[size] = equations.target_means[t]
+    if n_unknowns == 0:
+        return np.zeros(0), 0.0
+    try:
+        solution = np.linalg.solve(matrix, right)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(solution)):
+        return None
+    return solution[:size], (float(solution[size]) if has_intercept else 0.0)
+
+
+class SupportFinish:
+    """When to try :func:`support_finish` during a fit, and whether to keep its candidate.
+
+    Tried where the fit has converged to its target, and before, where the
+    signs of the coefficients have not changed since the last look and the
+    stationarity has fallen :data:`RETRY_FACTOR` below that of the last try.
+
+    Parameters
+    ----------
+    equations : NormalEquations
+        Of a penalty taken by proximal steps (``equations.proximal``).
+    """
+
+    def __init__(self, equations):
+        self.equations = equations
+        self._signs = None
+        self._tried_at = np.inf
+
+    def worth_trying(self, params, norm, converged):
+        """Whether to try a finish now, at ``params`` whose stationarity is ``norm``.
+
+        Parameters
+        ----------
+        params : list of ndarray
+        norm : float
+        converged : bool
+            Whether ``norm`` is within the fit's target.
+
+        Returns
+        -------
+        bool
+        """
+        signs = np.sign(params[0])
+        stable = self._signs is not None and np.array_equal(signs, self._signs)
+        self._signs = signs
+        if converged:
+            return norm > 0
+        return stable and np.isfinite(norm) and norm <= RETRY_FACTOR * self._tried_at
+
+    def improve(self, params, norm):
+        """Put the finish's candidate into ``params`` where it is closer to the optimum.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Updated in place when the candidate is kept.
+        norm : float
+            The stationarity of ``params``.
+
+        Returns
+        -------
+        kept : tuple of (float, float) or None
+            The objective and stationarity of the candidate kept, as
+            stored in ``params``' dtype; None when it was not kept.
+        """
+        self._tried_at = norm
+        candidate = [
+            value.astype(param.dtype)
+            for value, param in zip(support_finish(self.equations, params), params)
+        ]
+        grads = [np.empty_like(value) for value in candidate]
+        loss = self.equations.gradient(candidate, grads)
+        certificate = self.equations.stationarity(candidate, grads)
+        if not (np.isfinite(loss) and certificate < norm):
+            return None
+        for param, value in zip(params, candidate):
+            param[...] = value
+        self._signs = np.sign(params[0])
+        return loss, certificate
