@@ -97,7 +97,8 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     if hasattr(objective, "epoch_driver"):
         return objective.epoch_driver(solver, full_batch=full_batch, single_epoch=single_epoch)
     if (full_batch and not single_epoch and NormalEquationSteps.serves(objective)
-            and normal_equations_pay_off(objective.data.X, objective.n_samples)):
+            and normal_equations_pay_off(objective.data.X, objective.n_samples,
+                                         proximal=not objective.penalty.smooth)):
         equations = NormalEquations.build(objective)
         if equations is not None:
             return NormalEquationSteps(equations, solver)
