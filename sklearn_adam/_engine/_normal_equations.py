@@ -21,14 +21,10 @@ from .._fast import compiled_kernels
 from .._objective import normal_equations_serve
 from .._objective._support_finish import SupportFinish
 from .._rules import UpdateCalls, kernel_spec, proximal_steps
-from .._stopping import CONVERGED, GOING_ON, RAN_OUT, judge, reached
+from .._stopping import CONVERGED, GOING_ON, RAN_OUT, Standing, judge, reached
 from ._compiled import full_batch_steps
 from ._numpy import solver_step
 from ._result import EpochResult
-
-# Steps of the first compiled call between two looks at the support, where
-# a finish may be tried; each look after it doubles them.
-FIRST_LOOK = 16
 
 
 class NormalEquationSteps:
@@ -76,7 +72,8 @@ class NormalEquationSteps:
         record is the candidate's.
         """
         if self._finish is not None:
-            kept = self._try_finish(params, target)
+            kept = self._finish.look(params, target)
+            self._finish.epochs += 1
             if kept is not None:
                 return EpochResult(*kept, state)
         if self._spec is not None:
@@ -96,15 +93,6 @@ class NormalEquationSteps:
             steps = proximal_steps(self.solver, state, learning_rate)
             self.equations.proximal_step(params[0], steps[0])
         return EpochResult(loss, gradient_norm, state)
-
-    def _try_finish(self, params, target):
-        """The objective and stationarity of a finish kept at ``params``, or None."""
-        grads = [np.empty_like(p) for p in params]
-        self.equations.gradient(params, grads)
-        norm = self.equations.stationarity(params, grads)
-        if not self._finish.worth_trying(params, norm, reached(norm, target)):
-            return None
-        return self._finish.improve(params, norm)
 
     def run_steps(self, params, state, rates, *, target, patience, standing=None):
         """Full-batch epochs, one per rate, until converged, stalled or out of rates.
@@ -152,43 +140,41 @@ class NormalEquationSteps:
         )
 
     def _steps_with_finish(self, params, state, rates, target, patience, standing):
-        """:meth:`run_steps` in calls of growing length, a finish tried between them.
+        """:meth:`run_steps` in compiled calls between the finish's looks (see
+        :class:`~sklearn_adam._objective._support_finish.SupportFinish`).
 
         A finish kept is the record of one epoch without a step, which
         takes one of the rates; the stopping rule judges it as any other.
         """
+        finish = self._finish
         losses, norms = [], []
-        outcome, done, length = RAN_OUT, 0, FIRST_LOOK
-        while done < rates.size:
+        outcome, done = RAN_OUT, 0
+        while done < rates.size and outcome == RAN_OUT:
+            if finish.epochs_to_look == 0:
+                kept = finish.look(params, target)
+                if kept is not None:
+                    outcome, standing = judge(*kept, Standing() if standing is None else standing,
+                                              target, patience)
+                    losses.append(np.array([kept[0]]))
+                    norms.append(np.array([kept[1]]))
+                    finish.epochs += 1
+                    done += 1
+                    outcome = RAN_OUT if outcome == GOING_ON else outcome
+                    continue
             part_losses, part_norms, outcome, standing, state = self._kernel_steps(
-                params, state, rates[done:done + length], target, patience, standing,
+                params, state, rates[done:done + max(finish.epochs_to_look, 1)], target,
+                patience, standing,
             )
             losses.append(part_losses)
             norms.append(part_norms)
+            finish.epochs += part_losses.size
             done += part_losses.size
-            length *= 2
-            converged = outcome == CONVERGED
-            if not (converged or outcome == RAN_OUT) or done == rates.size and not converged:
-                break
-            norm = float(part_norms[-1])
-            kept = None
-            if self._finish.worth_trying(params, norm, converged):
-                kept = self._finish.improve(params, norm)
-            if kept is None:
-                if converged:
-                    break
-                continue
-            if converged:
-                # The converged epoch took no step: its record becomes the candidate's.
-                losses[-1], norms[-1] = part_losses[:-1], part_norms[:-1]
-                done -= 1
-            outcome, standing = judge(*kept, standing, target, patience)
-            losses.append(np.array([kept[0]]))
-            norms.append(np.array([kept[1]]))
-            done += 1
-            if outcome != GOING_ON:
-                break
-            outcome = RAN_OUT
+            if outcome == CONVERGED:
+                # The converged epoch took no step: a finish kept is its record.
+                kept = finish.look(params, target)
+                if kept is not None:
+                    losses[-1], norms[-1] = part_losses.copy(), part_norms.copy()
+                    losses[-1][-1], norms[-1][-1] = kept
         return np.concatenate(losses), np.concatenate(norms), outcome, standing, state
 
 

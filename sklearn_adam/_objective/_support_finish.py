@@ -37,6 +37,9 @@ MAX_ROUNDS = 20
 # the stationarity has fallen this many times below that of the last try.
 RETRY_FACTOR = 0.1
 
+# Epochs before the first scheduled look at the support.
+FIRST_LOOK = 16
+
 
 def support_finish(equations, params):
     """The exact optimum on the support and signs of ``params``, corrected where wrong.
@@ -135,58 +138,76 @@ def _restricted_solve(equations, t, support, signs, quadratic, absolute, has_int
 class SupportFinish:
     """When to try :func:`support_finish` during a fit, and whether to keep its candidate.
 
-    Tried where the fit has converged to its target, and before, where the
-    signs of the coefficients have not changed since the last look and the
-    stationarity has fallen :data:`RETRY_FACTOR` below that of the last try.
+    Looked at where the fit has converged to its target, and at the start
+    of epochs :data:`FIRST_LOOK`, then after twice as many epochs each time
+    (16, 48, 112, ... counted by :attr:`epochs`), on a fixed schedule so
+    that one epoch at a time and many per compiled call look at the same
+    epochs. A scheduled look tries a finish where the signs of the
+    coefficients are those of the last look and the stationarity has fallen
+    :data:`RETRY_FACTOR` below that of the last try.
 
     Parameters
     ----------
     equations : NormalEquations
         Of a penalty taken by proximal steps (``equations.proximal``).
+
+    Attributes
+    ----------
+    epochs : int
+        Epochs recorded so far; the driver counts them.
     """
 
     def __init__(self, equations):
         self.equations = equations
+        self.epochs = 0
+        self._interval = FIRST_LOOK
+        self._next_look = FIRST_LOOK
         self._signs = None
         self._tried_at = np.inf
 
-    def worth_trying(self, params, norm, converged):
-        """Whether to try a finish now, at ``params`` whose stationarity is ``norm``.
+    @property
+    def epochs_to_look(self):
+        """int : Epochs to run before the next scheduled look (zero: look now)."""
+        return max(self._next_look - self.epochs, 0)
+
+    def look(self, params, target):
+        """At the start of an epoch: keep a finish's candidate in ``params`` where it is better.
+
+        Tried where the parameters have converged (stationarity within
+        ``target``) or the look is scheduled (see the class).
 
         Parameters
         ----------
         params : list of ndarray
-        norm : float
-        converged : bool
-            Whether ``norm`` is within the fit's target.
-
-        Returns
-        -------
-        bool
-        """
-        signs = np.sign(params[0])
-        stable = self._signs is not None and np.array_equal(signs, self._signs)
-        self._signs = signs
-        if converged:
-            return norm > 0
-        return stable and np.isfinite(norm) and norm <= RETRY_FACTOR * self._tried_at
-
-    def improve(self, params, norm):
-        """Put the finish's candidate into ``params`` where it is closer to the optimum.
-
-        Parameters
-        ----------
-        params : list of ndarray
-            Updated in place when the candidate is kept.
-        norm : float
-            The stationarity of ``params``.
+            Updated in place when a candidate is kept.
+        target : float
+            The stationarity at which the fit has converged.
 
         Returns
         -------
         kept : tuple of (float, float) or None
             The objective and stationarity of the candidate kept, as
-            stored in ``params``' dtype; None when it was not kept.
+            stored in ``params``' dtype; None when none was.
         """
+        scheduled = self.epochs >= self._next_look
+        if scheduled:
+            self._interval *= 2
+            self._next_look = self.epochs + self._interval
+        grads = [np.empty_like(p) for p in params]
+        self.equations.gradient(params, grads)
+        norm = self.equations.stationarity(params, grads)
+        converged = norm <= target
+        if not (scheduled or converged):
+            return None
+        signs = np.sign(params[0])
+        stable = self._signs is not None and np.array_equal(signs, self._signs)
+        self._signs = signs
+        if converged and norm > 0 or stable and norm <= RETRY_FACTOR * self._tried_at:
+            return self._improve(params, norm)
+        return None
+
+    def _improve(self, params, norm):
+        """Put the finish's candidate into ``params`` where its stationarity is below ``norm``."""
         self._tried_at = norm
         candidate = [
             value.astype(param.dtype)
