@@ -41,7 +41,7 @@ RETRY_FACTOR = 0.1
 FIRST_LOOK = 16
 
 
-def support_finish(equations, params):
+def support_finish(equations, params, budget=np.inf):
     """The exact optimum on the support and signs of ``params``, corrected where wrong.
 
     Parameters
@@ -52,6 +52,10 @@ def support_finish(equations, params):
     params : list of ndarray
         Standardized coefficients, shape (n_targets, n_features), then the
         intercept, shape (n_targets,), where fitted.
+    budget : float, default=inf
+        Multiply-adds the solves of each target may take, about a third of
+        the cube of the support's size each: a correction that would exceed
+        it is not made (the first solve always is).
 
     Returns
     -------
@@ -68,7 +72,7 @@ def support_finish(equations, params):
     new_intercept = None if intercept is None else intercept.copy()
     for t in range(coef.shape[0]):
         solved = _target_finish(equations, t, coef[t], quadratic[t], absolute[t],
-                                intercept is not None)
+                                intercept is not None, budget)
         if solved is not None:
             new_coef[t] = solved[0]
             if new_intercept is not None:
@@ -76,12 +80,15 @@ def support_finish(equations, params):
     return [new_coef] + ([] if new_intercept is None else [new_intercept])
 
 
-def _target_finish(equations, t, coef, quadratic, absolute, has_intercept):
+def _target_finish(equations, t, coef, quadratic, absolute, has_intercept, budget):
     """One target's solution from the support of ``coef``; None where none is consistent."""
     support = np.flatnonzero(coef)
     signs = np.sign(coef[support])
     best, best_excess = None, np.inf
-    for _ in range(MAX_ROUNDS):
+    for round_number in range(MAX_ROUNDS):
+        budget -= (support.size + 1) ** 3 / 3
+        if round_number and budget < 0:
+            return best
         solved = _restricted_solve(equations, t, support, signs, quadratic, absolute,
                                    has_intercept)
         if solved is None:
@@ -143,8 +150,10 @@ class SupportFinish:
     (16, 48, 112, ... counted by :attr:`epochs`), on a fixed schedule so
     that one epoch at a time and many per compiled call look at the same
     epochs. A scheduled look tries a finish where the signs of the
-    coefficients are those of the last look and the stationarity has fallen
-    :data:`RETRY_FACTOR` below that of the last try.
+    coefficients are not those of the last try, or the stationarity has
+    fallen :data:`RETRY_FACTOR` below that of the last try; its solves may
+    cost as much as the epochs since the last look did, so that trying
+    costs at most about as much as training.
 
     Parameters
     ----------
@@ -190,7 +199,9 @@ class SupportFinish:
             stored in ``params``' dtype; None when none was.
         """
         scheduled = self.epochs >= self._next_look
+        budget = np.inf
         if scheduled:
+            budget = self._interval * float(self.equations.gram.shape[0]) ** 2
             self._interval *= 2
             self._next_look = self.epochs + self._interval
         grads = [np.empty_like(p) for p in params]
@@ -200,18 +211,17 @@ class SupportFinish:
         if not (scheduled or converged):
             return None
         signs = np.sign(params[0])
-        stable = self._signs is not None and np.array_equal(signs, self._signs)
-        self._signs = signs
-        if converged and norm > 0 or stable and norm <= RETRY_FACTOR * self._tried_at:
-            return self._improve(params, norm)
+        new_signs = self._signs is None or not np.array_equal(signs, self._signs)
+        if converged and norm > 0 or new_signs or norm <= RETRY_FACTOR * self._tried_at:
+            self._signs, self._tried_at = signs, norm
+            return self._improve(params, norm, budget if not converged else np.inf)
         return None
 
-    def _improve(self, params, norm):
+    def _improve(self, params, norm, budget):
         """Put the finish's candidate into ``params`` where its stationarity is below ``norm``."""
-        self._tried_at = norm
         candidate = [
             value.astype(param.dtype)
-            for value, param in zip(support_finish(self.equations, params), params)
+            for value, param in zip(support_finish(self.equations, params, budget), params)
         ]
         grads = [np.empty_like(value) for value in candidate]
         loss = self.equations.gradient(candidate, grads)
@@ -220,5 +230,4 @@ class SupportFinish:
             return None
         for param, value in zip(params, candidate):
             param[...] = value
-        self._signs = np.sign(params[0])
         return loss, certificate
