@@ -7,6 +7,8 @@ passing tens of positional arguments to each kernel.
 
 from collections import namedtuple
 
+import numpy as np
+
 Data = namedtuple(
     "Data",
     ["X", "values", "indices", "indptr", "y", "sample_weight", "rows", "n_samples",
@@ -76,6 +78,8 @@ Quadratic = namedtuple(
     "Quadratic",
     ["gram", "feature_means", "moments", "target_means", "target_squares", "penalty_weights",
      "penalized", "proximal_weights", "proximal"],
+    # Without a penalty taken by proximal steps, as before those fields existed.
+    defaults=(np.zeros((2, 0, 0)), False),
 )
 Quadratic.__doc__ = """The objective as a quadratic in the standardized parameters:
 the normal equations' moments (see sklearn_adam._objective._normal_equations),

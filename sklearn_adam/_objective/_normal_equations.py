@@ -28,6 +28,12 @@ and for each target the data part of the objective and its gradient are
     \nabla_{\tilde w} = G \tilde w + \tilde b \, m - B, \quad
     \nabla_{\tilde b} = m^\top \tilde w + \tilde b - \bar y.
 
+The ridge penalty's gradient joins the data's. The lasso's and the elastic
+net's are not smooth: the equations give the data's gradient only, with the
+penalty's value in the objective, and the driver takes the penalty's
+proximal step after each step of the rule (:meth:`NormalEquations.proximal_step`)
+and stops on the subdifferential distance (:meth:`NormalEquations.stationarity`).
+
 The moments are summed in float64 whatever the dtype of ``X``, from centered
 blocks of dense rows, so that a column's large mean does not cancel its
 spread away; sparse rows stay sparse, and are centered in the sums in a way
