@@ -81,8 +81,11 @@ def serves(objective):
     bool
     """
     penalty = objective.penalty
+    # A penalty taken by proximal steps is read through the elastic net's
+    # stacked weights: only that family's (by its own class's name, too).
+    proximal = isinstance(penalty, ElasticNet) and penalty.smooth is False
     return (served_by(objective, SERVES) and declares(objective.datafit, "quadratic")
-            and (declares(penalty, "quadratic") or getattr(penalty, "smooth", True) is False))
+            and (declares(penalty, "quadratic") or proximal))
 
 
 def pays_off(X, n_rows, proximal=False):
