@@ -30,6 +30,7 @@ from ._objective import (
 )
 from ._objective._datafits import declares
 from ._objective._held_out import varying_targets
+from ._objective._kept_equations import KeptEquations
 from ._objective._layout import extra_parameters
 from ._objective._standardization import measure
 from ._progress import GradientMonitor, Progress, gradient_target
@@ -146,6 +147,12 @@ class TrainingRun:
                 split = estimator._fit_state.split
             state.split = split
         objective = _objective(components, state, data, train_rows)
+        if estimator.warm_start and data.namespace is None:
+            # A warm-started path refits the same data: its normal equations
+            # are kept, and reused where the data are the same bit for bit.
+            if state.kept_equations is None:
+                state.kept_equations = KeptEquations()
+            objective.kept_equations = state.kept_equations
         evaluation = None
         if held_out is not None:
             evaluation = _held_out_evaluation(estimator, components, state, held_out, None)

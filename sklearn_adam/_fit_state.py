@@ -21,7 +21,8 @@ from ._rules import moved_state, runs_in_any_namespace, state_in_new_coordinates
 
 # Fields that are replaced, never changed in place, by a run: a resumed copy
 # shares them instead of copying (a split holds a row index per sample).
-_SHARED_FIELDS = frozenset({"structure", "standardization", "moments", "split"})
+_SHARED_FIELDS = frozenset({"structure", "standardization", "moments", "split",
+                            "kept_equations"})
 
 
 @dataclasses.dataclass
@@ -73,6 +74,10 @@ class FitState:
     extra : tuple of str, default=()
         The names of the datafit's own parameters, last in ``params`` (see
         :class:`~sklearn_adam._objective._layout.ParameterLayout`).
+    kept_equations : KeptEquations or None, default=None
+        The normal equations of the last fit of a warm-starting estimator,
+        for the next fit on the same data; shared by resumed copies, and
+        not pickled.
     """
 
     structure: tuple
@@ -86,6 +91,7 @@ class FitState:
     moments: tuple | None = None
     average: AveragedIterate | None = None
     extra: tuple = ()
+    kept_equations: object = None
 
     @property
     def layout(self):
@@ -279,8 +285,12 @@ class FitState:
         -------
         attributes : dict
         """
-        coef, intercept, extras = self.layout.split(params)
-        coef, intercept = self.standardization.to_original(coef, intercept)
+        standardized, intercept, extras = self.layout.split(params)
+        coef, intercept = self.standardization.to_original(standardized, intercept)
+        # A coefficient the penalty set to zero is an exact zero in the data's
+        # units too, and never -0.0 (which x + 0.0 maps to 0.0, and nothing else).
+        coef[standardized == 0] = 0
+        coef += 0.0
         attributes = {"coef_": coef, "intercept_": intercept}
         if "scale" in extras:
             attributes["scale_"] = self.standardization.y_scale * np.abs(extras["scale"])

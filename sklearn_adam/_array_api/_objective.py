@@ -310,7 +310,7 @@ class NamespaceObjective:
                 sums = sums + xp.matrix_transpose(columns) @ columns
         return NormalEquations.from_sums(
             to_numpy(sums).astype(np.float64), centering, self.weight_sum, self.n_samples,
-            self.penalty_weights, self.penalty.active, namespace.numpy_dtype(self.X.dtype),
+            self.penalty_weights, self.penalty, namespace.numpy_dtype(self.X.dtype),
         )
 
     def _to_original(self, coef, intercept):

@@ -195,7 +195,7 @@ class DistributedObjective:
         )
         return NormalEquations.from_sums(
             sums, centering, self.weight_sum, self.n_samples, self.penalty_weights,
-            self.penalty.active, self.data.X.dtype,
+            self.penalty, self.data.X.dtype,
         )
 
     def gradient(self, params, data):

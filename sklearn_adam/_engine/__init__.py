@@ -96,8 +96,14 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     """
     if hasattr(objective, "epoch_driver"):
         return objective.epoch_driver(solver, full_batch=full_batch, single_epoch=single_epoch)
-    if (full_batch and not single_epoch and NormalEquationSteps.serves(objective)
-            and normal_equations_pay_off(objective.data.X, objective.n_samples)):
+    X, n_samples = objective.data.X, objective.n_samples
+    # A penalty taken by proximal steps is finished exactly on the equations,
+    # which then pay off at a higher cost per step.
+    if objective.penalty.smooth:
+        pays_off = normal_equations_pay_off(X, n_samples)
+    else:
+        pays_off = normal_equations_pay_off(X, n_samples, proximal=True)
+    if full_batch and not single_epoch and NormalEquationSteps.serves(objective) and pays_off:
         equations = NormalEquations.build(objective)
         if equations is not None:
             return NormalEquationSteps(equations, solver)

@@ -73,6 +73,10 @@ class Objective:
         against the weights as passed.
     """
 
+    # The normal equations a warm-starting estimator keeps between fits
+    # (KeptEquations), where the fit hands them over; None sums them afresh.
+    kept_equations = None
+
     def __init__(self, datafit, penalty, data, standardization, weight_unit=1.0):
         self.datafit = datafit
         self.penalty = penalty

@@ -51,13 +51,16 @@ class TrainingRows:
         self._block_rows = rows_per_block(X)
         self._read = ReadCount(X)
 
-    def blocks(self, batch=slice(None)):
+    def blocks(self, batch=slice(None), rows_per_block=None):
         """The training rows at positions ``batch``, in blocks.
 
         Parameters
         ----------
         batch : slice or ndarray of int, default=slice(None)
             Positions among the training rows.
+        rows_per_block : int or None, default=None
+            Rows of a block read from a slice; None reads about 4 MiB of a
+            dense ``X``'s rows at a time.
 
         Yields
         ------
@@ -66,8 +69,9 @@ class TrainingRows:
         """
         if isinstance(batch, slice):
             start, stop, _ = batch.indices(self.n_samples)
-            for first in range(start, stop, self._block_rows):
-                last = min(first + self._block_rows, stop)
+            step = rows_per_block or self._block_rows
+            for first in range(start, stop, step):
+                last = min(first + step, stop)
                 rows = slice(first, last) if self.rows is None else self.rows[first:last]
                 yield self._take(rows)
                 self._read.read(rows)

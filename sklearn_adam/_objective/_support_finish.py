@@ -1,0 +1,233 @@
+r"""The exact finish of the squared error with an L1 part, on the normal equations.
+
+Adam's proximal steps find the lasso's zeros, but on collinear columns they
+close in on the optimum's non-zero values slowly. Once the support and the
+signs are known, the optimum is the solution of a linear system: with
+:math:`S` the non-zero coefficients and :math:`s` their signs, the
+stationarity of the elastic net's objective on the standardized
+coefficients (:mod:`._normal_equations`, :mod:`._elastic_net`) reads
+
+.. math::
+
+    (G_{SS} + \operatorname{diag}(\kappa_S)) \tilde w_S + \tilde b \, m_S
+        = B_S - \lambda_S \odot s, \qquad
+    m_S^\top \tilde w_S + \tilde b = \bar y,
+
+(the second row only where an intercept is fitted), and every other
+coefficient is exactly zero. Its solution is the optimum exactly when its
+signs are :math:`s` and every zero coefficient's data gradient is within
+its weight, :math:`\lvert g_j \rvert \le \lambda_j`: the conditions that the
+subdifferential distance (``subdiff_distance``) measures.
+
+:func:`support_finish` solves it in float64 from the support and signs of
+the parameters trained so far, and corrects the support where the solution
+says it is wrong: a coefficient whose sign flips leaves the support, the
+zero coefficient whose gradient exceeds its weight the most joins it (a few
+rounds of an active-set method). The caller accepts the candidate only if
+its own stationarity, at the parameters as stored, is below that of the
+parameters it would replace (:class:`SupportFinish`).
+"""
+
+import numpy as np
+
+# Corrections of the support, each one solve, before a candidate is given up.
+MAX_ROUNDS = 20
+
+# A finish is tried again, on a support that has not changed, only once
+# the stationarity has fallen this many times below that of the last try.
+RETRY_FACTOR = 0.1
+
+# Epochs before the first scheduled look at the support.
+FIRST_LOOK = 16
+
+
+def support_finish(equations, params, budget=np.inf):
+    """The exact optimum on the support and signs of ``params``, corrected where wrong.
+
+    Parameters
+    ----------
+    equations : NormalEquations
+        Of the squared error with the elastic net (weights stacked on a
+        first axis of two).
+    params : list of ndarray
+        Standardized coefficients, shape (n_targets, n_features), then the
+        intercept, shape (n_targets,), where fitted.
+    budget : float, default=inf
+        Multiply-adds the solves of each target may take, about a third of
+        the cube of the support's size each: a correction that would exceed
+        it is not made (the first solve always is).
+
+    Returns
+    -------
+    candidate : list of ndarray
+        float64, shaped as ``params``: each target's solution where one
+        with consistent signs was found, else its parameters as they were.
+    """
+    coef = params[0].astype(np.float64)
+    intercept = params[1].astype(np.float64) if len(params) > 1 else None
+    weights = equations.penalty_weights
+    quadratic = np.broadcast_to(weights[0], coef.shape)
+    absolute = np.broadcast_to(weights[1], coef.shape)
+    new_coef = coef.copy()
+    new_intercept = None if intercept is None else intercept.copy()
+    for t in range(coef.shape[0]):
+        solved = _target_finish(equations, t, coef[t], quadratic[t], absolute[t],
+                                intercept is not None, budget)
+        if solved is not None:
+            new_coef[t] = solved[0]
+            if new_intercept is not None:
+                new_intercept[t] = solved[1]
+    return [new_coef] + ([] if new_intercept is None else [new_intercept])
+
+
+def _target_finish(equations, t, coef, quadratic, absolute, has_intercept, budget):
+    """One target's solution from the support of ``coef``; None where none is consistent."""
+    support = np.flatnonzero(coef)
+    signs = np.sign(coef[support])
+    best, best_excess = None, np.inf
+    for round_number in range(MAX_ROUNDS):
+        budget -= (support.size + 1) ** 3 / 3
+        if round_number and budget < 0:
+            return best
+        solved = _restricted_solve(equations, t, support, signs, quadratic, absolute,
+                                   has_intercept)
+        if solved is None:
+            return best
+        values, intercept = solved
+        agree = np.sign(values) == signs
+        if not agree.all():
+            support, signs = support[agree], signs[agree]
+            continue
+        full = np.zeros_like(coef)
+        full[support] = values
+        gradient = equations.gram @ full - equations.moments[t]
+        if has_intercept:
+            gradient += intercept * equations.feature_means
+        excess = np.abs(gradient) - absolute
+        excess[support] = -np.inf
+        worst = int(np.argmax(excess)) if excess.size else 0
+        largest = excess[worst] if excess.size else -np.inf
+        if largest < best_excess:
+            best, best_excess = (full, intercept), largest
+        if largest <= 0:
+            return best
+        support = np.append(support, worst)
+        signs = np.append(signs, -np.sign(gradient[worst]))
+    return best
+
+
+def _restricted_solve(equations, t, support, signs, quadratic, absolute, has_intercept):
+    """The coefficients on ``support`` and the intercept (0.0 unfitted); None where singular."""
+    size = support.size
+    n_unknowns = size + has_intercept
+    matrix = np.empty((n_unknowns, n_unknowns))
+    right = np.empty(n_unknowns)
+    matrix[:size, :size] = equations.gram[np.ix_(support, support)]
+    matrix[np.arange(size), np.arange(size)] += quadratic[support]
+    right[:size] = equations.moments[t, support] - absolute[support] * signs
+    if has_intercept:
+        means = equations.feature_means[support]
+        matrix[:size, size] = means
+        matrix[size, :size] = means
+        matrix[size, size] = 1.0
+        right[size] = equations.target_means[t]
+    if n_unknowns == 0:
+        return np.zeros(0), 0.0
+    try:
+        solution = np.linalg.solve(matrix, right)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(solution)):
+        return None
+    return solution[:size], (float(solution[size]) if has_intercept else 0.0)
+
+
+class SupportFinish:
+    """When to try :func:`support_finish` during a fit, and whether to keep its candidate.
+
+    Looked at where the fit has converged to its target, and at the start
+    of epochs :data:`FIRST_LOOK`, then after twice as many epochs each time
+    (16, 48, 112, ... counted by :attr:`epochs`), on a fixed schedule so
+    that one epoch at a time and many per compiled call look at the same
+    epochs. A scheduled look tries a finish where the signs of the
+    coefficients are not those of the last try, or the stationarity has
+    fallen :data:`RETRY_FACTOR` below that of the last try; its solves may
+    cost as much as the epochs since the last look did, so that trying
+    costs at most about as much as training.
+
+    Parameters
+    ----------
+    equations : NormalEquations
+        Of a penalty taken by proximal steps (``equations.proximal``).
+
+    Attributes
+    ----------
+    epochs : int
+        Epochs recorded so far; the driver counts them.
+    """
+
+    def __init__(self, equations):
+        self.equations = equations
+        self.epochs = 0
+        self._interval = FIRST_LOOK
+        self._next_look = FIRST_LOOK
+        self._signs = None
+        self._tried_at = np.inf
+
+    @property
+    def epochs_to_look(self):
+        """int : Epochs to run before the next scheduled look (zero: look now)."""
+        return max(self._next_look - self.epochs, 0)
+
+    def look(self, params, target):
+        """At the start of an epoch: keep a finish's candidate in ``params`` where it is better.
+
+        Tried where the parameters have converged (stationarity within
+        ``target``) or the look is scheduled (see the class).
+
+        Parameters
+        ----------
+        params : list of ndarray
+            Updated in place when a candidate is kept.
+        target : float
+            The stationarity at which the fit has converged.
+
+        Returns
+        -------
+        kept : tuple of (float, float) or None
+            The objective and stationarity of the candidate kept, as
+            stored in ``params``' dtype; None when none was.
+        """
+        scheduled = self.epochs >= self._next_look
+        budget = np.inf
+        if scheduled:
+            budget = self._interval * float(self.equations.gram.shape[0]) ** 2
+            self._interval *= 2
+            self._next_look = self.epochs + self._interval
+        grads = [np.empty_like(p) for p in params]
+        self.equations.gradient(params, grads)
+        norm = self.equations.stationarity(params, grads)
+        converged = norm <= target
+        if not (scheduled or converged):
+            return None
+        signs = np.sign(params[0])
+        new_signs = self._signs is None or not np.array_equal(signs, self._signs)
+        if converged and norm > 0 or new_signs or norm <= RETRY_FACTOR * self._tried_at:
+            self._signs, self._tried_at = signs, norm
+            return self._improve(params, norm, budget if not converged else np.inf)
+        return None
+
+    def _improve(self, params, norm, budget):
+        """Put the finish's candidate into ``params`` where its stationarity is below ``norm``."""
+        candidate = [
+            value.astype(param.dtype)
+            for value, param in zip(support_finish(self.equations, params, budget), params)
+        ]
+        grads = [np.empty_like(value) for value in candidate]
+        loss = self.equations.gradient(candidate, grads)
+        certificate = self.equations.stationarity(candidate, grads)
+        if not (np.isfinite(loss) and certificate < norm):
+            return None
+        for param, value in zip(params, candidate):
+            param[...] = value
+        return loss, certificate
