@@ -150,8 +150,7 @@ class TrainingRun:
         if estimator.warm_start and data.namespace is None:
             # A warm-started path refits the same data: its normal equations
             # are kept, and reused where the data are the same bit for bit.
-            if state.kept_equations is None:
-                state.kept_equations = KeptEquations()
+            state.kept_equations = state.kept_equations or KeptEquations()
             objective.kept_equations = state.kept_equations
         evaluation = None
         if held_out is not None:
