@@ -190,13 +190,15 @@ def quadratic_group(kernels, equations):
     Returns
     -------
     quadratic : Quadratic
-        For a penalty taken by proximal steps, its weights broadcast to
-        (2, n_targets, n_features); for another, an empty array in their
-        place.
+        For a penalty that is not smooth, its weights broadcast to
+        (2, n_targets, n_features), read only where it is active; for a
+        smooth one, an empty array in their place.
     """
     n_targets, n_features = equations.moments.shape
     weights = equations.penalty_weights
-    if equations.proximal:
+    # By the penalty's kind, not its activity: an elastic net at alpha=0
+    # still holds stacked weights, which the ridge's field cannot take.
+    if not equations.penalty.smooth:
         ridge = np.zeros(n_features)
         stacked = np.ascontiguousarray(np.stack([
             np.broadcast_to(weights[0], (n_targets, n_features)),
