@@ -251,8 +251,10 @@ def reference(args):
         return "HuberRegressor", HuberRegressor(alpha=args.alpha, tol=1e-12, max_iter=10_000)
     if args.loss in ("quantile", "absolute_error"):
         quantile = args.quantile if args.loss == "quantile" else 0.5
-        # QuantileRegressor's alpha weighs the same L1 penalty as Adam's at l1.
+        # QuantileRegressor's alpha weighs the same L1 penalty as Adam's at l1,
+        # next to the pinball loss: the absolute error is twice the median's.
         alpha = args.alpha if args.penalty == "l1" else 0.0
+        alpha = alpha / 2 if args.loss == "absolute_error" else alpha
         return "QuantileRegressor", QuantileRegressor(quantile=quantile, alpha=alpha,
                                                       solver="highs")
     if args.alpha == 0:

@@ -97,11 +97,11 @@ class TrainingRun:
         # A fresh start has no step count or curves to extend.
         self.fresh = state.progress is None
         state.progress = _progress_for(estimator, state, evaluation, self.batching.is_full)
-        if not estimator.average or (
+        if not estimator.average or state.progress.new_penalty or (
                 not streaming and self.batching.is_full(state.progress.n_growths)):
-            # Averaging switched off, or a warm fit at full batch after averaged
-            # mini-batches (exact steps): training goes on from the model that
-            # coef_ showed.
+            # Averaging switched off, a new penalty (whose steps' average starts
+            # afresh), or a warm fit at full batch after averaged mini-batches
+            # (exact steps): training goes on from the model that coef_ showed.
             continue_from_average(state)
 
     @property

@@ -288,6 +288,7 @@ class Progress:
     scored_epoch: int = 0
     watched_at_full_batch: bool | None = None
     penalty: tuple | None = None
+    new_penalty: bool = False
 
     def follow_penalty(self, penalty):
         """Restart the plateau schedule's rate where a warm start changes the penalty.
@@ -295,14 +296,17 @@ class Progress:
         The rate was lowered on the previous objective's plateaus; on a new
         objective (a lasso path's next alpha) a lowered rate would creep,
         and be lowered further on the way, so the new objective starts from
-        the base rate. The same penalty continues as one longer run.
+        the base rate, and ``new_penalty`` says so (the averaged iterate of
+        the old objective's steps is then left behind). The same penalty
+        continues as one longer run.
 
         Parameters
         ----------
         penalty : tuple
             ``(penalty, alpha, l1_ratio)`` of this call.
         """
-        if self.penalty is not None and self.penalty != penalty:
+        self.new_penalty = self.penalty is not None and self.penalty != penalty
+        if self.new_penalty:
             self.n_reductions = self.n_fruitless = 0
         self.penalty = penalty
 

@@ -326,3 +326,16 @@ def test_the_driver_is_the_normal_equations_for_the_lasso():
     driver = engine.epoch_driver(_objective(model, X, y), model.solver_, full_batch=True)
     assert isinstance(driver, NormalEquationSteps)
     assert driver.equations.proximal and not driver.equations.penalized
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_no_weight_at_alpha_zero_is_least_squares(monkeypatch, penalty, compiled):
+    # At the default alpha=0 the penalty has no weight: its stacked weights
+    # must still reach the equations' kernels in the right field.
+    monkeypatch.setattr(kernels, "ENABLED", compiled)
+    X, y = diabetes()
+    model = fit_quietly(penalty=penalty).fit(X, y)
+    ridge = fit_quietly().fit(X, y)
+    assert_allclose(model.coef_, ridge.coef_, rtol=1e-12)
+    assert model.n_iter_ == ridge.n_iter_

@@ -97,9 +97,9 @@ def epoch_driver(objective, solver, full_batch=False, single_epoch=False):
     if hasattr(objective, "epoch_driver"):
         return objective.epoch_driver(solver, full_batch=full_batch, single_epoch=single_epoch)
     X, n_samples = objective.data.X, objective.n_samples
-    # A penalty taken by proximal steps is finished exactly on the equations,
-    # which then pay off at a higher cost per step.
-    if objective.penalty.smooth:
+    # A penalty taken by proximal steps (not smooth, and active) is finished
+    # exactly on the equations, which then pay off at a higher cost per step.
+    if objective.penalty.smooth or not objective.penalty.active:
         pays_off = normal_equations_pay_off(X, n_samples)
     else:
         pays_off = normal_equations_pay_off(X, n_samples, proximal=True)

@@ -27,10 +27,10 @@ Poisson and Gamma deviances, with the ridge penalty (penalty ``"l2"``),
 whose gradient joins the data's, and, in mini-batch epochs, the lasso and
 elastic-net penalties (``"l1"``, ``"elasticnet"``), which add no gradient
 but take their proximal step after each of the rule's steps, in its metric
-(:data:`Penalty`). A driver that runs them checks the objective's
-components against it and leaves any other objective to the numpy code
-(the runs of full-batch steps of ``_full_batch`` take no proximal step: a
-driver leaves a proximal penalty's full batches to the epoch kernel); it gathers the datafit's
+(:data:`Penalty`); the runs of full-batch steps on the normal equations
+(``_full_batch``) take the same proximal step. A driver that runs them
+checks the objective's components against it and leaves any other
+objective to the numpy code; it gathers the datafit's
 :data:`Loss` (:func:`loss_group` of its ``kernel_loss`` and its
 ``kernel_numbers()``; None for the squared error) at every call, so that a
 smoothing width that changes between calls is read as it is.

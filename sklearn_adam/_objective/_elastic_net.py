@@ -79,6 +79,8 @@ class ElasticNet:
             The quadratic part's weights, then the absolute part's.
         """
         x_scale = standardization.x_scale
+        # In the data's dtype (a Huber factor comes in float64).
+        factor = factor.astype(x_scale.dtype, copy=False)
         quadratic = penalty_weights(self.alpha * (1 - self.l1_ratio), x_scale, 1.0)
         inverse_scale = np.where(np.isinf(x_scale), 0.0, 1.0 / x_scale)
         per_target = (factor / standardization.y_scale).astype(x_scale.dtype)

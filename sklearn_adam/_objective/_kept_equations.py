@@ -34,8 +34,9 @@ class KeptEquations:
     """
 
     def __init__(self):
-        self._digest = None
-        self._equations = None
+        # (digest, equations), replaced whole and read once: copies of a
+        # model share it, and may be fitted in threads.
+        self._kept = (None, None)
 
     def __getstate__(self):
         return {}
@@ -66,11 +67,11 @@ class KeptEquations:
         if not worth_keeping(objective.data.X):
             return build(objective)
         digest = data_digest(objective)
-        if digest == self._digest and self._equations is not None:
-            return self._equations.with_penalty(objective.penalty, objective.penalty_weights)
+        kept_digest, kept = self._kept
+        if digest == kept_digest and kept is not None:
+            return kept.with_penalty(objective.penalty, objective.penalty_weights)
         equations = build(objective)
-        self._digest, self._equations = (digest, equations) if equations is not None else (
-            None, None)
+        self._kept = (digest, equations) if equations is not None else (None, None)
         return equations
 
 
