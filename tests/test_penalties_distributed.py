@@ -62,7 +62,8 @@ def test_blocks_take_the_in_memory_proximal_steps(client, penalty, l1_ratio):
                                    for a in (X, y, weight))
     model = _fit(X_dask, y_dask, penalty, l1_ratio, 30, sample_weight=weight_dask)
     in_memory = _fit(X, y, penalty, l1_ratio, 30, sample_weight=weight)
-    assert model.n_iter_ == in_memory.n_iter_ == 30
+    # Both end on the same epoch: the normal equations' finish, or max_iter.
+    assert model.n_iter_ == in_memory.n_iter_
     assert_allclose(model.coef_, in_memory.coef_, rtol=1e-10, atol=1e-13)
     assert_array_equal(model.coef_ == 0, in_memory.coef_ == 0)
     assert (model.coef_[3:] == 0).any()
