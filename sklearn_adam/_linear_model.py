@@ -261,7 +261,7 @@ class AdamLinearRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         with warm starts, ``partial_fit`` and pickles. With
         ``penalty="l1"`` or ``"elasticnet"``, the model is the average put
         through the penalty's soft threshold, by the averaged thresholds of
-        the steps (see :mod:`sklearn_adam._averaging`): the plain average
+        the steps (the user guide's "Penalties" page): the plain average
         where the steps kept a coefficient's sign, and exactly zero where
         they kept it at zero, as the lasso's zeros are.
     early_stopping : bool, default=False
