@@ -23,9 +23,10 @@ fitted at the same ``alpha``. Sections:
    ``SGDRegressor(penalty="l1")``'s (same alpha, same meaning), and ours
    without averaging the iterates (``average=False``), to show what the
    default averaging does to the zeros;
-5. a 20-alpha path on 200,000 x 50: ours refitted with ``warm_start=True``
-   along ``lasso_path``'s alpha grid, against ``lasso_path``'s time, and the
-   same path of fits from scratch, to show what the warm starts save;
+5. a 20-alpha path on 200,000 x 50: :func:`sklearn_adam.adam_path` (warm
+   starts, the data read once) along ``lasso_path``'s alpha grid, against
+   ``lasso_path``'s time, and the same path by refitting one estimator with
+   ``warm_start=True`` and by fits from scratch, to show what each saves;
 6. quantile + l1 on 5,000 x 20 against ``QuantileRegressor(alpha,
    solver="highs")``: relative objective difference (not a target of the
    issue, shown beside them).
@@ -157,7 +158,7 @@ def target_rows(figures):
          f"ours {'failed' if ours_stream is None else ours_stream[1]} of {truly_zero}, "
          f"SGDRegressor {'failed' if sgd_stream is None else sgd_stream[1]}",
          verdict(ours_stream is not None and ours_stream[1] == truly_zero)],
-        [f"{figures['path_alphas']}-alpha warm-started path within "
+        [f"{figures['path_alphas']}-alpha warm-started path (adam_path) within "
          f"{PATH_WITHIN:g}x of lasso_path's time",
          "-" if path["ratio"] is None else f"{path['ratio']:.3g}x",
          verdict(path["ratio"] is not None and path["ratio"] <= PATH_WITHIN)],

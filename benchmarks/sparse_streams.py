@@ -20,6 +20,7 @@ from benchmarks.sparse_problems import (
 )
 from benchmarks.sparse_sections import seconds_of, shown
 from benchmarks.speed import format_table, number
+from sklearn_adam import adam_path
 
 STREAM_QUANTILES = (0.5, 0.9)
 
@@ -85,27 +86,38 @@ def print_streams(settings, exact_cases):
     return figures
 
 
-def our_path(X, y, alphas, budget, warm_start=True):
+def our_path(X, y, alphas, budget, route):
     """Our path along ``alphas``; (coefficients per alpha, state in words).
 
-    One estimator refitted at each alpha in turn, from the previous fit
-    (``warm_start=True``) or from scratch; it stops after the fit that passes
-    ``budget`` seconds in all.
+    ``route`` "adam_path" is one call of :func:`sklearn_adam.adam_path`;
+    "warm_start" refits one estimator at each alpha from the previous fit,
+    "scratch" from scratch; those stop after the fit that passes ``budget``
+    seconds in all.
     """
-    model = ours("l1", alphas[0], warm_start=warm_start)()
-    coefs, start = [], time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for alpha in alphas:
-            coefs.append(np.ravel(model.set_params(alpha=alpha).fit(X, y).coef_).copy())
-            if time.perf_counter() - start > budget and len(coefs) < len(alphas):
-                break
+        if route == "adam_path":
+            _, path_coefs, _ = adam_path(X, y, estimator=ours("l1", alphas[0])(), alphas=alphas)
+            coefs = list(path_coefs.T)
+        else:
+            coefs = refitted(X, y, alphas, budget, warm_start=route == "warm_start")
     if len(coefs) < len(alphas):
         return coefs, f"no (stopped past {budget:g} s after {len(coefs)} alphas)"
     return coefs, "yes" if not caught else f"yes, {len(caught)} warnings"
 
 
-def path_row(label, problem, alphas, reference, settings, warm_start):
+def refitted(X, y, alphas, budget, warm_start):
+    """Coefficients of one estimator refitted at each alpha, until past ``budget`` seconds."""
+    model = ours("l1", alphas[0], warm_start=warm_start)()
+    coefs, start = [], time.perf_counter()
+    for alpha in alphas:
+        coefs.append(np.ravel(model.set_params(alpha=alpha).fit(X, y).coef_).copy())
+        if time.perf_counter() - start > budget and len(coefs) < len(alphas):
+            break
+    return coefs
+
+
+def path_row(label, problem, alphas, reference, settings, route):
     """One of our paths against ``reference`` (lasso_path's); (row, seconds or None if short)."""
     X, y = problem.X, problem.y
     try:
@@ -113,7 +125,7 @@ def path_row(label, problem, alphas, reference, settings, warm_start):
             warnings.simplefilter("ignore")
             ours("l1", alphas[-1])().fit(X[:WARMUP_ROWS], y[:WARMUP_ROWS])  # compiles, untimed
         seconds, (coefs, state) = timed(
-            lambda: our_path(X, y, alphas, settings.budget, warm_start), settings.repeat)
+            lambda: our_path(X, y, alphas, settings.budget, route), settings.repeat)
     except Exception as error:  # noqa: BLE001 - a failed path is a row of the table
         return [label, "-", failed(error).state, "-", "-", "-"], None
     largest = max(float(np.max(np.abs(coef - reference[:, k]))) for k, coef in enumerate(coefs))
@@ -123,10 +135,11 @@ def path_row(label, problem, alphas, reference, settings, warm_start):
 
 
 def path(settings, problem):
-    """Section 5: our warm-started path against lasso_path's; (rows, figures).
+    """Section 5: adam_path against lasso_path; (rows, figures).
 
-    A path of fits from scratch is shown beside it, to tell what the warm
-    starts save (or cost).
+    The same path by refitting one estimator with ``warm_start=True``, and
+    by fits from scratch, is shown beside it, to tell what reading the data
+    once and the warm starts save.
     """
     X, y = problem.X, problem.y
     centered = y - y.mean()  # X's columns have mean 0: lasso_path then fits the same model
@@ -136,12 +149,13 @@ def path(settings, problem):
                                              settings.repeat)
     rows = [["lasso_path", number(paths_seconds), "yes", "-", "-", "-"]]
     ratio = None
-    for label, warm_start in (("ours, warm_start=True", True),
-                              ("  (ours, each fit from scratch)", False)):
-        row, seconds = path_row(label, problem, alphas, reference, settings, warm_start)
+    for label, route in (("ours, adam_path", "adam_path"),
+                         ("  (ours, refitted with warm_start=True)", "warm_start"),
+                         ("  (ours, each fit from scratch)", "scratch")):
+        row, seconds = path_row(label, problem, alphas, reference, settings, route)
         if seconds is not None:
             row[3] = number(seconds / paths_seconds)
-            ratio = seconds / paths_seconds if warm_start else ratio
+            ratio = seconds / paths_seconds if route == "adam_path" else ratio
         rows.append(row)
     return rows, {"ratio": ratio}
 
@@ -150,8 +164,8 @@ def print_path(settings, exact_cases):
     """Section 5, printed; its figures."""
     problem = next(case["data"] for case in exact_cases if case["problem"] != "diabetes")
     n, d = problem.X.shape
-    print(f"\n== 5. A {settings.path_alphas}-alpha lasso path on {n:,} x {d}: ours refitted "
-          "with warm_start=True along lasso_path's alpha grid, against lasso_path (tol=1e-4)\n")
+    print(f"\n== 5. A {settings.path_alphas}-alpha lasso path on {n:,} x {d}: adam_path along "
+          "lasso_path's alpha grid, against lasso_path (tol=1e-4)\n")
     rows, figures = path(settings, problem)
     print(format_table(["path", "seconds", "finished", "our s / lasso_path's",
                         "zero mismatches (all alphas)", "max |coef diff|"], rows))

@@ -1,8 +1,10 @@
 """Linear regression trained by the Adam optimizer, as a scikit-learn estimator.
 
-The package has three public pieces that can be used apart:
+The package has four public pieces that can be used apart:
 
 - :class:`AdamLinearRegressor`, the estimator;
+- :func:`adam_path`, its fits along a grid of ``alpha`` (a regularization
+  path), the data read once;
 - the update rules :class:`Adam`, :class:`AMSGrad`, :class:`AdamW`,
   :class:`NAdam` and :class:`Adamax`, with their states, usable on plain numpy
   arrays. Any object that follows the solver protocol, :class:`Solver`, can
@@ -12,6 +14,7 @@ The package has three public pieces that can be used apart:
 """
 
 from ._linear_model import AdamLinearRegressor
+from ._path import adam_path
 from ._rules import (
     Adam,
     Adamax,
@@ -39,5 +42,6 @@ __all__ = [
     "NAdam",
     "NAdamState",
     "Solver",
+    "adam_path",
 ]
 __version__ = "0.1.0"

@@ -128,3 +128,33 @@ def _add_array(digest, array):
         digest.update(b"F")
         array = array.T
     digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
+
+
+class HeldEquations(KeptEquations):
+    """The normal equations of data their holder keeps unchanged between fits: no digest.
+
+    :func:`~sklearn_adam.adam_path` validates the data once and fits every
+    ``alpha`` on the same arrays, which no one else sees: they are the same
+    by construction, and proving it by a digest at each fit would cost as
+    much as the sums on narrow rows.
+    """
+
+    def equations_for(self, objective, build):
+        """The normal equations summed at the first fit, with ``objective``'s penalty.
+
+        Parameters
+        ----------
+        objective : Objective
+        build : callable
+            ``build(objective)`` sums them, or returns None where they overflow.
+
+        Returns
+        -------
+        equations : NormalEquations or None
+        """
+        _, kept = self._kept
+        if kept is not None:
+            return kept.with_penalty(objective.penalty, objective.penalty_weights)
+        equations = build(objective)
+        self._kept = (None, equations)
+        return equations
