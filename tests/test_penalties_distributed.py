@@ -134,3 +134,21 @@ def test_a_fit_on_blocks_the_client_never_holds_is_the_lasso(client):
     assert_array_equal(model.coef_ == 0, peer.coef_ == 0)
     assert (model.coef_ == 0).sum() == 3
     assert np.abs(model.coef_ - peer.coef_).max() < 1e-7 * np.abs(peer.coef_).max()
+
+
+def test_a_path_on_blocks_is_the_in_memory_path(client):
+    from sklearn_adam import adam_path
+
+    X, y = _problem()
+    X_dask, y_dask = da.from_array(X, chunks=(300, 8)), da.from_array(y, chunks=300)
+    estimator = AdamLinearRegressor(penalty="l1", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        alphas, coefs, _ = adam_path(X_dask, y_dask, estimator=estimator, alphas=[2.0, 0.5])
+        _, in_memory, _ = adam_path(X, y, estimator=estimator, alphas=[2.0, 0.5])
+    assert_array_equal(alphas, [2.0, 0.5])
+    assert_allclose(coefs, in_memory, rtol=1e-10, atol=1e-13)
+    assert_array_equal(coefs == 0, in_memory == 0)
+    # Its grid needs the data in memory: asked of blocks, it says so.
+    with pytest.raises(ValueError, match="with a dask collection, pass the alphas"):
+        adam_path(X_dask, y_dask, estimator=estimator, alphas=5)
