@@ -13,6 +13,7 @@ hold rows out (``early_stopping``) are refitted with ``warm_start=True``
 instead: the same fits, at the cost of a full ``fit`` each.
 """
 
+import dataclasses
 import numbers
 import warnings
 
@@ -216,12 +217,14 @@ def alpha_max(model, data):
     derivative = datafit.pointwise(np, np.broadcast_to(linear, y.shape).copy(), y, ones)[1]
     X = data.X if data.namespace is None else to_numpy(data.X)
     weighted = derivative * weight[:, None]
-    gradient = np.asarray(X.T @ weighted)
+    # One pass over X: its products with the weighted derivatives and the weights.
+    products = np.asarray(X.T @ np.column_stack([weighted, weight]))
+    gradient = products[:, :-1]
     if model.fit_intercept:
         # The weighted derivatives sum to zero at the best constant, up to
         # rounding, which a column's mean would multiply: centering the
         # columns removes it, for columns far from zero too.
-        means = np.asarray(X.T @ weight).ravel() / weight.sum()
+        means = products[:, -1] / weight.sum()
         gradient -= np.outer(means, weighted.sum(axis=0))
     largest = np.max(np.abs(gradient), initial=0.0) / (_l1_share(model) * weight.sum())
     return float(largest * (1 + ALPHA_MAX_MARGIN))
@@ -239,9 +242,11 @@ def _held_fits(model, data, grid):
     moments = _measure(model, data, data.sample_weight)
     held = HeldEquations()
     state = None
+    components = checked_components(model)
     for alpha in grid:
+        # Only the penalty changes: the other components, checked once, serve every alpha.
         model.set_params(alpha=float(alpha))
-        components = checked_components(model)
+        components = dataclasses.replace(components, penalty=model._objective_parts()[1])
         if state is None:
             state = fresh_state(model, components, moments, data,
                                 check_random_state(model.random_state), dtype=data.dtype)
