@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Ridge
 
-from sklearn_adam import AdamLinearRegressor, adam_path
+from sklearn_adam import Adam, AdamLinearRegressor, adam_path
 from sklearn_adam._data import check_fit_data
 from sklearn_adam._namespace import to_numpy
 from sklearn_adam._path import alpha_max
@@ -161,7 +161,65 @@ def test_an_early_stopping_path_is_its_refits(problem):
     estimator = AdamLinearRegressor(penalty="l1", early_stopping=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        alphas, coefs, _ = adam_path(X, y, estimator=estimator, alphas=3)
+        alphas, coefs, _ = adam_path(X, y, estimator=estimator, alphas=[1.0, 0.3, 0.1])
+    expected, _ = _refits(estimator, X, y, alphas)
+    assert_array_equal(coefs, expected)
+    # Its fits train on rows each fit draws: alpha_max, theirs, is not known before.
+    with pytest.raises(ValueError, match="early_stopping=True.*pass the alphas"):
+        adam_path(X, y, estimator=estimator, alphas=3)
+
+
+def test_callbacks_are_told_of_every_fit_as_refits_tell_them(problem):
+    from sklearn_adam._callbacks import CALLBACKS_AVAILABLE
+
+    if not CALLBACKS_AVAILABLE:
+        pytest.skip("scikit-learn's callbacks (1.9+) are not installed")
+
+    class StopEveryThirdEpoch:
+        def setup(self, estimator, context):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context):
+            pass
+
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            return context.task_name == "epoch" and context.task_id == 2
+
+    X, y, _ = problem
+    estimator = AdamLinearRegressor(penalty="l1").set_callbacks(StopEveryThirdEpoch())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        alphas, coefs, _, n_iters = adam_path(X, y, estimator=estimator, alphas=[1.0, 0.1],
+                                              return_n_iter=True)
+    assert_array_equal(n_iters, [3, 3])
+    expected, _ = _refits(estimator, X, y, alphas)
+    assert_array_equal(coefs, expected)
+
+
+class CountingAdam(Adam):
+    """Adam whose rate grows with the fits it has been copied into: state on the solver."""
+
+    def init(self, params):
+        self.fits = getattr(self, "fits", 0) + 1
+        return super().init(params)
+
+    def update(self, grads, state, learning_rate, params):
+        return super().update(grads, state, learning_rate * self.fits, params)
+
+    def step_sizes(self, state, learning_rate):
+        return super().step_sizes(state, learning_rate * self.fits)
+
+
+def test_a_user_solver_is_copied_afresh_for_each_alpha(problem):
+    X, y, _ = problem
+    estimator = AdamLinearRegressor(penalty="l1", solver=CountingAdam(), batch_size=32,
+                                    max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        alphas, coefs, _ = adam_path(X, y, estimator=estimator, alphas=[1.0, 0.3, 0.1])
     expected, _ = _refits(estimator, X, y, alphas)
     assert_array_equal(coefs, expected)
 
@@ -187,6 +245,7 @@ def test_an_array_api_path_is_the_numpy_path(problem):
     (AdamLinearRegressor(penalty="l1"), 10, 2.0, "eps must be"),
     (AdamLinearRegressor(penalty="l1"), [1.0, -1.0], 1e-3, "negative"),
     (AdamLinearRegressor(penalty="l1"), [[1.0, 2.0]], 1e-3, "1-D"),
+    (AdamLinearRegressor(penalty="l1"), 3.0, 1e-3, "alphas must be a number of alphas"),
     (AdamLinearRegressor(penalty="l1"), [1.0, np.nan], 1e-3, "NaN"),
     (AdamLinearRegressor(penalty="l1", beta_1=2.0), 10, 1e-3, "beta_1"),
 ])
@@ -203,13 +262,27 @@ def test_the_estimator_must_be_ours(problem):
         adam_path(X, y, estimator=Ridge(), alphas=[1.0])
 
 
-@pytest.mark.parametrize("offset", [0.0, 1e6])
-@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
-def test_the_grid_starts_where_every_coefficient_is_zero(problem, offset, loss):
-    X, y, weight = problem
-    y = np.abs(y) + 0.1 if loss == "poisson" else y
-    # Columns far from zero: alpha_max's sums must not carry their means' rounding.
-    alphas, coefs, _ = adam_path(X + offset, y, estimator=AdamLinearRegressor(
-        penalty="l1", loss=loss), alphas=3, eps=0.9, sample_weight=weight)
-    assert_array_equal(coefs[:, 0], 0.0)
-    assert np.count_nonzero(coefs[:, -1]) >= 1
+@pytest.mark.parametrize("dtype, offset, loss, standardize", [
+    (np.float64, 0.0, "squared_error", True),
+    (np.float64, 1e6, "squared_error", True),
+    (np.float64, 1e6, "poisson", True),
+    (np.float64, 0.0, "gamma", False),
+    (np.float64, 0.0, "poisson", False),
+    (np.float32, 0.0, "squared_error", True),
+    (np.float32, 100.0, "squared_error", True),
+    (np.float32, 0.0, "poisson", True),
+    (np.float32, 0.0, "gamma", False),
+])
+def test_the_grid_starts_where_every_coefficient_is_zero(dtype, offset, loss, standardize):
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(500, 8)) * rng.uniform(0.5, 5, 8) + offset
+        signal = X[:, :3] @ [0.2, -0.15, 0.05] - offset * 0.1
+        y = (2 + signal + rng.normal(size=500) if loss == "squared_error"
+             else 3 * np.exp(0.1 * signal) * rng.uniform(0.5, 1.5, 500))
+        # Columns far from zero: alpha_max's sums must not carry their means' rounding.
+        estimator = AdamLinearRegressor(penalty="l1", loss=loss, standardize=standardize)
+        alphas, coefs, _ = adam_path(X.astype(dtype), y.astype(dtype), estimator=estimator,
+                                     alphas=3, eps=0.5)
+        assert_array_equal(coefs[:, 0], 0.0)
+        assert np.count_nonzero(coefs[:, -1]) >= 1
