@@ -171,3 +171,31 @@ def test_a_converged_sparse_fit_meets_the_lasso_conditions_and_has_its_zeros(pro
     peer_gradient = X.T @ (weight_ * (peer.predict(X) - y)) / weight_.sum()
     strict_zero = (peer.coef_ == 0) & (np.abs(peer_gradient) < 0.9 * alpha * l1_ratio)
     assert np.all(model.coef_[strict_zero] == 0)
+
+
+@SETTINGS
+@given(problem=problems(), penalty=penalties(), batch_size=st.sampled_from(["auto", 16]),
+       sparse=st.booleans(), data=st.data())
+def test_a_path_is_its_warm_started_refits(problem, penalty, batch_size, sparse, data):
+    from sklearn_adam import adam_path
+
+    loss, X, y, weight = problem
+    X = sp.csr_matrix(X) if sparse else X
+    alphas = sorted(data.draw(st.lists(st.floats(1e-3, 1.0), min_size=1, max_size=3)),
+                    reverse=True)
+    params = {key: value for key, value in penalty.items() if key != "alpha"}
+    template = AdamLinearRegressor(loss=loss, batch_size=batch_size, max_iter=40,
+                                   random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            _, coefs, intercepts = adam_path(X, y, estimator=template, alphas=alphas,
+                                             sample_weight=weight)
+        except (ValueError, FloatingPointError) as error:
+            assert any(cause in str(error) for cause in NAMED_CAUSES.split("|")), error
+            return
+        model = AdamLinearRegressor(**template.get_params()).set_params(warm_start=True)
+        for k, alpha in enumerate(alphas):
+            model.set_params(alpha=alpha).fit(X, y, sample_weight=weight)
+            assert_array_equal(coefs[..., k], model.coef_)
+            assert_array_equal(intercepts[..., k], model.intercept_)
