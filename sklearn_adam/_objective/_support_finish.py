@@ -25,14 +25,19 @@ says it is wrong: the coefficients whose signs flip leave the support, and
 every zero coefficient whose gradient exceeds its weight joins it, signed
 against its gradient (a few rounds of an active-set method; one at a time,
 the supports that Adam's early epochs leave a few dozen coefficients short
-took more rounds than the looks allow). The caller accepts the candidate only if
-its own stationarity, at the parameters as stored, is below that of the
-parameters it would replace (:class:`SupportFinish`).
+took more rounds than the looks allow). A correction borders the system
+first factored rather than factoring its own (:mod:`._restricted_system`),
+and the support the corrections settle on is solved afresh. The caller
+accepts the candidate only if its own stationarity, at the parameters as
+stored, is below that of the parameters it would replace
+(:class:`SupportFinish`).
 """
 
 import numpy as np
 
-# Corrections of the support, each one solve, before a candidate is given up.
+from ._restricted_system import RestrictedSystem
+
+# Solves of the support's system, first and corrected, before a candidate is given up.
 MAX_ROUNDS = 20
 
 # A finish is tried again, on a support that has not changed, only once
@@ -62,16 +67,17 @@ def support_finish(equations, params, budget=np.inf):
         Standardized coefficients, shape (n_targets, n_features), then the
         intercept, shape (n_targets,), where fitted.
     budget : float, default=inf
-        Multiply-adds the corrections of each target's support may take,
-        about a third of the cube of the support's size each: a correction
-        that would exceed it is not made. The first solve is always made
-        and not counted.
+        Multiply-adds the corrections of each target's support may take
+        (:meth:`RestrictedSystem.cost`): a correction that would exceed it
+        is not made. The first solve is always made and not counted.
 
     Returns
     -------
     candidate : list of ndarray
         float64, shaped as ``params``: each target's solution where one
         with consistent signs was found, else its parameters as they were.
+    spent : float
+        The most multiply-adds the corrections of any target took.
     """
     coef = params[0].astype(np.float64)
     intercept = params[1].astype(np.float64) if len(params) > 1 else None
@@ -80,34 +86,38 @@ def support_finish(equations, params, budget=np.inf):
     absolute = np.broadcast_to(weights[1], coef.shape)
     new_coef = coef.copy()
     new_intercept = None if intercept is None else intercept.copy()
+    most_spent = 0.0
     for t in range(coef.shape[0]):
-        solved = _target_finish(equations, t, coef[t], quadratic[t], absolute[t],
-                                intercept is not None, budget)
+        solved, spent = _target_finish(equations, t, coef[t], quadratic[t], absolute[t],
+                                       intercept is not None, budget)
+        most_spent = max(most_spent, spent)
         if solved is not None:
             new_coef[t] = solved[0]
             if new_intercept is not None:
                 new_intercept[t] = solved[1]
-    return [new_coef] + ([] if new_intercept is None else [new_intercept])
+    return [new_coef] + ([] if new_intercept is None else [new_intercept]), most_spent
 
 
 def _target_finish(equations, t, coef, quadratic, absolute, has_intercept, budget):
-    """One target's solution from the support of ``coef``; None where none is consistent."""
+    """One target's solution from the support of ``coef`` (None where none is consistent),
+    and the multiply-adds its corrections took."""
+    system = RestrictedSystem(equations, t, quadratic, absolute, has_intercept)
     support = np.flatnonzero(coef)
     signs = np.sign(coef[support])
     best, best_excess = None, np.inf
+    spent, afresh = 0.0, True
     for round_number in range(MAX_ROUNDS):
         if round_number:
-            budget -= (support.size + 1) ** 3 / 3
-            if budget < 0:
-                return best
-        solved = _restricted_solve(equations, t, support, signs, quadratic, absolute,
-                                   has_intercept)
+            spent += system.cost(support, signs, afresh)
+            if spent > budget:
+                break
+        solved = system.solve(support, signs, afresh)
         if solved is None:
-            return best
+            break
         values, intercept = solved
         agree = np.sign(values) == signs
         if not agree.all():
-            support, signs = support[agree], signs[agree]
+            support, signs, afresh = support[agree], signs[agree], False
             continue
         full = np.zeros_like(coef)
         full[support] = values
@@ -117,40 +127,16 @@ def _target_finish(equations, t, coef, quadratic, absolute, has_intercept, budge
         excess = np.abs(gradient) - absolute
         excess[support] = -np.inf
         largest = excess.max(initial=-np.inf)
-        if largest < best_excess:
+        if largest < best_excess or (largest <= 0 and afresh):
             best, best_excess = (full, intercept), largest
-        if largest <= 0:
-            return best
+        if largest <= 0 and afresh:
+            break
+        # A support reached by corrections is solved afresh before it is given.
+        afresh = largest <= 0
         joining = np.flatnonzero(excess > 0)
         support = np.append(support, joining)
         signs = np.append(signs, -np.sign(gradient[joining]))
-    return best
-
-
-def _restricted_solve(equations, t, support, signs, quadratic, absolute, has_intercept):
-    """The coefficients on ``support`` and the intercept (0.0 unfitted); None where singular."""
-    size = support.size
-    n_unknowns = size + has_intercept
-    matrix = np.empty((n_unknowns, n_unknowns))
-    right = np.empty(n_unknowns)
-    matrix[:size, :size] = equations.gram[np.ix_(support, support)]
-    matrix[np.arange(size), np.arange(size)] += quadratic[support]
-    right[:size] = equations.moments[t, support] - absolute[support] * signs
-    if has_intercept:
-        means = equations.feature_means[support]
-        matrix[:size, size] = means
-        matrix[size, :size] = means
-        matrix[size, size] = 1.0
-        right[size] = equations.target_means[t]
-    if n_unknowns == 0:
-        return np.zeros(0), 0.0
-    try:
-        solution = np.linalg.solve(matrix, right)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(solution)):
-        return None
-    return solution[:size], (float(solution[size]) if has_intercept else 0.0)
+    return best, spent
 
 
 class SupportFinish:
@@ -162,11 +148,11 @@ class SupportFinish:
     that one epoch at a time and many per compiled call look at the same
     epochs. A scheduled look tries a finish where the signs of the
     coefficients are not those of the last try, or the stationarity has
-    fallen :data:`RETRY_FACTOR` below that of the last try; beyond its
-    first solve, its corrections may cost as much time as the epochs since
-    the last look did (counted in multiply-adds, a solve's
-    :data:`SOLVE_SPEEDUP` times faster than a step's), so that trying costs
-    about as much as training at most.
+    fallen :data:`RETRY_FACTOR` below that of the last try. Beyond their
+    first solves, the looks' corrections may in all cost as much time as
+    the epochs before them (counted in multiply-adds, a solve's
+    :data:`SOLVE_SPEEDUP` times faster than a step's): what a look leaves
+    unspent, a later one may spend.
 
     Parameters
     ----------
@@ -184,6 +170,7 @@ class SupportFinish:
         self.epochs = 0
         self._interval = FIRST_LOOK
         self._next_look = FIRST_LOOK
+        self._budget = 0.0
         self._signs = None
         self._tried_at = np.inf
 
@@ -212,10 +199,9 @@ class SupportFinish:
             stored in ``params``' dtype; None when none was.
         """
         scheduled = self.epochs >= self._next_look
-        budget = np.inf
         if scheduled:
-            budget = (SOLVE_SPEEDUP * self._interval
-                      * float(self.equations.gram.shape[0]) ** 2)
+            self._budget += (SOLVE_SPEEDUP * self._interval
+                             * float(self.equations.gram.shape[0]) ** 2)
             self._interval *= 2
             self._next_look = self.epochs + self._interval
         grads = [np.empty_like(p) for p in params]
@@ -228,15 +214,14 @@ class SupportFinish:
         new_signs = self._signs is None or not np.array_equal(signs, self._signs)
         if converged and norm > 0 or new_signs or norm <= RETRY_FACTOR * self._tried_at:
             self._signs, self._tried_at = signs, norm
-            return self._improve(params, norm, budget if not converged else np.inf)
+            return self._improve(params, norm, np.inf if converged else self._budget)
         return None
 
     def _improve(self, params, norm, budget):
         """Put the finish's candidate into ``params`` where its stationarity is below ``norm``."""
-        candidate = [
-            value.astype(param.dtype)
-            for value, param in zip(support_finish(self.equations, params, budget), params)
-        ]
+        candidate, spent = support_finish(self.equations, params, budget)
+        self._budget = max(self._budget - spent, 0.0)
+        candidate = [value.astype(param.dtype) for value, param in zip(candidate, params)]
         grads = [np.empty_like(value) for value in candidate]
         loss = self.equations.gradient(candidate, grads)
         certificate = self.equations.stationarity(candidate, grads)
