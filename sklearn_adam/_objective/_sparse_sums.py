@@ -155,9 +155,13 @@ def centered_products(X_block, y_tilde, weight, center, block_scale):
     x = slice(0, n_features)
     t = slice(n_features, n_features + n_targets)
     sums = np.empty((n_features + n_targets + 1,) * 2)
-    sums[x, x] = (_weighted_products(stored, weighted, weight)
-                  - np.outer(stored_sums, spread_center) - np.outer(spread_center, stored_sums)
-                  + total * np.outer(spread_center, spread_center))
+    # In place, in the order of the expression written out: no temporaries
+    # of its size but the outer products.
+    products = _weighted_products(stored, weighted, weight)
+    products -= np.outer(stored_sums, spread_center)
+    products -= np.outer(spread_center, stored_sums)
+    products += total * np.outer(spread_center, spread_center)
+    sums[x, x] = products
     sums[t, x] = np.asarray(weighted.T @ y_tilde).T - np.outer(target_sums, spread_center)
     sums[-1, x] = stored_sums - total * spread_center
     if offset.any():

@@ -52,6 +52,8 @@ FIRST_LOOK = 16
 # for one multiply-add, a blocked LAPACK factorization reuses them from the
 # cache. Measured with one thread: a step of 2,000 features, 2.2e9 per
 # second; solves of 500 to 1,500 unknowns, 1.3e10 to 1.8e10 (6 to 8 times).
+# A step is counted as n_features**2 of them, though the lasso's reads only
+# the rows of its non-zero coefficients: the budget errs towards looking.
 SOLVE_SPEEDUP = 6
 
 
