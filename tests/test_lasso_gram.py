@@ -203,13 +203,13 @@ def test_the_finish_is_the_exact_optimum_of_a_known_support():
     standardization = model._fit_state.standardization
     # Start from the optimum's signs, far from its values: one solve lands on it.
     start = np.sign(peer.coef_)[None, :] * 0.5
-    candidate = support_finish(equations, [start, np.zeros(1)])
+    candidate, _ = support_finish(equations, [start, np.zeros(1)])
     coef, _ = standardization.to_original(candidate[0], candidate[1])
     assert_allclose(coef[0], peer.coef_, rtol=0, atol=1e-6)
     # A support missing a coefficient is corrected by adding it.
     short = start.copy()
     short[0, np.flatnonzero(peer.coef_)[0]] = 0
-    corrected = support_finish(equations, [short, np.zeros(1)])
+    corrected, _ = support_finish(equations, [short, np.zeros(1)])
     assert_allclose(corrected[0], candidate[0], rtol=0, atol=1e-12)
 
 

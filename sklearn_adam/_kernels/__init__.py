@@ -18,7 +18,8 @@ the rows of ``X``), ``_epoch`` (the mini-batch epoch), ``_proximal`` (the
 elastic-net penalty's proximal step and value), ``_averaging``
 (the averaged iterate's update after each of its steps), ``_full_batch``
 (runs of full-batch steps), ``_stopping`` (their stopping test, :func:`judge`),
-``_columns`` (the columns' sums of squares) and ``_compile`` (how they are
+``_columns`` (the columns' sums of squares), ``_gram`` (the weighted products
+of a sparse matrix's columns) and ``_compile`` (how they are
 compiled and cached).
 
 The kernels serve the datafits :data:`SERVES` names: the squared error, the
@@ -79,6 +80,7 @@ from ._gradient import (
     batch_gradient,
     original_units,
 )
+from ._gram import row_products
 from ._groups import (
     Average,
     Data,
@@ -161,6 +163,7 @@ __all__ = [
     "penalty_value",
     "proximal_pass",
     "quadratic_gradient",
+    "row_products",
     "rule_step",
     "step",
 ]

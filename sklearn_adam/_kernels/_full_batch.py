@@ -22,17 +22,27 @@ from ._stopping import CONVERGED, GOING_ON, NOT_FINITE, RAN_OUT, judge
 def quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient):
     # The exact gradient (NormalEquations.gradient) into the two arrays;
     # returns the objective, averaged over targets, and the gradient's norm.
+    # With a penalty taken by proximal steps, where many coefficients are
+    # exactly zero, the products are summed over the rows of the (symmetric)
+    # Gram matrix of the others only (nonzero_products), as
+    # NormalEquations.gradient sums them: a step reads only those rows.
     n_targets, n_features = state.coef.shape
+    products = np.empty(n_features if quadratic.proximal else 0)
     total = 0.0
     squares = 0.0
     for t in range(n_targets):
         intercept = state.intercept[t] if state.has_intercept else 0.0
         data = 0.0
         slope = 0.0
+        if quadratic.proximal:
+            nonzero_products(quadratic.gram, state.coef[t], products)
         for j in range(n_features):
-            product = 0.0
-            for k in range(n_features):
-                product += quadratic.gram[j, k] * state.coef[t, k]
+            if quadratic.proximal:
+                product = products[j]
+            else:
+                product = 0.0
+                for k in range(n_features):
+                    product += quadratic.gram[j, k] * state.coef[t, k]
             g = product - quadratic.moments[t, j] + intercept * quadratic.feature_means[j]
             data += state.coef[t, j] * (0.5 * product - quadratic.moments[t, j])
             slope += state.coef[t, j] * quadratic.feature_means[j]
@@ -49,6 +59,18 @@ def quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient):
             data += intercept * (slope + 0.5 * intercept - quadratic.target_means[t])
         total += max(data, 0.0)
     return total / n_targets, math.sqrt(squares)
+
+
+@kernel
+def nonzero_products(gram, coef, products):
+    # coef @ gram into products, adding the rows of gram times the non-zero
+    # coefficients only, one row at a time (contiguous).
+    products[:] = 0.0
+    for k in range(coef.size):
+        value = coef[k]
+        if value != 0.0:
+            for j in range(products.size):
+                products[j] += value * gram[k, j]
 
 
 @kernel

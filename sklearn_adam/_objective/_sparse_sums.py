@@ -32,6 +32,8 @@ difference's rounding, times :math:`c^2`, could outweigh the spread.
 import numpy as np
 import scipy.sparse as sp
 
+from .._fast import compiled_kernels
+
 
 def column_sums(X, sample_weight):
     """The weighted sum of each column of a sparse matrix, ``X.T @ sample_weight``, in float64.
@@ -153,9 +155,13 @@ def centered_products(X_block, y_tilde, weight, center, block_scale):
     x = slice(0, n_features)
     t = slice(n_features, n_features + n_targets)
     sums = np.empty((n_features + n_targets + 1,) * 2)
-    sums[x, x] = (np.asarray((stored.T @ weighted).todense())
-                  - np.outer(stored_sums, spread_center) - np.outer(spread_center, stored_sums)
-                  + total * np.outer(spread_center, spread_center))
+    # In place, in the order of the expression written out: no temporaries
+    # of its size but the outer products.
+    products = _weighted_products(stored, weighted, weight)
+    products -= np.outer(stored_sums, spread_center)
+    products -= np.outer(spread_center, stored_sums)
+    products += total * np.outer(spread_center, spread_center)
+    sums[x, x] = products
     sums[t, x] = np.asarray(weighted.T @ y_tilde).T - np.outer(target_sums, spread_center)
     sums[-1, x] = stored_sums - total * spread_center
     if offset.any():
@@ -166,6 +172,26 @@ def centered_products(X_block, y_tilde, weight, center, block_scale):
     sums[-1, -1] = total
     sums[x, t], sums[x, -1], sums[t, -1] = sums[t, x].T, sums[-1, x], sums[-1, t]
     return sums
+
+
+def _weighted_products(stored, weighted, weight):
+    """``stored.T @ weighted``, dense, where ``weighted`` is ``stored``'s rows times ``weight``.
+
+    By the compiled kernel where there is one.
+
+    scipy's sparse product, the reference, holds the pairs of every row in a
+    sparse intermediate before they are added into the dense result; the
+    kernel adds them straight in, each pair once.
+    """
+    kernels = compiled_kernels()
+    if kernels is None:
+        return np.asarray((stored.T @ weighted).todense())
+    rows = stored.tocsr()
+    if not rows.has_sorted_indices:
+        rows = rows.sorted_indices()
+    products = np.zeros((stored.shape[1],) * 2)
+    kernels.row_products(rows.indptr, rows.indices, rows.data, weight, products)
+    return products
 
 
 def _subtract_missing(sums, stored, y_tilde, weight, center, spread_center, offset):
