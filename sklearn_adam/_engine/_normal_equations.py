@@ -190,24 +190,26 @@ def quadratic_group(kernels, equations):
     Returns
     -------
     quadratic : Quadratic
-        For a penalty that is not smooth, its weights broadcast to
-        (2, n_targets, n_features), read only where it is active; for a
-        smooth one, an empty array in their place.
+        For a penalty that is not smooth, its weights broadcast to one per
+        coefficient in a :data:`~sklearn_adam._kernels.Penalty`, read only
+        where it is active; for a smooth one, an empty one in its place.
     """
-    n_targets, n_features = equations.moments.shape
+    shape = equations.moments.shape
     weights = equations.penalty_weights
     # By the penalty's kind, not its activity: an elastic net at alpha=0
     # still holds stacked weights, which the ridge's field cannot take.
     if not equations.penalty.smooth:
-        ridge = np.zeros(n_features)
-        stacked = np.ascontiguousarray(np.stack([
-            np.broadcast_to(weights[0], (n_targets, n_features)),
-            np.broadcast_to(weights[1], (n_targets, n_features)),
-        ]))
+        ridge = np.zeros(shape[1])
+        quadratic, absolute = (np.ascontiguousarray(np.broadcast_to(part, shape))
+                               for part in (weights[0], weights[1]))
+        # The clipped parts and thresholds a proximal step leaves are for the
+        # averaged iterate, which exact steps do not keep: scratch here.
+        penalty = kernels.Penalty(quadratic, absolute, np.empty(shape), np.empty(shape), True)
     else:
         ridge = weights
-        stacked = np.zeros((2, 0, 0))
+        empty = np.zeros((0, 0))
+        penalty = kernels.Penalty(empty, empty, empty, empty, False)
     return kernels.Quadratic(
         equations.gram, equations.feature_means, equations.moments, equations.target_means,
-        equations.target_squares, ridge, equations.penalized, stacked, equations.proximal,
+        equations.target_squares, ridge, equations.penalized, penalty, equations.proximal,
     )

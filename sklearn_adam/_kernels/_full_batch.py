@@ -14,7 +14,8 @@ import numpy as np
 
 from ._compile import kernel
 from ._gradient import add_full_batch_products, batch_gradient, original_units
-from ._rules import coordinate_step_size, rule_step
+from ._proximal import penalty_value, proximal_pass
+from ._rules import rule_step
 from ._stopping import CONVERGED, GOING_ON, NOT_FINITE, RAN_OUT, judge
 
 
@@ -74,21 +75,18 @@ def nonzero_products(gram, coef, products):
 
 
 @kernel
-def proximal_terms(weights, state, coef_gradient, intercept_gradient, data_loss):
+def proximal_terms(penalty, state, coef_gradient, intercept_gradient, data_loss):
     # For a penalty taken by proximal steps, what quadratic_gradient leaves
-    # out: the objective with the penalty's value (ElasticNet.value) added,
-    # and the stationarity (ElasticNet.subdiff_distance of the data
-    # gradient, with the intercept's gradient) in place of the gradient's norm.
+    # out: the objective with the penalty's value (penalty_value) added, and
+    # the stationarity (ElasticNet.subdiff_distance of the data gradient,
+    # with the intercept's gradient) in place of the gradient's norm.
     n_targets, n_features = state.coef.shape
-    penalty = 0.0
     squares = 0.0
     for t in range(n_targets):
         for j in range(n_features):
             coef = state.coef[t, j]
-            quadratic_weight = weights[0, t, j]
-            absolute_weight = weights[1, t, j]
-            penalty += 0.5 * quadratic_weight * (coef * coef) + absolute_weight * abs(coef)
-            smooth = coef_gradient[t, j] + quadratic_weight * coef
+            absolute_weight = penalty.absolute[t, j]
+            smooth = coef_gradient[t, j] + penalty.quadratic[t, j] * coef
             if coef == 0.0:
                 distance = max(abs(smooth) - absolute_weight, 0.0)
             else:
@@ -96,27 +94,7 @@ def proximal_terms(weights, state, coef_gradient, intercept_gradient, data_loss)
             squares += distance * distance
         if state.has_intercept:
             squares += intercept_gradient[t] * intercept_gradient[t]
-    return data_loss + penalty / n_targets, math.sqrt(squares)
-
-
-@kernel
-def proximal_step(weights, rule, state, learning_rate, step_number):
-    # ElasticNet.prox on every coefficient after the rule's step_number-th
-    # step, in its metric (the rule's step_sizes): soft thresholding by the
-    # step times the absolute part's weight, then shrinking by one plus the
-    # step times the quadratic part's.
-    n_targets, n_features = state.coef.shape
-    for t in range(n_targets):
-        for j in range(n_features):
-            size = coordinate_step_size(rule, learning_rate, step_number, state.second_coef[t, j],
-                             state.maximum_coef[t, j])
-            coef = state.coef[t, j]
-            shrunk = abs(coef) - size * weights[1, t, j]
-            if shrunk <= 0.0:
-                state.coef[t, j] = 0.0
-            else:
-                sign = 1.0 if coef > 0.0 else -1.0
-                state.coef[t, j] = sign * shrunk / (1.0 + size * weights[0, t, j])
+    return data_loss + penalty_value(penalty, state.coef), math.sqrt(squares)
 
 
 @kernel
@@ -134,15 +112,16 @@ def full_batch_steps(quadratic, rule, state, plan, losses, gradient_norms):
     for i in range(plan.rates.size):
         loss, norm = quadratic_gradient(quadratic, state, coef_gradient, intercept_gradient)
         if quadratic.proximal:
-            loss, norm = proximal_terms(quadratic.proximal_weights, state, coef_gradient,
+            loss, norm = proximal_terms(quadratic.proximal_penalty, state, coef_gradient,
                                         intercept_gradient, loss)
         outcome, standing = judged_step(
             rule, state, plan, i, loss, norm, coef_gradient, intercept_gradient, standing,
             losses, gradient_norms,
         )
         if quadratic.proximal and outcome != CONVERGED and outcome != NOT_FINITE:
-            proximal_step(quadratic.proximal_weights, rule, state, plan.rates[i],
-                          plan.steps_before + i + 1)
+            # The mini-batch epochs' proximal step, for a whole batch (share one).
+            proximal_pass(rule, state, quadratic.proximal_penalty, plan.rates[i],
+                          plan.steps_before + i + 1, 1.0)
         if outcome != GOING_ON:
             return (i + 1, outcome) + standing
     return (plan.rates.size, RAN_OUT) + standing

@@ -90,17 +90,16 @@ start of an epoch)."""
 Quadratic = namedtuple(
     "Quadratic",
     ["gram", "feature_means", "moments", "target_means", "target_squares", "penalty_weights",
-     "penalized", "proximal_weights", "proximal"],
+     "penalized", "proximal_penalty", "proximal"],
     # Without a penalty taken by proximal steps, as before those fields existed.
-    defaults=(np.zeros((2, 0, 0)), False),
+    defaults=(Penalty(*(np.zeros((0, 0)),) * 4, False), False),
 )
 Quadratic.__doc__ = """The objective as a quadratic in the standardized parameters:
 the normal equations' moments (see sklearn_adam._objective._normal_equations),
 and the penalty: a ridge penalty's weight on each squared coefficient
 (penalty_weights, whose gradient joins the data's when penalized), or, when
-proximal, the elastic net's weights of shape (2, n_targets, n_features),
-the quadratic part's then the absolute part's, taken by a proximal step
-after each step of the rule (and unread otherwise)."""
+proximal, the elastic net's Penalty, taken by a proximal step after each
+step of the rule as in the mini-batch epochs (and unread otherwise)."""
 
 Steps = namedtuple(
     "Steps",
