@@ -66,3 +66,20 @@ def test_a_csr_lasso_is_certified_at_its_first_look():
     assert np.array_equal(model.coef_ == 0, peer.coef_ == 0)
     assert_allclose(model.coef_, peer.coef_, rtol=0, atol=1e-8)
     assert_allclose(model.intercept_, peer.intercept_, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.01, 0.001])
+def test_collinear_corrections_do_not_cycle(fraction):
+    # On diabetes' nearly collinear columns, adding every violator at once
+    # cycles between supports (those added push others' signs over); once a
+    # support comes back, one violator at a time finds the optimum at the
+    # first look.
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    alpha = fraction * np.max(np.abs(X.T @ (y - y.mean()))) / len(y)
+    model = AdamLinearRegressor(penalty="l1", alpha=alpha).fit(X, y)
+    peer = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, y)
+    assert model.n_iter_ <= FIRST_LOOK + 1
+    np.testing.assert_array_equal(model.coef_ == 0, peer.coef_ == 0)
+    assert_allclose(model.coef_, peer.coef_, atol=1e-6 * np.abs(peer.coef_).max())

@@ -25,7 +25,9 @@ says it is wrong: the coefficients whose signs flip leave the support, and
 every zero coefficient whose gradient exceeds its weight joins it, signed
 against its gradient (a few rounds of an active-set method; one at a time,
 the supports that Adam's early epochs leave a few dozen coefficients short
-took more rounds than the looks allow). A correction borders the system
+took more rounds than the looks allow), until a support comes back: on
+collinear columns all at once can cycle, and from there the worst violator
+alone joins. A correction borders the system
 first factored rather than factoring its own (:mod:`._restricted_system`),
 and the support the corrections settle on is solved afresh. The caller
 accepts the candidate only if its own stationarity, at the parameters as
@@ -108,6 +110,7 @@ def _target_finish(equations, t, coef, quadratic, absolute, has_intercept, budge
     signs = np.sign(coef[support])
     best, best_excess = None, np.inf
     spent, afresh = 0.0, True
+    consistent_supports, one_at_a_time = set(), False
     for round_number in range(MAX_ROUNDS):
         if round_number:
             spent += system.cost(support, signs, afresh)
@@ -135,7 +138,16 @@ def _target_finish(equations, t, coef, quadratic, absolute, has_intercept, budge
             break
         # A support reached by corrections is solved afresh before it is given.
         afresh = largest <= 0
+        # Adding every violator at once can cycle on collinear columns (the
+        # ones added push others' signs over, which then leave): once a
+        # support comes back, only the worst violator joins, as the classic
+        # active-set step does.
+        key = np.sort(support).tobytes()
+        one_at_a_time = one_at_a_time or key in consistent_supports
+        consistent_supports.add(key)
         joining = np.flatnonzero(excess > 0)
+        if one_at_a_time and joining.size:
+            joining = joining[[np.argmax(excess[joining])]]
         support = np.append(support, joining)
         signs = np.append(signs, -np.sign(gradient[joining]))
     return best, spent
