@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 import sklearn_adam._kernels as kernels
-from sklearn_adam._objective._sparse_sums import centered_products
+from sklearn_adam._objective._sparse_sums import KERNEL_VALUES_PER_ROW, centered_products
 
 
 def sparse_block(n_rows, n_features, seed):
@@ -25,10 +25,11 @@ def sparse_block(n_rows, n_features, seed):
     return X
 
 
-@pytest.mark.parametrize("n_features", [1, 7, 300])
-def test_the_row_products_kernel_is_the_weighted_product(n_features):
+@pytest.mark.parametrize("n_features, density", [(1, 0.2), (7, 0.2), (300, 0.2), (1100, 0.02)],
+                         ids=["1", "7", "300", "1100: several bands"])
+def test_the_row_products_kernel_is_the_weighted_product(n_features, density):
     rng = np.random.default_rng(n_features)
-    X = sp.csr_matrix(sp.random(400, n_features, density=0.2, random_state=rng,
+    X = sp.csr_matrix(sp.random(400, n_features, density=density, random_state=rng,
                                 data_rvs=rng.standard_normal))
     weight = rng.uniform(0.1, 3.0, X.shape[0])
     products = np.zeros((n_features, n_features))
@@ -45,11 +46,13 @@ def test_compiled_sums_of_a_sparse_block_are_scipys(monkeypatch, container, scal
     # column's stored values centered, its missing rows summed apart) or
     # scaled as a block of a cluster's are.
     rng = np.random.default_rng(5)
-    X = sparse_block(600, 12, seed=5)
+    X = sparse_block(600, 100, seed=5)
+    # Enough values per row for the kernel's route (fewer take scipy's).
+    assert np.count_nonzero(X) >= KERNEL_VALUES_PER_ROW * X.shape[0]
     y_tilde = rng.standard_normal((600, 3))
     weight = rng.uniform(0.1, 3.0, 600)
-    center = X.mean(axis=0) + 0.01 * rng.standard_normal(12)
-    block_scale = rng.uniform(0.5, 2.0, 12) if scaled else None
+    center = X.mean(axis=0) + 0.01 * rng.standard_normal(100)
+    block_scale = rng.uniform(0.5, 2.0, 100) if scaled else None
     compiled = centered_products(container(X), y_tilde, weight, center, block_scale)
     monkeypatch.setattr(kernels, "ENABLED", False)
     reference = centered_products(container(X), y_tilde, weight, center, block_scale)

@@ -94,6 +94,41 @@ class RestrictedSystem:
         values[joined] = border_values[:n_joined]
         return _checked(values, base_values[size] if self.has_intercept else 0.0)
 
+    def residual(self, support, signs, values, intercept):
+        """How far ``values`` and ``intercept`` are from solving the system of ``support``.
+
+        A bordered solve is only as accurate as the system first factored is
+        well conditioned; the corrected system may be far better. The largest
+        residual of its equations, relative to the size of their terms, tells
+        whether to trust it or solve that support afresh.
+
+        Parameters
+        ----------
+        support : ndarray of int
+        signs : ndarray of shape (support.size,)
+        values : ndarray of shape (support.size,)
+        intercept : float
+            0.0 where none is fitted.
+
+        Returns
+        -------
+        relative : float
+        """
+        matrix = self._matrix(support)
+        terms = [matrix @ values, -self._right(support, signs)]
+        sizes = [np.abs(matrix) @ np.abs(values), np.abs(terms[1])]
+        if self.has_intercept:
+            means = self.equations.feature_means[support]
+            terms[0] += intercept * means
+            sizes[0] += abs(intercept) * np.abs(means)
+            terms = [np.append(part, value) for part, value in zip(
+                terms, (means @ values + intercept, -self.equations.target_means[self.target]))]
+            sizes = [np.append(part, value) for part, value in zip(
+                sizes, (np.abs(means) @ np.abs(values) + abs(intercept),
+                        abs(self.equations.target_means[self.target])))]
+        scale = max(np.max(sizes[0] + sizes[1], initial=0.0), np.finfo(np.float64).tiny)
+        return float(np.max(np.abs(terms[0] + terms[1]), initial=0.0) / scale)
+
     def _factor(self, support, signs):
         """Factor the system of ``support`` and solve it."""
         self._factored = None

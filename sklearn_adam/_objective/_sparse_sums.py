@@ -174,6 +174,12 @@ def centered_products(X_block, y_tilde, weight, center, block_scale):
     return sums
 
 
+# Below this many stored values per row on average, scipy's product is the
+# faster (measured on 2,048 columns: 3 per row, 0.065 s against the kernel's
+# 0.105 s; 10 per row, 0.10 s against 0.08 s).
+KERNEL_VALUES_PER_ROW = 8
+
+
 def _weighted_products(stored, weighted, weight):
     """``stored.T @ weighted``, dense, where ``weighted`` is ``stored``'s rows times ``weight``.
 
@@ -184,7 +190,7 @@ def _weighted_products(stored, weighted, weight):
     kernel adds them straight in, each pair once.
     """
     kernels = compiled_kernels()
-    if kernels is None:
+    if kernels is None or stored.nnz < KERNEL_VALUES_PER_ROW * stored.shape[0]:
         return np.asarray((stored.T @ weighted).todense())
     rows = stored.tocsr()
     if not rows.has_sorted_indices:
