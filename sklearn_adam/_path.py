@@ -8,9 +8,10 @@ again at every ``alpha``, though only the penalty has changed: on tall
 data those passes cost many times the steps. :func:`adam_path` does them
 once, and runs every ``alpha`` on what they gave (the moments, the normal
 equations with each ``alpha``'s penalty swapped in). Data it cannot hold
-that way (a dask collection, an array of another namespace) and fits that
-hold rows out (``early_stopping``) are refitted with ``warm_start=True``
-instead: the same fits, at the cost of a full ``fit`` each.
+that way (a dask collection, an array of another namespace), fits that
+hold rows out (``early_stopping``) and estimators whose callbacks are told
+of each fit are refitted with ``warm_start=True`` instead: the same fits,
+at the cost of a full ``fit`` each.
 """
 
 import numbers
@@ -165,9 +166,8 @@ def _given_alphas(alphas):
 
 def _check_alpha_max_known(model):
     """Raise where ``alpha_max`` is not known for ``model``'s loss and penalty."""
-    datafit, penalty = model._objective_parts()
-    l1_share = _l1_share(model)
-    if l1_share == 0:
+    datafit, _ = model._objective_parts()
+    if _l1_share(model) == 0:
         raise ValueError(
             f"penalty={model.penalty!r}" + (f" with l1_ratio={model.l1_ratio}"
                                              if model.penalty == "elasticnet" else "")
@@ -182,12 +182,9 @@ def _check_alpha_max_known(model):
 
 
 def _l1_share(model):
-    """The share of ``alpha`` on the L1 norm: 1, ``l1_ratio`` (0.5 unset), or 0."""
-    if model.penalty == "l1":
-        return 1.0
-    if model.penalty == "elasticnet":
-        return 0.5 if model.l1_ratio is None else float(model.l1_ratio)
-    return 0.0
+    """The share of ``alpha`` on the L1 norm, by ``model``'s penalty: 0 for one without."""
+    _, penalty = model._objective_parts()
+    return float(getattr(penalty, "l1_ratio", 0.0))
 
 
 def alpha_max(model, data):
