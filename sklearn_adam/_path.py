@@ -251,7 +251,10 @@ def alpha_max(model, data):
 
 
 def _held_fits(model, data, grid):
-    """Each alpha's fit on data validated, measured and summed once: (coef_, intercept_, epochs)."""
+    """Each alpha's fit on data validated, measured and summed once.
+
+    Yields ``(coef_, intercept_, epochs, converged)`` of each fit, as ``_collect`` takes them.
+    """
     moments = _measure(model, data, data.sample_weight)
     held = HeldEquations()
     state = None
